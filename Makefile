@@ -1,0 +1,45 @@
+# havehus — the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_ENV := HAVEHUS_CONFIG=config/demo.toml
+
+.PHONY: run test lint format i18n i18n-check wheel-check clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $(STAMP)
+
+## make run: install, migrate, seed the demo week and start web + worker on :5000
+run: $(STAMP)
+	$(DEMO_ENV) $(BIN)/havehus db upgrade
+	$(DEMO_ENV) $(BIN)/havehus demo
+	$(DEMO_ENV) $(BIN)/havehus run --port 5000
+
+## make test: lint, format check and the whole test suite
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## make i18n: extract strings, update every catalogue, compile the .mo files
+i18n: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project havehus --copyright-holder "The havehus contributors" -o locales/messages.pot .
+	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python -m havehus.i18n_tools fill-source locales/en/LC_MESSAGES/messages.po
+	$(BIN)/pybabel compile -d locales --statistics
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

@@ -1,0 +1,103 @@
+"""havehus: the activity program of a community house."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from havehus import database, errors, i18n
+from havehus.config import flask_config, load_settings
+from havehus.extensions import babel, csrf, db, login, migrate
+from havehus.paths import LOCALES_DIR, MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR
+
+__all__ = ["create_app"]
+
+#: Only our own origin: no inline script or style anywhere, so whole pages can be cached.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, CLI and translations."""
+    settings = load_settings(config)
+    instance_path = os.environ.get("HAVEHUS_INSTANCE_PATH") or str(Path.cwd() / "instance")
+    app = Flask(
+        __name__,
+        template_folder=str(TEMPLATES_DIR),
+        static_folder=str(STATIC_DIR),
+        instance_path=instance_path,
+        instance_relative_config=False,
+    )
+    app.config.from_mapping(flask_config(settings))
+
+    from havehus import models  # noqa: F401  (registers every table with the metadata)
+    from havehus.people import login as _login  # noqa: F401  (the user loader)
+
+    database.install_sqlite_settings()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        default_translation_directories=str(LOCALES_DIR),
+        default_domain="messages",
+    )
+    csrf.init_app(app)
+    login.init_app(app)
+    i18n.init_app(app)
+    errors.register(app)
+    _register_request_hooks(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from havehus import cli
+
+    cli.register(app)
+    return app
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _choose_transaction_mode() -> None:
+        # Safe methods only read: let them run side by side on SQLite.
+        g.tx_mode_token = database.set_transaction_mode(request.method in ("GET", "HEAD"))
+
+    @app.teardown_request
+    def _reset_transaction_mode(_exc: BaseException | None) -> None:
+        token = g.pop("tx_mode_token", None)
+        if token is not None:
+            database.reset_transaction_mode(token)
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config["HAVEHUS_ENV"] == "production":
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        return response
+
+
+def _register_blueprints(app: Flask) -> None:
+    from havehus.api.views import bp as api_bp
+    from havehus.core.views import bp as core_bp
+    from havehus.program.views import bp as program_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(program_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from havehus import templating
+
+    templating.init_app(app)

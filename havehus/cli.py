@@ -1,0 +1,205 @@
+"""The `havehus` command (also `flask --app havehus ...`)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+
+from havehus.config import ConfigError
+from havehus.errors import HavehusError
+from havehus.extensions import db
+from havehus.timeutil import house_tz, utcnow
+
+
+def _parse_instant(value: str) -> datetime:
+    """An ISO date-time; without an offset it is read as the house's local time."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO date-time: {value!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=house_tz())
+    return moment.astimezone(UTC)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Serve the web app (development server).
+
+    Production runs gunicorn: gunicorn 'havehus:create_app()'.
+    """
+    from werkzeug.serving import run_simple
+
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    run_simple(host, port, app, use_reloader=False, threaded=True)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Do what is due, then exit.")
+@click.option("--at", "at", help="Act as if it were this instant (ISO date-time).")
+@with_appcontext
+def worker_command(once: bool, at: str | None) -> None:
+    """Run the scheduler: due texts, the horizon."""
+    from havehus import worker
+
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    if at and not once:
+        raise click.UsageError("--at only makes sense with --once")
+    if once:
+        result = worker.run_once(app, _parse_instant(at) if at else None)
+        for job, counts in result.items():
+            click.echo(f"{job}: " + ", ".join(f"{key}={value}" for key, value in counts.items()))
+        return
+    worker.run_forever(app)
+
+
+@click.command("run")
+@click.option("--port", default=5000, show_default=True, type=int)
+def run_command(port: int) -> None:
+    """Start web app and worker (development).
+
+    Ctrl-C stops both.
+    """
+    base = [sys.executable, "-m", "havehus"]
+    worker = subprocess.Popen([*base, "worker"])
+    web = subprocess.Popen([*base, "serve", "--port", str(port)])
+    click.echo(f"havehus is running on http://127.0.0.1:{port} — press Ctrl-C to stop.")
+
+    def stop(*_args: Any) -> None:
+        for process in (web, worker):
+            if process.poll() is None:
+                process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while web.poll() is None and worker.poll() is None:
+            try:
+                web.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                continue
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for process in (web, worker):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    click.echo("havehus stopped.")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Seed the demo house (idempotent).
+
+    Activities, people and 12 past weeks of attendance; staff passwords are printed once.
+    """
+    from havehus.demo import seed_demo
+
+    result = seed_demo(db.session, utcnow(), house_tz(), current_app.config)
+    db.session.commit()
+    if result.created:
+        click.echo("Demo data created.")
+        for email, role, password in result.credentials:
+            click.echo(f"  {role:8} {email}  password: {password}")
+        click.echo("These passwords are shown only once.")
+    else:
+        click.echo("Demo data exists already; nothing changed.")
+    if result.sessions_created:
+        click.echo(f"Sessions added up to the horizon: {result.sessions_created}")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["admin", "manager", "host", "partner"]))
+@click.option("--name", default="", help="The name shown to colleagues.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user_command(email: str, role: str, name: str, password_stdin: bool) -> None:
+    """Create a staff user.
+
+    Asks for the password unless --password-stdin is given.
+    """
+    from havehus.people.services import create_staff_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        raise click.UsageError("No terminal to ask for a password: use --password-stdin.")
+    try:
+        user = create_staff_user(db.session, email, role, password, utcnow(), name=name)
+    except HavehusError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}")
+
+
+@click.command("expand")
+@click.option("--weeks", type=click.IntRange(1, 156), help="Weeks ahead (default: configured).")
+@with_appcontext
+def expand_command(weeks: int | None) -> None:
+    """Extend sessions to N weeks ahead.
+
+    Creates the missing sessions of recurring activities; never deletes.
+    """
+    from havehus.program.services import expand_horizon
+
+    weeks = weeks or current_app.config["HAVEHUS_HORIZON_WEEKS"]
+    created = expand_horizon(db.session, weeks, utcnow(), house_tz())
+    db.session.commit()
+    click.echo(f"Sessions created: {created} (horizon {weeks} weeks)")
+
+
+COMMANDS = (
+    serve_command,
+    worker_command,
+    run_command,
+    demo_command,
+    create_user_command,
+    expand_command,
+)
+
+
+def register(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _create_app_for_cli() -> Flask:
+    from havehus import create_app
+
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def main() -> None:
+    """Entry point of the `havehus` console script."""
+    cli = FlaskGroup(
+        name="havehus",
+        help="havehus: the activity program of a community house.",
+        create_app=_create_app_for_cli,
+        add_default_commands=False,
+        add_version_option=False,
+        load_dotenv=False,
+        set_debug_flag=False,
+    )
+    cli.add_command(shell_command)
+    cli.add_command(routes_command)
+    cli.main(prog_name="havehus")

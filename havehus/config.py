@@ -1,0 +1,111 @@
+"""Typed settings read from config/*.toml and HAVEHUS_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from havehus.paths import CONFIG_DIR
+
+ENV_PREFIX = "HAVEHUS_"
+DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
+ENVIRONMENTS = ("development", "production")
+SMS_BACKENDS = ("console", "twilio")
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message tells the operator what to fix."""
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"Configuration file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Configuration file {path} is not valid TOML: {exc}") from None
+
+
+def _coerce(key: str, raw: str, default: Any) -> Any:
+    """Turn an environment string into the type of the key's default value."""
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{ENV_PREFIX}{key.upper()} must be true or false, not {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{ENV_PREFIX}{key.upper()} must be a whole number") from None
+    if isinstance(default, list):
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Merge default.toml, the HAVEHUS_CONFIG file, HAVEHUS_* variables and overrides."""
+    environ = os.environ if environ is None else environ
+    settings = _read_toml(CONFIG_DIR / "default.toml")
+    defaults = dict(settings)
+
+    config_file = (overrides or {}).get("config_file") or environ.get(f"{ENV_PREFIX}CONFIG")
+    if config_file:
+        settings.update(_read_toml(Path(config_file)))
+
+    for key, default in defaults.items():
+        raw = environ.get(f"{ENV_PREFIX}{key.upper()}")
+        if raw is not None:
+            settings[key] = _coerce(key, raw, default)
+
+    for key, value in (overrides or {}).items():
+        settings[key.lower()] = value
+    settings.pop("config_file", None)
+    validate(settings)
+    return settings
+
+
+def validate(settings: Mapping[str, Any]) -> None:
+    """Refuse settings that would run the house unsafely or not at all."""
+    if settings["env"] not in ENVIRONMENTS:
+        raise ConfigError(f"HAVEHUS_ENV must be one of {', '.join(ENVIRONMENTS)}")
+    if settings["sms_backend"] not in SMS_BACKENDS:
+        raise ConfigError(f"HAVEHUS_SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}")
+    if not settings["languages"]:
+        raise ConfigError("At least one language must be configured")
+    if settings["env"] == "production":
+        secret = settings["secret_key"]
+        if secret == DEFAULT_SECRET_KEY or len(secret) < 32:
+            raise ConfigError(
+                "Refusing to start in production with the default or a short secret key. "
+                "Set HAVEHUS_SECRET_KEY to a random value of at least 32 characters, e.g. "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+
+
+def flask_config(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Translate havehus settings into the keys Flask and its extensions read."""
+    production = settings["env"] == "production"
+    config: dict[str, Any] = {f"HAVEHUS_{key.upper()}": value for key, value in settings.items()}
+    config.update(
+        SECRET_KEY=settings["secret_key"],
+        SQLALCHEMY_DATABASE_URI=settings["database_url"],
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,
+        REMEMBER_COOKIE_SECURE=production,
+        PREFERRED_URL_SCHEME="https" if production else "http",
+        BABEL_DEFAULT_LOCALE=settings["languages"][0],
+        BABEL_DEFAULT_TIMEZONE=settings["timezone"],
+        TESTING=bool(settings.get("testing", False)),
+    )
+    return config

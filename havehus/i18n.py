@@ -1,0 +1,95 @@
+"""Languages: which are offered, how the page's language is chosen, translated data fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask import Flask, Response, current_app, g, request
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    #: The language's name written in itself, for the language switch.
+    native_name: str
+    direction: str = "ltr"
+
+
+#: Every language havehus knows; config `languages` picks those offered.
+KNOWN_LANGUAGES = {
+    lang.code: lang
+    for lang in (
+        Language("da", "Dansk"),
+        Language("en", "English"),
+        Language("ar", "العربية", "rtl"),
+        Language("tr", "Türkçe"),
+        Language("so", "Soomaali"),
+        Language("ur", "اردو", "rtl"),
+        Language("uk", "Українська"),
+    )
+}
+LANG_COOKIE = "lang"
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def offered_languages() -> list[Language]:
+    """The languages of the switch, in configured order."""
+    return [KNOWN_LANGUAGES[code] for code in current_app.config["HAVEHUS_LANGUAGES"]]
+
+
+def default_language() -> str:
+    return str(current_app.config["HAVEHUS_LANGUAGES"][0])
+
+
+def _offered(code: str | None) -> str | None:
+    if code and code in current_app.config["HAVEHUS_LANGUAGES"]:
+        return code
+    return None
+
+
+def select_locale() -> str:
+    """?lang= → cookie → the participant's saved language → Accept-Language → default."""
+    if not request:
+        return default_language()
+    return (
+        _offered(request.args.get("lang"))
+        or _offered(request.cookies.get(LANG_COOKIE))
+        or _offered(g.get("participant_language"))
+        or request.accept_languages.best_match(current_app.config["HAVEHUS_LANGUAGES"])
+        or default_language()
+    )
+
+
+def current_language() -> Language:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    code = locale.language if locale else default_language()
+    return KNOWN_LANGUAGES.get(code, KNOWN_LANGUAGES["da"])
+
+
+def pick(texts: Mapping[str, str] | None, lang: str, fallback: str = "da") -> str:
+    """The text in lang, else in the fallback language, else any text there is."""
+    if not texts:
+        return ""
+    return texts.get(lang) or texts.get(fallback) or next(iter(texts.values()), "")
+
+
+def remember_language(response: Response) -> Response:
+    """Keep a language chosen with ?lang= in a cookie, so the choice sticks."""
+    chosen = _offered(request.args.get("lang"))
+    if chosen and request.cookies.get(LANG_COOKIE) != chosen:
+        response.set_cookie(
+            LANG_COOKIE,
+            chosen,
+            max_age=LANG_COOKIE_MAX_AGE,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(remember_language)

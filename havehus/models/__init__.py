@@ -1,0 +1,49 @@
+"""All models, importable from one place: ``from havehus.models import Activity``."""
+
+from havehus.models.access import ApiToken, FeedToken, KioskDevice
+from havehus.models.attendance import Tally
+from havehus.models.messaging import InboundMessage, OptOut, OutboundMessage
+from havehus.models.people import (
+    AuditEvent,
+    Consent,
+    Department,
+    DepartmentPopulation,
+    Participant,
+    StaffUser,
+)
+from havehus.models.program import (
+    Activity,
+    Closure,
+    Location,
+    ProgramVersion,
+    Room,
+    Session,
+    activity_host,
+    session_host,
+)
+from havehus.models.signup import Booking
+
+__all__ = [
+    "Activity",
+    "ApiToken",
+    "AuditEvent",
+    "Booking",
+    "Closure",
+    "Consent",
+    "Department",
+    "DepartmentPopulation",
+    "FeedToken",
+    "InboundMessage",
+    "KioskDevice",
+    "Location",
+    "OptOut",
+    "OutboundMessage",
+    "Participant",
+    "ProgramVersion",
+    "Room",
+    "Session",
+    "StaffUser",
+    "Tally",
+    "activity_host",
+    "session_host",
+]

@@ -1,0 +1,92 @@
+"""Credentials other than passwords: API tokens, feed tokens and kiosk devices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from havehus.extensions import db
+from havehus.models.people import ROLES, Participant, StaffUser
+from havehus.models.program import Location, _in
+from havehus.orm import UTCDateTime
+
+FEED_KINDS = ("partner", "personal")
+
+
+class ApiToken(db.Model):
+    """A bearer token for a partner system, scoped by role; only its hash is stored."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(10))
+    #: SHA-256 hex of the token.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The first characters of the token, so staff can tell tokens apart.
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by: Mapped[StaffUser | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.name} {self.role}>"
+
+
+class FeedToken(db.Model):
+    """A secret calendar-feed address: a partner's filtered feed or a person's own bookings."""
+
+    __tablename__ = "feed_token"
+    __table_args__ = (
+        CheckConstraint(_in("kind", FEED_KINDS), name="kind"),
+        CheckConstraint(
+            "(kind = 'personal' AND participant_id IS NOT NULL) OR kind = 'partner'",
+            name="personal_has_participant",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    language: Mapped[str] = mapped_column(String(10), default="da")
+    #: Categories a partner feed is limited to; empty means all.
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE")
+    )
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    participant: Mapped[Participant | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<FeedToken {self.kind} {self.id}>"
+
+
+class KioskDevice(db.Model):
+    """An enrolled tablet in the house, recognised by a long-lived device cookie."""
+
+    __tablename__ = "kiosk_device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    location: Mapped[Location | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<KioskDevice {self.name}>"

@@ -1,0 +1,121 @@
+"""The program's rules: expanding the horizon, the week and activity views, the version."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import joinedload, selectinload
+
+from havehus.dbutil import insert_ignoring_conflicts
+from havehus.models import Activity, ProgramVersion, Session
+from havehus.program.recurrence import expand_activity
+from havehus.timeutil import day_bounds_utc
+
+DEFAULT_PAGE_SIZE = 10
+
+
+def bump_program_version(orm: OrmSession, now: datetime) -> None:
+    """Record that the program changed, so every process drops its cached pages and feeds."""
+    result = orm.execute(
+        update(ProgramVersion)
+        .where(ProgramVersion.id == 1)
+        .values(version=ProgramVersion.version + 1, changed_at=now)
+    )
+    if not result.rowcount:
+        insert_ignoring_conflicts(orm, ProgramVersion, [{"id": 1, "version": 1, "changed_at": now}])
+
+
+def program_version(orm: OrmSession) -> int:
+    return orm.scalar(select(ProgramVersion.version).where(ProgramVersion.id == 1)) or 0
+
+
+def expand_horizon(orm: OrmSession, weeks: int, now: datetime, tz: ZoneInfo) -> int:
+    """Create the sessions of every active recurring activity up to `weeks` weeks from today."""
+    until = now.astimezone(tz).date() + timedelta(weeks=weeks)
+    activities = orm.scalars(select(Activity).where(Activity.archived_at.is_(None))).all()
+    created = sum(expand_activity(orm, activity, until, now, tz) for activity in activities)
+    if created:
+        bump_program_version(orm, now)
+    return created
+
+
+def _public_sessions() -> Select[Any]:
+    return (
+        select(Session)
+        .join(Session.activity)
+        .where(Activity.visibility == "public", Activity.archived_at.is_(None))
+        .options(
+            joinedload(Session.activity).joinedload(Activity.location),
+            joinedload(Session.activity).joinedload(Activity.room),
+            joinedload(Session.location),
+            joinedload(Session.room),
+        )
+        .order_by(Session.starts_at, Activity.slug)
+    )
+
+
+def public_sessions_between(
+    orm: OrmSession, first: date, last: date, tz: ZoneInfo, category: str | None = None
+) -> Sequence[Session]:
+    """Public sessions on local days first..last inclusive, in start order."""
+    start, end = day_bounds_utc(first, last, tz)
+    query = _public_sessions().where(Session.starts_at >= start, Session.starts_at < end)
+    if category:
+        query = query.where(Activity.category == category)
+    return orm.scalars(query).unique().all()
+
+
+@dataclass(frozen=True)
+class ProgramDay:
+    day: date
+    is_past: bool
+    is_today: bool
+    sessions: list[Session]
+
+
+def week_program(orm: OrmSession, monday: date, today: date, tz: ZoneInfo) -> list[ProgramDay]:
+    """The seven days of the ISO week starting at monday, each with its public sessions."""
+    sunday = monday + timedelta(days=6)
+    by_day: dict[date, list[Session]] = {monday + timedelta(days=i): [] for i in range(7)}
+    for session in public_sessions_between(orm, monday, sunday, tz):
+        by_day[session.starts_at.astimezone(tz).date()].append(session)
+    return [
+        ProgramDay(day=day, is_past=day < today, is_today=day == today, sessions=sessions)
+        for day, sessions in by_day.items()
+    ]
+
+
+def public_activity(orm: OrmSession, slug: str) -> Activity | None:
+    return orm.scalar(
+        select(Activity)
+        .where(
+            Activity.slug == slug,
+            Activity.visibility == "public",
+            Activity.archived_at.is_(None),
+        )
+        .options(selectinload(Activity.location), selectinload(Activity.room))
+    )
+
+
+def upcoming_sessions(
+    orm: OrmSession, activity: Activity, now: datetime, page: int, per_page: int
+) -> tuple[Sequence[Session], bool]:
+    """One page of the activity's sessions that have not ended; and whether more follow."""
+    rows = orm.scalars(
+        select(Session)
+        .where(Session.activity_id == activity.id, Session.ends_at > now)
+        .order_by(Session.starts_at)
+        .offset((page - 1) * per_page)
+        .limit(per_page + 1)
+    ).all()
+    return rows[:per_page], len(rows) > per_page
+
+
+def public_session(orm: OrmSession, session_id: int) -> Session | None:
+    return orm.scalar(_public_sessions().where(Session.id == session_id))

@@ -1,0 +1,76 @@
+"""Public program pages: the week, one activity, one session."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from havehus.extensions import db
+from havehus.program import services
+from havehus.timeutil import house_tz, iso_week_label, parse_iso_week, utcnow, week_monday
+
+bp = Blueprint("program", __name__)
+
+
+def _page_number() -> int:
+    page = request.args.get("page", 1, type=int) or 1
+    return max(page, 1)
+
+
+@bp.get("/")
+def index() -> str:
+    tz = house_tz()
+    today = utcnow().astimezone(tz).date()
+    return _render_week(week_monday(today), today)
+
+
+@bp.get("/week/<week>")
+def week(week: str) -> str | Response:
+    try:
+        monday = parse_iso_week(week)
+    except ValueError:
+        abort(404)
+    if week != iso_week_label(monday):  # e.g. 2026-W1 → 2026-W01
+        return redirect(url_for("program.week", week=iso_week_label(monday), **request.args))
+    tz = house_tz()
+    return _render_week(monday, utcnow().astimezone(tz).date())
+
+
+def _render_week(monday: date, today: date) -> str:
+    days = services.week_program(db.session, monday, today, house_tz())
+    return render_template(
+        "program/week.html",
+        days=days,
+        week_label=iso_week_label(monday),
+        week_number=monday.isocalendar().week,
+        monday=monday,
+        sunday=monday + timedelta(days=6),
+        previous_week=iso_week_label(monday - timedelta(days=7)),
+        next_week=iso_week_label(monday + timedelta(days=7)),
+        this_week=iso_week_label(today),
+        is_this_week=week_monday(today) == monday,
+    )
+
+
+@bp.get("/activities/<slug>")
+def activity(slug: str) -> str:
+    found = services.public_activity(db.session, slug)
+    if found is None:
+        abort(404)
+    page = _page_number()
+    sessions, has_more = services.upcoming_sessions(
+        db.session, found, utcnow(), page, services.DEFAULT_PAGE_SIZE
+    )
+    return render_template(
+        "program/activity.html", activity=found, sessions=sessions, page=page, has_more=has_more
+    )
+
+
+@bp.get("/sessions/<int:session_id>")
+def session(session_id: int) -> str:
+    found = services.public_session(db.session, session_id)
+    if found is None:
+        abort(404)
+    return render_template("program/session.html", session=found, now=utcnow())

@@ -1,0 +1,79 @@
+"""Jinja filters and globals shared by every page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+from babel.dates import format_skeleton
+from flask import Flask, request
+from flask_babel import format_date, format_time, get_locale
+
+from havehus import i18n
+from havehus.program.labels import CATEGORY_LABELS, language_name
+from havehus.timeutil import house_tz, iso_week_label
+
+
+def local_time(moment: datetime) -> str:
+    """HH:MM in the house's time zone (24-hour clock)."""
+    return format_time(moment, "HH:mm")
+
+
+#: Weekday-and-date patterns where CLDR's skeletons abbreviate the weekday.
+_DAY_PATTERNS = {"da": "EEEE d. MMMM", "en": "EEEE d MMMM"}
+
+
+def day_label(day: date) -> str:
+    """A weekday with its date, e.g. "mandag 1. december" / "Monday 1 December"."""
+    locale = get_locale()
+    pattern = _DAY_PATTERNS.get(locale.language if locale else "da")
+    if pattern:
+        return format_date(day, pattern)
+    return format_skeleton("MMMMEEEEd", day, locale=locale)
+
+
+def local_iso(moment: datetime) -> str:
+    """ISO 8601 with the house's offset, for <time datetime>."""
+    return moment.astimezone(house_tz()).isoformat(timespec="minutes")
+
+
+def long_date(day: date | datetime) -> str:
+    if isinstance(day, datetime):
+        day = day.astimezone(house_tz()).date()
+    return format_date(day, "full")
+
+
+def iso_week(moment: datetime) -> str:
+    """YYYY-Www of the local day of an instant."""
+    return iso_week_label(moment.astimezone(house_tz()).date())
+
+
+def translated(texts: dict[str, str] | None) -> str:
+    """The text of a data field (activity titles...) in the page's language."""
+    return i18n.pick(texts, i18n.current_language().code, i18n.default_language())
+
+
+def url_for_language(code: str) -> str:
+    """The current page in another language."""
+    args = request.args.copy()
+    args["lang"] = code
+    return f"{request.path}?{urlencode(list(args.items(multi=True)))}"
+
+
+def category_label(category: str) -> str:
+    return str(CATEGORY_LABELS.get(category, category))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.add_template_filter(language_name)
+    app.add_template_global(category_label)
+    app.add_template_filter(local_time)
+    app.add_template_filter(day_label)
+    app.add_template_filter(long_date)
+    app.add_template_filter(translated)
+    app.add_template_filter(iso_week)
+    app.add_template_filter(local_iso)
+    app.add_template_global(url_for_language)
+    app.add_template_global(i18n.offered_languages)
+    app.add_template_global(i18n.current_language)

@@ -1,0 +1,63 @@
+"""Time helpers: the house's zone, ISO weeks, and conversions between UTC and local time."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+_ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def house_tz() -> ZoneInfo:
+    """The house's time zone (Europe/Copenhagen unless configured otherwise)."""
+    return ZoneInfo(current_app.config["HAVEHUS_TIMEZONE"])
+
+
+def utcnow() -> datetime:
+    """The current instant, aware, in UTC. Only the edges (views, CLI, worker) call this."""
+    return datetime.now(UTC)
+
+
+def local_date(moment: datetime, tz: ZoneInfo) -> date:
+    return moment.astimezone(tz).date()
+
+
+def local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant of a wall-clock time on a day in tz.
+
+    A time skipped by the spring DST change is moved forward by the gap (02:30 → 03:30);
+    a time that occurs twice in autumn takes its first occurrence (fold=0).
+    """
+    # PEP 495: with fold=0 a gap time is read with the offset before the change, which
+    # lands after the gap; an ambiguous time is read as its first occurrence.
+    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+def day_bounds_utc(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """UTC instants from local midnight of `first` to local midnight after `last`."""
+    return (
+        local_to_utc(first, time(0), tz),
+        local_to_utc(last + timedelta(days=1), time(0), tz),
+    )
+
+
+def parse_iso_week(value: str) -> date:
+    """The Monday of an ISO week written YYYY-Www; ValueError if there is no such week."""
+    match = _ISO_WEEK.match(value)
+    if not match:
+        raise ValueError(f"not an ISO week: {value!r}")
+    year, week = int(match.group(1)), int(match.group(2))
+    return date.fromisocalendar(year, week, 1)
+
+
+def iso_week_label(day: date) -> str:
+    """YYYY-Www of the ISO week containing day."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())

@@ -1,0 +1,99 @@
+"""The worker process: APScheduler runs short, idempotent jobs against the database."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from datetime import datetime
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from havehus.extensions import db
+from havehus.messaging.gateway import gateway_for
+from havehus.messaging.outbox import process_due
+from havehus.program.services import expand_horizon
+from havehus.timeutil import house_tz, utcnow
+
+log = logging.getLogger("havehus.worker")
+
+OUTBOX_INTERVAL_SECONDS = 20
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def send_due_messages(app: Flask, now: datetime) -> dict[str, int]:
+    """Send the texts due at `now`."""
+    with app.app_context():
+        gateway = gateway_for(app.config["HAVEHUS_SMS_BACKEND"])
+        run = process_due(
+            db.session, gateway, now, worker_id(), app.config["HAVEHUS_OUTBOX_LEASE_SECONDS"]
+        )
+        return {
+            "sent": len(run.sent),
+            "failed": len(run.failed),
+            "expired": run.expired,
+            "lease_lost": run.lease_lost,
+        }
+
+
+def extend_horizon(app: Flask, now: datetime) -> dict[str, int]:
+    """Keep recurring activities expanded to the configured number of weeks ahead."""
+    with app.app_context():
+        created = expand_horizon(db.session, app.config["HAVEHUS_HORIZON_WEEKS"], now, house_tz())
+        db.session.commit()
+        return {"sessions_created": created}
+
+
+JOBS: dict[str, Callable[[Flask, datetime], dict[str, int]]] = {
+    "send_due_messages": send_due_messages,
+    "extend_horizon": extend_horizon,
+}
+
+
+def run_once(app: Flask, at: datetime | None = None) -> dict[str, dict[str, int]]:
+    """Run every job once as if it were `at` (default: now) and return what each did."""
+    now = at or utcnow()
+    return {name: job(app, now) for name, job in JOBS.items()}
+
+
+def run_forever(app: Flask) -> None:
+    """Block, running the jobs on their schedules until SIGINT/SIGTERM."""
+    gateway_for(app.config["HAVEHUS_SMS_BACKEND"])  # refuse a bad backend before starting
+    scheduler = BlockingScheduler(timezone=app.config["HAVEHUS_TIMEZONE"])
+
+    def job(name: str) -> Callable[[], None]:
+        def run() -> None:
+            result = JOBS[name](app, utcnow())
+            if any(result.values()):
+                log.info("%s: %s", name, result)
+
+        return run
+
+    scheduler.add_job(
+        job("send_due_messages"),
+        "interval",
+        seconds=OUTBOX_INTERVAL_SECONDS,
+        id="send_due_messages",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        job("extend_horizon"),
+        "cron",
+        hour=3,
+        minute=17,
+        id="extend_horizon",
+        max_instances=1,
+        coalesce=True,
+    )
+    job("extend_horizon")()
+    log.info("Worker %s started", worker_id())
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("Worker %s stopped", worker_id())

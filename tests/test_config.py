@@ -1,0 +1,79 @@
+"""Configuration: TOML defaults, a HAVEHUS_CONFIG file, HAVEHUS_* variables, production guards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from havehus import create_app
+from havehus.config import DEFAULT_SECRET_KEY, ConfigError, load_settings
+
+STRONG_SECRET = "x" * 40
+
+
+def test_defaults_come_from_default_toml():
+    settings = load_settings(environ={})
+    assert settings["env"] == "development"
+    assert settings["sms_backend"] == "console"
+    assert settings["timezone"] == "Europe/Copenhagen"
+    assert settings["languages"][0] == "da"
+
+
+def test_environment_variables_override_with_types():
+    settings = load_settings(
+        environ={
+            "HAVEHUS_DATABASE_URL": "sqlite:///elsewhere.db",
+            "HAVEHUS_HORIZON_WEEKS": "20",
+            "HAVEHUS_LANGUAGES": "da, en",
+        }
+    )
+    assert settings["database_url"] == "sqlite:///elsewhere.db"
+    assert settings["horizon_weeks"] == 20
+    assert settings["languages"] == ["da", "en"]
+
+
+def test_a_config_file_overrides_defaults_and_the_environment_overrides_it(tmp_path: Path):
+    config = tmp_path / "house.toml"
+    config.write_text('site_name = "Kulturhuset"\nhorizon_weeks = 8\n')
+    settings = load_settings(environ={"HAVEHUS_CONFIG": str(config), "HAVEHUS_HORIZON_WEEKS": "10"})
+    assert settings["site_name"] == "Kulturhuset"
+    assert settings["horizon_weeks"] == 10
+
+
+def test_a_bad_number_in_the_environment_is_explained():
+    with pytest.raises(ConfigError, match="HAVEHUS_HORIZON_WEEKS must be a whole number"):
+        load_settings(environ={"HAVEHUS_HORIZON_WEEKS": "many"})
+
+
+def test_a_missing_config_file_is_explained(tmp_path: Path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(environ={"HAVEHUS_CONFIG": str(tmp_path / "nope.toml")})
+
+
+def test_unknown_sms_backend_is_refused():
+    with pytest.raises(ConfigError, match="HAVEHUS_SMS_BACKEND"):
+        load_settings(environ={"HAVEHUS_SMS_BACKEND": "pigeon"})
+
+
+def test_production_refuses_the_default_secret_key():
+    with pytest.raises(ConfigError, match="HAVEHUS_SECRET_KEY"):
+        load_settings(environ={"HAVEHUS_ENV": "production"})
+    with pytest.raises(ConfigError):
+        load_settings(environ={"HAVEHUS_ENV": "production", "HAVEHUS_SECRET_KEY": "short"})
+    assert DEFAULT_SECRET_KEY not in STRONG_SECRET
+
+
+def test_production_uses_secure_cookies_and_hsts(sqlite_url: str):
+    app = create_app({"env": "production", "secret_key": STRONG_SECRET, "database_url": sqlite_url})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    response = app.test_client().get("/healthz")
+    assert "max-age" in response.headers["Strict-Transport-Security"]
+
+
+def test_development_cookies_work_over_http(sqlite_url: str):
+    app = create_app({"database_url": sqlite_url})
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert "Strict-Transport-Security" not in app.test_client().get("/healthz").headers
