@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import subprocess
 import sys
@@ -27,6 +28,12 @@ def _parse_instant(value: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=house_tz())
     return moment.astimezone(UTC)
+
+
+def _log_to_terminal() -> None:
+    """Show havehus's own log lines (texts sent by the console backend, job results)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 @click.command("serve")
@@ -55,6 +62,7 @@ def worker_command(once: bool, at: str | None) -> None:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     if at and not once:
         raise click.UsageError("--at only makes sense with --once")
+    _log_to_terminal()
     if once:
         result = worker.run_once(app, _parse_instant(at) if at else None)
         for job, counts in result.items():
@@ -80,7 +88,9 @@ def run_command(port: int) -> None:
             if process.poll() is None:
                 process.terminate()
 
+    # Explicit handlers: a shell may start us with SIGINT ignored (background jobs).
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     try:
         while web.poll() is None and worker.poll() is None:
             try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 from collections.abc import Callable
 from datetime import datetime
@@ -79,6 +80,7 @@ def run_forever(app: Flask) -> None:
         "interval",
         seconds=OUTBOX_INTERVAL_SECONDS,
         id="send_due_messages",
+        name="send_due_messages",
         max_instances=1,
         coalesce=True,
     )
@@ -88,9 +90,16 @@ def run_forever(app: Flask) -> None:
         hour=3,
         minute=17,
         id="extend_horizon",
+        name="extend_horizon",
         max_instances=1,
         coalesce=True,
     )
+
+    def shut_down(*_args: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, shut_down)
+    signal.signal(signal.SIGINT, shut_down)
     job("extend_horizon")()
     log.info("Worker %s started", worker_id())
     try:

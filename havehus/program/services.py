@@ -72,11 +72,48 @@ def public_sessions_between(
 
 
 @dataclass(frozen=True)
+class ProgramEntry:
+    """One card of the week: a session, or the time slots of one activity on one day."""
+
+    activity: Activity
+    sessions: list[Session]
+
+    @property
+    def first(self) -> Session:
+        return self.sessions[0]
+
+    @property
+    def ends_at(self) -> datetime:
+        return max(session.ends_at for session in self.sessions)
+
+    @property
+    def is_slots(self) -> bool:
+        return len(self.sessions) > 1
+
+    def open_slots(self, now: datetime) -> int:
+        """Slots that can still be booked: not started, not cancelled, not full."""
+        return sum(
+            1
+            for s in self.sessions
+            if s.starts_at > now and s.status == "scheduled" and s.seats_left != 0
+        )
+
+
+@dataclass(frozen=True)
 class ProgramDay:
     day: date
     is_past: bool
     is_today: bool
-    sessions: list[Session]
+    entries: list[ProgramEntry]
+
+
+def _entries(sessions: list[Session]) -> list[ProgramEntry]:
+    """Group a day's sessions so an activity's slots (e.g. vaccination times) share a card."""
+    entries: dict[int, ProgramEntry] = {}
+    for session in sessions:
+        entry = entries.setdefault(session.activity_id, ProgramEntry(session.activity, []))
+        entry.sessions.append(session)
+    return list(entries.values())
 
 
 def week_program(orm: OrmSession, monday: date, today: date, tz: ZoneInfo) -> list[ProgramDay]:
@@ -86,8 +123,8 @@ def week_program(orm: OrmSession, monday: date, today: date, tz: ZoneInfo) -> li
     for session in public_sessions_between(orm, monday, sunday, tz):
         by_day[session.starts_at.astimezone(tz).date()].append(session)
     return [
-        ProgramDay(day=day, is_past=day < today, is_today=day == today, sessions=sessions)
-        for day, sessions in by_day.items()
+        ProgramDay(day=day, is_past=day < today, is_today=day == today, entries=_entries(items))
+        for day, items in by_day.items()
     ]
 
 

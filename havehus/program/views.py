@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -21,9 +21,8 @@ def _page_number() -> int:
 
 @bp.get("/")
 def index() -> str:
-    tz = house_tz()
-    today = utcnow().astimezone(tz).date()
-    return _render_week(week_monday(today), today)
+    now = utcnow()
+    return _render_week(week_monday(now.astimezone(house_tz()).date()), now)
 
 
 @bp.get("/week/<week>")
@@ -34,11 +33,11 @@ def week(week: str) -> str | Response:
         abort(404)
     if week != iso_week_label(monday):  # e.g. 2026-W1 → 2026-W01
         return redirect(url_for("program.week", week=iso_week_label(monday), **request.args))
-    tz = house_tz()
-    return _render_week(monday, utcnow().astimezone(tz).date())
+    return _render_week(monday, utcnow())
 
 
-def _render_week(monday: date, today: date) -> str:
+def _render_week(monday: date, now: datetime) -> str:
+    today = now.astimezone(house_tz()).date()
     days = services.week_program(db.session, monday, today, house_tz())
     return render_template(
         "program/week.html",
@@ -51,6 +50,7 @@ def _render_week(monday: date, today: date) -> str:
         next_week=iso_week_label(monday + timedelta(days=7)),
         this_week=iso_week_label(today),
         is_this_week=week_monday(today) == monday,
+        now=now,
     )
 
 
@@ -60,11 +60,17 @@ def activity(slug: str) -> str:
     if found is None:
         abort(404)
     page = _page_number()
+    now = utcnow()
     sessions, has_more = services.upcoming_sessions(
-        db.session, found, utcnow(), page, services.DEFAULT_PAGE_SIZE
+        db.session, found, now, page, services.DEFAULT_PAGE_SIZE
     )
     return render_template(
-        "program/activity.html", activity=found, sessions=sessions, page=page, has_more=has_more
+        "program/activity.html",
+        activity=found,
+        sessions=sessions,
+        page=page,
+        has_more=has_more,
+        now=now,
     )
 
 

@@ -20,8 +20,9 @@ def test_home_shows_this_week_in_danish(client, program):
     assert "Uge 49" in page
     assert "mandag 30. november" in page and "søndag 6. december" in page
     assert "Havefællesskabet" in page and "Sammen om maden" in page
-    assert "Bare kom – ingen tilmelding" in page
     assert "Kræver tilmelding" in page and "20 pladser tilbage" in page
+    next_week = client.get("/week/2026-W50").get_data(as_text=True)
+    assert "Bare kom – ingen tilmelding" in next_week
 
 
 def test_past_days_are_dimmed_and_today_is_marked(client, program):
@@ -121,7 +122,7 @@ def test_activity_page_lists_upcoming_dates_with_paging(client, program):
     assert "<h1>Sammen om maden</h1>" in page
     assert "20 kr." in page
     # Six Thursdays from 3 December to 7 January: the 6-week horizon ends on 13 January.
-    assert page.count('class="card card--food"') == 6
+    assert page.count('class="date-row"') == 6
     assert "torsdag den 3. december 2026" in page
     assert "26. november" not in page  # ended sessions are not upcoming
 
@@ -134,7 +135,7 @@ def test_activity_page_pages_after_ten_dates(client, program, make_activity):
     expand_horizon(db.session, 3, NOW, CPH)
     db.session.commit()
     first = client.get("/activities/daily").get_data(as_text=True)
-    assert first.count("card--walking") == 10
+    assert first.count('class="date-row"') == 10
     assert 'href="/activities/daily?page=2" rel="next"' in first
     second = client.get("/activities/daily?page=2").get_data(as_text=True)
     assert 'href="/activities/daily?page=1" rel="prev"' in second
@@ -160,7 +161,7 @@ def test_session_page_shows_date_time_and_place(client, program):
 def test_session_page_of_a_past_session_says_it_took_place(client, program):
     garden = _session_on(program.sessions(program.garden), "2026-12-01")
     page = client.get(f"/sessions/{garden.id}").get_data(as_text=True)
-    assert "Det har allerede fundet sted." in page
+    assert "Har fundet sted" in page
 
 
 def test_pages_are_served_with_a_strict_content_security_policy(client, program):
@@ -184,3 +185,32 @@ def test_dst_week_shows_local_times(client, program, make_activity):
     for week in ("2027-W12", "2027-W13", "2027-W14"):
         page = client.get(f"/week/{week}").get_data(as_text=True)
         assert ">10:00</time>–<time" in page, week
+
+
+def test_time_slots_of_one_activity_share_one_card(client, program):
+    page = client.get("/week/2026-W49").get_data(as_text=True)
+    assert page.count('class="card card--health"') == 1
+    assert "14:00</time>–<time" in page and ">14:30</time>" in page  # 14:00–14:30 span
+    assert "Book en tid" in page and "2 tider ledige" in page
+    slots = re.findall(r'<a class="slot[^"]*" href="/sessions/(\d+)">', page)
+    assert len(slots) == 2
+
+
+def test_a_full_slot_is_marked_and_not_counted_as_free(client, program):
+    first, second = [
+        s
+        for s in program.sessions(program.vaccination)
+        if s.starts_at.date().isoformat() == "2026-12-04"
+    ]
+    first.seats_taken = 2
+    db.session.commit()
+    page = client.get("/week/2026-W49").get_data(as_text=True)
+    assert f'class="slot slot--closed" href="/sessions/{first.id}"' in page
+    assert f'class="slot" href="/sessions/{second.id}"' in page
+    assert "Fuldt</span>" in page and "1 tid ledig" in page
+
+
+def test_ended_sessions_say_they_took_place_instead_of_offering_seats(client, program):
+    page = client.get("/week/2026-W48").get_data(as_text=True)  # the whole week is past
+    assert "Har fundet sted" in page
+    assert "pladser tilbage" not in page and "tider ledige" not in page
