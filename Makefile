@@ -35,11 +35,16 @@ format: $(STAMP)
 
 ## make i18n: extract strings, update every catalogue, compile the .mo files
 i18n: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --width 100 \
 		--project havehus --copyright-holder "The havehus contributors" -o locales/messages.pot .
-	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-obsolete --width 100
 	$(BIN)/python -m havehus.i18n_tools fill-source locales/en/LC_MESSAGES/messages.po
 	$(BIN)/pybabel compile -d locales --statistics
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
+
+## make bench: the feed benchmark (ratios against baselines measured in the same run)
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python bench/feeds.py

@@ -12,6 +12,7 @@ from havehus import database, errors, i18n
 from havehus.config import flask_config, load_settings
 from havehus.extensions import babel, csrf, db, login, migrate
 from havehus.paths import LOCALES_DIR, MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR
+from havehus.people import access
 
 __all__ = ["create_app"]
 
@@ -36,7 +37,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(flask_config(settings))
 
     from havehus import models  # noqa: F401  (registers every table with the metadata)
-    from havehus.people import login as _login  # noqa: F401  (the user loader)
 
     database.install_sqlite_settings()
     db.init_app(app)
@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     csrf.init_app(app)
     login.init_app(app)
+    access.init_app(app)
     i18n.init_app(app)
     errors.register(app)
     _register_request_hooks(app)
@@ -87,13 +88,30 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from havehus.api import activities as _activities  # noqa: F401  (routes on the api blueprint)
+    from havehus.api import bookings as _bookings  # noqa: F401  (routes on the api blueprint)
     from havehus.api.views import bp as api_bp
     from havehus.core.views import bp as core_bp
+    from havehus.feeds.views import bp as feeds_bp
+    from havehus.people import admin_views  # noqa: F401  (adds its routes to the staff blueprint)
+    from havehus.people.views import bp as staff_bp
+    from havehus.program.planner_views import bp as planner_bp
+    from havehus.program.planner_views import photos_bp
     from havehus.program.views import bp as program_bp
+    from havehus.signup.kiosk import bp as kiosk_bp
+    from havehus.signup.staff_views import bp as signup_staff_bp
+    from havehus.signup.views import bp as signup_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(program_bp)
+    app.register_blueprint(feeds_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(planner_bp)
+    app.register_blueprint(photos_bp)
+    app.register_blueprint(signup_bp)
+    app.register_blueprint(kiosk_bp)
+    app.register_blueprint(signup_staff_bp)
     csrf.exempt(api_bp)
 
 

@@ -159,6 +159,27 @@ def create_user_command(email: str, role: str, name: str, password_stdin: bool) 
     click.echo(f"Created {user.role} {user.email}")
 
 
+@click.command("create-token")
+@click.option("--name", required=True, help="Who uses it, e.g. 'Social Sundhed'.")
+@click.option("--role", required=True, type=click.Choice(["admin", "manager", "host", "partner"]))
+@with_appcontext
+def create_token_command(name: str, role: str) -> None:
+    """Create an API token (prints only the token).
+
+    The token is shown once; only its hash is kept. Revoke it in /staff/tokens.
+    """
+    from havehus.people.audit import CLI
+    from havehus.people.credentials import create_api_token
+
+    try:
+        _token, raw = create_api_token(db.session, name, role, utcnow(), CLI)
+    except HavehusError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(raw)
+
+
 @click.command("expand")
 @click.option("--weeks", type=click.IntRange(1, 156), help="Weeks ahead (default: configured).")
 @with_appcontext
@@ -181,6 +202,7 @@ COMMANDS = (
     run_command,
     demo_command,
     create_user_command,
+    create_token_command,
     expand_command,
 )
 

@@ -60,3 +60,8 @@ def set_transaction_mode(read_only: bool) -> contextvars.Token[str]:
 
 def reset_transaction_mode(token: contextvars.Token[str]) -> None:
     _sqlite_begin.reset(token)
+
+
+def in_read_only_mode() -> bool:
+    """True inside a safe (GET/HEAD) request, whose transaction is never committed."""
+    return _sqlite_begin.get() == "DEFERRED"

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session as OrmSession
+
+from havehus.database import in_read_only_mode
+
+log = logging.getLogger("havehus.db")
 
 
 def insert_ignoring_conflicts(orm: OrmSession, model: Any, rows: list[dict[str, Any]]) -> int:
@@ -28,3 +34,23 @@ def insert_ignoring_conflicts(orm: OrmSession, model: Any, rows: list[dict[str, 
     # RETURNING lists only the rows actually inserted; rowcount is unreliable for
     # multi-row inserts on some drivers.
     return len(orm.execute(statement).all())
+
+
+def execute_apart(orm: OrmSession, statement: Any) -> bool:
+    """Run a small bookkeeping write ("last used at"), best effort.
+
+    In a read-only request (never committed) it runs in its own short transaction; in a
+    writing request it joins the request's transaction, which already holds SQLite's write
+    lock (a second connection would only wait for it). Returns False if it failed.
+    """
+    if not in_read_only_mode():
+        orm.execute(statement)
+        return True
+    try:
+        with orm.get_bind().connect() as connection:
+            connection.execute(statement)
+            connection.commit()
+    except OperationalError as exc:
+        log.warning("Bookkeeping write skipped: %s", exc)
+        return False
+    return True

@@ -32,12 +32,11 @@ from havehus.models import (
 )
 from havehus.people.services import create_staff_user
 from havehus.program.services import bump_program_version, expand_horizon
+from havehus.signup.services import HEALTH_WORDING, SMS_WORDING
 from havehus.timeutil import week_monday
 
 DEMO_MARKER_SLUG = "havehuset"
 HISTORY_WEEKS = 12
-SMS_WORDING = "sms-2026-03"
-HEALTH_WORDING = "health-2026-03"
 
 #: (first name, preferred language): Danish, Arabic, Turkish, Somali and Urdu names.
 NAMES: list[tuple[str, str]] = [

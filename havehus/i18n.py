@@ -78,6 +78,10 @@ def pick(texts: Mapping[str, str] | None, lang: str, fallback: str = "da") -> st
 
 def remember_language(response: Response) -> Response:
     """Keep a language chosen with ?lang= in a cookie, so the choice sticks."""
+    # Only pages: a calendar feed or JSON asked for in a language is not a choice for the
+    # pages, and a cookie would stop shared caches from keeping a public feed.
+    if response.mimetype != "text/html":
+        return response
     chosen = _offered(request.args.get("lang"))
     if chosen and request.cookies.get(LANG_COOKIE) != chosen:
         response.set_cookie(

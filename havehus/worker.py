@@ -50,9 +50,39 @@ def extend_horizon(app: Flask, now: datetime) -> dict[str, int]:
         return {"sessions_created": created}
 
 
+def pass_on_expired_offers(app: Flask, now: datetime) -> dict[str, int]:
+    """Seats held for someone who did not answer in time go to the next on the waiting list."""
+    from havehus.signup.services import expire_offers
+
+    with app.app_context():
+        expired = expire_offers(db.session, now)
+        db.session.commit()
+        return {"offers_expired": expired}
+
+
+def apply_retention(app: Flask, now: datetime) -> dict[str, int]:
+    """Erase what the privacy page says is erased, when it says so."""
+    from dataclasses import asdict
+
+    from havehus.people.retention import apply_retention as run_retention
+
+    with app.app_context():
+        run = run_retention(
+            db.session,
+            now,
+            months=int(app.config["HAVEHUS_RETENTION_MONTHS"]),
+            sensitive_days=int(app.config["HAVEHUS_SENSITIVE_RETENTION_DAYS"]),
+        )
+        db.session.commit()
+        return asdict(run)
+
+
 JOBS: dict[str, Callable[[Flask, datetime], dict[str, int]]] = {
+    # Offers first: a seat passed on queues its text, which the outbox then sends.
+    "pass_on_expired_offers": pass_on_expired_offers,
     "send_due_messages": send_due_messages,
     "extend_horizon": extend_horizon,
+    "apply_retention": apply_retention,
 }
 
 
@@ -85,6 +115,15 @@ def run_forever(app: Flask) -> None:
         coalesce=True,
     )
     scheduler.add_job(
+        job("pass_on_expired_offers"),
+        "interval",
+        minutes=1,
+        id="pass_on_expired_offers",
+        name="pass_on_expired_offers",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
         job("extend_horizon"),
         "cron",
         hour=3,
@@ -100,6 +139,16 @@ def run_forever(app: Flask) -> None:
 
     signal.signal(signal.SIGTERM, shut_down)
     signal.signal(signal.SIGINT, shut_down)
+    scheduler.add_job(
+        job("apply_retention"),
+        "cron",
+        hour=3,
+        minute=41,
+        id="apply_retention",
+        name="apply_retention",
+        max_instances=1,
+        coalesce=True,
+    )
     job("extend_horizon")()
     log.info("Worker %s started", worker_id())
     try:

@@ -10,16 +10,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from havehus import create_app
+from havehus.database import reset_transaction_mode, set_transaction_mode
 from havehus.extensions import db
 from havehus.models import Activity, Location, Session
 from havehus.paths import CONFIG_DIR
+from havehus.people.passwords import use_test_parameters
 from tests.pgserver import PostgresServer, PostgresUnavailable
 
-pytest_plugins = ["tests.program_fixtures"]
+pytest_plugins = ["tests.program_fixtures", "tests.staff_fixtures"]
+
+# Cheap argon2 parameters: the suite hashes thousands of passwords (production is untouched).
+use_test_parameters()
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 _db_counter = itertools.count()
@@ -56,6 +61,10 @@ class FreshContextClient(FlaskClient):
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        # End the test's own transaction first: what the test wrote becomes visible to the
+        # request, and what the request writes is visible to the test's next read.
+        if has_app_context():
+            db.session.commit()
         with self.application.app_context():
             return super().open(*args, **kwargs)
 
@@ -79,11 +88,17 @@ def sqlite_url(tmp_path: Path) -> str:
 
 def _app_with_tables(url: str) -> Iterator[Flask]:
     app = build_app(url)
-    with app.app_context():
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    # The test's own session reads between requests; as IMMEDIATE (the CLI's default) each
+    # of those reads would hold SQLite's write lock and block the requests under test.
+    token = set_transaction_mode(read_only=True)
+    try:
+        with app.app_context():
+            db.create_all()
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        reset_transaction_mode(token)
 
 
 @pytest.fixture

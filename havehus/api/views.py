@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import cast
 
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -13,7 +14,9 @@ from havehus.api.serializers import session_json
 from havehus.errors import json_error
 from havehus.extensions import db
 from havehus.i18n import default_language, offered_languages
+from havehus.models import ApiToken
 from havehus.models.program import CATEGORIES
+from havehus.people.access import bearer_token, token_required
 from havehus.program import services
 from havehus.timeutil import house_tz
 
@@ -56,6 +59,14 @@ def sessions() -> ResponseReturnValue:
     tz = house_tz()
     found = services.public_sessions_between(db.session, first, last, tz, category)
     return jsonify([session_json(item, lang, tz) for item in found])
+
+
+@bp.get("/me")
+@token_required()
+def me() -> ResponseReturnValue:
+    """Which token is this: lets an integrator check a token works (name, role)."""
+    token = cast(ApiToken, bearer_token())  # token_required let only live tokens through
+    return jsonify(name=token.name, role=token.role)
 
 
 @bp.get("/openapi.json")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,3 +22,9 @@ def healthz() -> ResponseReturnValue:
         current_app.logger.warning("Health check: database unreachable: %s", exc)
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok"), 200
+
+
+@bp.get("/privacy")
+def privacy() -> ResponseReturnValue:
+    """What the house records about people, why, for how long, and their rights."""
+    return render_template("core/privacy.html")

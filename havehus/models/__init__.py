@@ -1,6 +1,13 @@
 """All models, importable from one place: ``from havehus.models import Activity``."""
 
-from havehus.models.access import ApiToken, FeedToken, KioskDevice
+from havehus.models.access import (
+    ApiToken,
+    FeedToken,
+    KioskDevice,
+    LoginAttempt,
+    RecoveryCode,
+    StaffInvite,
+)
 from havehus.models.attendance import Tally
 from havehus.models.messaging import InboundMessage, OptOut, OutboundMessage
 from havehus.models.people import (
@@ -21,7 +28,7 @@ from havehus.models.program import (
     activity_host,
     session_host,
 )
-from havehus.models.signup import Booking
+from havehus.models.signup import Booking, SignupChallenge
 
 __all__ = [
     "Activity",
@@ -35,13 +42,17 @@ __all__ = [
     "FeedToken",
     "InboundMessage",
     "KioskDevice",
+    "LoginAttempt",
     "Location",
     "OptOut",
     "OutboundMessage",
     "Participant",
+    "RecoveryCode",
     "ProgramVersion",
     "Room",
     "Session",
+    "SignupChallenge",
+    "StaffInvite",
     "StaffUser",
     "Tally",
     "activity_host",

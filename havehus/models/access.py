@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from havehus.extensions import db
@@ -90,3 +90,61 @@ class KioskDevice(db.Model):
 
     def __repr__(self) -> str:
         return f"<KioskDevice {self.name}>"
+
+
+INVITE_PURPOSES = ("invite", "reset")
+
+
+class StaffInvite(db.Model):
+    """A one-time link to set a password: for a new user (invite) or a forgotten one (reset)."""
+
+    __tablename__ = "staff_invite"
+    __table_args__ = (CheckConstraint(_in("purpose", INVITE_PURPOSES), name="purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    staff_user: Mapped[StaffUser] = relationship(foreign_keys=[staff_user_id])
+
+    def __repr__(self) -> str:
+        return f"<StaffInvite {self.purpose} {self.staff_user_id}>"
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the authenticator app; only its hash is stored."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode {self.staff_user_id}>"
+
+
+class LoginAttempt(db.Model):
+    """One try to sign in, kept for throttling and to tell the owner about failed tries."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_email_at", "email", "at"),
+        Index("ix_login_attempt_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(45))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    succeeded: Mapped[bool] = mapped_column(default=False)
+
+    def __repr__(self) -> str:
+        return f"<LoginAttempt {self.email} {self.succeeded}>"

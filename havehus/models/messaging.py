@@ -21,6 +21,7 @@ MESSAGE_KINDS = (
     "broadcast",
     "shift",
     "link",
+    "code",
 )
 #: pending → claimed → sent → delivered | undelivered | failed; unknown when a send may have
 #: happened but its outcome was lost (reconciled before any retry); skipped when no longer due.

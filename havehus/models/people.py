@@ -94,6 +94,8 @@ class Participant(db.Model):
     #: Last booking, visit or reply; retention counts from here.
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The person asked (on their "my bookings" page) for their data to be deleted.
+    erasure_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     department: Mapped[Department | None] = relationship()
     consents: Mapped[list[Consent]] = relationship(
@@ -157,6 +159,10 @@ class StaffUser(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """The session's user id carries the generation, so old sessions stop matching."""
+        return f"{self.id}:{self.session_generation}"
 
 
 class AuditEvent(db.Model):

@@ -57,8 +57,11 @@ class Booking(db.Model):
     wants_company: Mapped[bool] = mapped_column(default=False)
     companion_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     staff_note: Mapped[str | None] = mapped_column(Text)
-    #: SHA-256 of the cancel-link token; the token itself is never stored.
+    #: SHA-256 of the booking link's token; the token itself is never stored.
     cancel_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Random salt of the booking link (an HMAC of the booking), so texts can carry the same
+    #: link again; a new nonce revokes every earlier link.
+    link_nonce: Mapped[str | None] = mapped_column(String(32))
 
     participant: Mapped[Participant] = relationship()
     session: Mapped[Session | None] = relationship()
@@ -68,3 +71,40 @@ class Booking(db.Model):
 
     def __repr__(self) -> str:
         return f"<Booking {self.id} {self.status}>"
+
+
+class SignupChallenge(db.Model):
+    """A sign-up from an ordinary browser, waiting for the code we texted to the phone.
+
+    Proves the person holds the phone before a booking is tied to that number, so nobody can
+    see or cancel someone else's bookings by typing their number.
+    """
+
+    __tablename__ = "signup_challenge"
+    __table_args__ = (
+        CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+        Index("ix_signup_challenge_phone_created", "phone", "created_at"),
+        Index("ix_signup_challenge_ip_created", "ip", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"))
+    display_name: Mapped[str] = mapped_column(String(120))
+    #: E.164.
+    phone: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(10))
+    wants_company: Mapped[bool] = mapped_column(default=False)
+    sms_consent: Mapped[bool] = mapped_column(default=False)
+    health_consent: Mapped[bool] = mapped_column(default=False)
+    #: SHA-256 of the 6-digit code.
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=0)
+    ip: Mapped[str] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    session: Mapped[Session] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<SignupChallenge {self.id} {self.session_id}>"

@@ -107,7 +107,7 @@ class ProgramDay:
     entries: list[ProgramEntry]
 
 
-def _entries(sessions: list[Session]) -> list[ProgramEntry]:
+def group_entries(sessions: Sequence[Session]) -> list[ProgramEntry]:
     """Group a day's sessions so an activity's slots (e.g. vaccination times) share a card."""
     entries: dict[int, ProgramEntry] = {}
     for session in sessions:
@@ -123,7 +123,9 @@ def week_program(orm: OrmSession, monday: date, today: date, tz: ZoneInfo) -> li
     for session in public_sessions_between(orm, monday, sunday, tz):
         by_day[session.starts_at.astimezone(tz).date()].append(session)
     return [
-        ProgramDay(day=day, is_past=day < today, is_today=day == today, entries=_entries(items))
+        ProgramDay(
+            day=day, is_past=day < today, is_today=day == today, entries=group_entries(items)
+        )
         for day, items in by_day.items()
     ]
 

@@ -1,0 +1,1 @@
+"""Calendar feeds: ICS building, caching (ETag), feed tokens and the subscribe page."""

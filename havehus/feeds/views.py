@@ -1,0 +1,155 @@
+"""Calendar feeds (.ics) and the page that explains how to subscribe to them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask.blueprints import BlueprintSetupState
+from werkzeug.wrappers import Response
+
+from havehus.extensions import db
+from havehus.feeds import services, tokens
+from havehus.feeds.links import feed_link, webcal_address
+from havehus.feeds.services import FeedCache, FeedSettings, FeedSpec, FeedState
+from havehus.i18n import current_language, default_language
+from havehus.program.labels import CATEGORY_LABELS
+from havehus.timeutil import house_tz, utcnow
+
+bp = Blueprint("feeds", __name__)
+
+ICS_MIMETYPE = "text/calendar"
+#: Calendar apps are told to poll hourly (REFRESH-INTERVAL); caches may keep a feed as long.
+MAX_AGE = int(services.REFRESH.total_seconds())
+_CACHE_KEY = "havehus.feeds"
+
+
+@bp.record_once
+def _install_cache(state: BlueprintSetupState) -> None:
+    # One cache per app: tests and several apps in one process never see each other's feeds.
+    state.app.extensions[_CACHE_KEY] = FeedCache()
+
+
+@bp.app_template_filter("webcal")
+def webcal_filter(path: str) -> str:
+    """A feed's path as a webcal:// address on the public URL, for "subscribe" buttons."""
+    return webcal_address(current_app.config["HAVEHUS_PUBLIC_URL"].rstrip("/") + path)
+
+
+def _settings() -> FeedSettings:
+    config = current_app.config
+    return FeedSettings(
+        tz=house_tz(),
+        public_url=config["HAVEHUS_PUBLIC_URL"].rstrip("/"),
+        site_name=config["HAVEHUS_SITE_NAME"],
+        default_language=default_language(),
+    )
+
+
+def _language(preferred: str | None = None) -> str:
+    offered = current_app.config["HAVEHUS_LANGUAGES"]
+    return services.feed_language(request.args.get("lang"), preferred, offered)
+
+
+def _not_modified(state: FeedState) -> bool:
+    """Whether the client's copy is current (If-None-Match wins over If-Modified-Since)."""
+    if request.if_none_match:
+        # Weak comparison (RFC 9110): the plain and the gzip tag name the same feed.
+        tags = (state.etag, f"{state.etag}-gz")
+        return any(request.if_none_match.contains_weak(tag) for tag in tags)
+    since = request.if_modified_since
+    if since is None or state.last_modified is None:
+        return False
+    return state.last_modified.replace(microsecond=0) <= since
+
+
+def _serve(spec: FeedSpec | None, now: datetime, filename: str | None = None) -> Response:
+    if spec is None:
+        abort(404)
+    settings = _settings()
+    # All a 304 needs is this check; on a bare connection it costs half what a session does.
+    with db.engine.connect() as connection:
+        state = services.feed_state(connection, spec, now, settings)
+    gzipped = "gzip" in request.accept_encodings
+    if _not_modified(state):
+        response = Response(status=304, mimetype=ICS_MIMETYPE)
+    else:
+        feed = services.cached_feed(
+            db.session, spec, state, now, settings, current_app.extensions[_CACHE_KEY]
+        )
+        response = Response(feed.gzipped if gzipped else feed.body, mimetype=ICS_MIMETYPE)
+        if gzipped:
+            response.headers["Content-Encoding"] = "gzip"
+        if filename:
+            response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    # A compressed body is another representation: it gets its own strong tag.
+    response.set_etag(f"{state.etag}-gz" if gzipped else state.etag)
+    if state.last_modified is not None:
+        response.last_modified = state.last_modified
+    privacy = "public" if spec.is_public else "private"
+    response.headers["Cache-Control"] = f"{privacy}, max-age={MAX_AGE}"
+    response.vary.add("Accept-Encoding")
+    if not spec.is_public:
+        response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _serve_token(raw: str, kind: str) -> Response:
+    now = utcnow()
+    token = tokens.find_feed_token(db.session, raw, kind)
+    if token is None:
+        abort(404)
+    response = _serve(services.token_feed(token, _language(token.language)), now)
+    tokens.record_feed_use(db.session, token, now)
+    return response
+
+
+@bp.get("/calendar.ics")
+def program_calendar() -> Response:
+    return _serve(services.public_feed(_language()), utcnow())
+
+
+@bp.get("/calendar/<category>.ics")
+def category_calendar(category: str) -> Response:
+    return _serve(services.category_feed(category, _language()), utcnow())
+
+
+@bp.get("/activities/<slug>.ics")
+def activity_calendar(slug: str) -> Response:
+    return _serve(services.activity_feed(db.session, slug, _language()), utcnow())
+
+
+@bp.get("/sessions/<int:session_id>.ics")
+def session_calendar(session_id: int) -> Response:
+    spec = services.session_feed(db.session, session_id, _language())
+    return _serve(spec, utcnow(), filename=f"session-{session_id}.ics")
+
+
+@bp.get("/feeds/<token>.ics")
+def partner_calendar(token: str) -> Response:
+    return _serve_token(token, "partner")
+
+
+@bp.get("/me/<token>.ics")
+def personal_calendar(token: str) -> Response:
+    return _serve_token(token, "personal")
+
+
+@bp.get("/calendar")
+def subscribe() -> str:
+    public_url = current_app.config["HAVEHUS_PUBLIC_URL"]
+    code = current_language().code
+    language = None if code == default_language() else code
+    categories = [
+        (
+            category,
+            CATEGORY_LABELS[category],
+            feed_link(public_url, f"/calendar/{category}.ics", language),
+        )
+        for category in services.public_categories(db.session)
+    ]
+    return render_template(
+        "feeds/subscribe.html",
+        program=feed_link(public_url, "/calendar.ics", language),
+        categories=categories,
+    )

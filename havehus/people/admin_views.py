@@ -1,0 +1,308 @@
+"""Administration: users, API tokens, kiosk devices and the audit trail (/staff/...)."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from havehus.errors import HavehusError
+from havehus.extensions import db
+from havehus.models import ApiToken, AuditEvent, KioskDevice, Location, StaffUser
+from havehus.people import credentials, services
+from havehus.people.access import (
+    ADMINS,
+    KIOSK_COOKIE,
+    KIOSK_COOKIE_MAX_AGE,
+    MANAGERS,
+    current_actor,
+    staff_required,
+)
+from havehus.people.forms import (
+    ROLE_LABELS,
+    AuditFilterForm,
+    ConfirmForm,
+    DeviceForm,
+    InviteForm,
+    RoleForm,
+    TokenForm,
+    role_choices,
+)
+from havehus.people.views import bp
+from havehus.timeutil import house_tz, local_to_utc, utcnow
+
+PER_PAGE = 50
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def _confirmed() -> None:
+    """Every state-changing button posts a CSRF-protected form; refuse anything else."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+
+
+def _public_link(endpoint: str, **values: str) -> str:
+    base = current_app.config["HAVEHUS_PUBLIC_URL"].rstrip("/")
+    return base + url_for(endpoint, **values)
+
+
+# ---------------------------------------------------------------- users (admin)
+
+
+@bp.get("/users")
+@staff_required(*ADMINS)
+def users() -> ResponseReturnValue:
+    page = db.paginate(
+        select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.email),
+        page=_page(),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template("staff/users.html", page=page, roles=ROLE_LABELS)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@staff_required(*ADMINS)
+def user_new() -> ResponseReturnValue:
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            user, raw = services.invite_user(
+                db.session,
+                form.email.data or "",
+                form.role.data,
+                utcnow(),
+                current_actor(),
+                name=form.name.data or "",
+            )
+        except HavehusError as error:
+            db.session.rollback()
+            form.email.errors = [*form.email.errors, error.message]
+        else:
+            db.session.commit()
+            link = _public_link("staff.accept_invite", token=raw)
+            return render_template("staff/link_created.html", user=user, link=link, kind="invite")
+    status = 400 if request.method == "POST" else 200
+    return render_template("staff/user_new.html", form=form), status
+
+
+def _user_or_404(user_id: int) -> StaffUser:
+    user = db.session.get(StaffUser, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.get("/users/<int:user_id>")
+@staff_required(*ADMINS)
+def user_detail(user_id: int) -> ResponseReturnValue:
+    user = _user_or_404(user_id)
+    return render_template(
+        "staff/user_detail.html",
+        user=user,
+        role_form=RoleForm(role=user.role),
+        form=ConfirmForm(),
+        roles=ROLE_LABELS,
+    )
+
+
+@bp.post("/users/<int:user_id>/role")
+@staff_required(*ADMINS)
+def user_role(user_id: int) -> ResponseReturnValue:
+    user = _user_or_404(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.change_role(db.session, user, form.role.data, utcnow(), current_actor())
+    except HavehusError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The role is changed."))
+    return redirect(url_for("staff.user_detail", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/active")
+@staff_required(*ADMINS)
+def user_active(user_id: int) -> ResponseReturnValue:
+    user = _user_or_404(user_id)
+    _confirmed()
+    active = request.form.get("active") == "1"
+    try:
+        services.set_active(db.session, user, active, utcnow(), current_actor())
+    except HavehusError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The user is enabled.") if active else _("The user is disabled and signed out."))
+    return redirect(url_for("staff.user_detail", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/reset")
+@staff_required(*ADMINS)
+def user_reset(user_id: int) -> ResponseReturnValue:
+    user = _user_or_404(user_id)
+    _confirmed()
+    raw = services.reset_password_link(db.session, user, utcnow(), current_actor())
+    db.session.commit()
+    link = _public_link("staff.accept_invite", token=raw)
+    return render_template("staff/link_created.html", user=user, link=link, kind="reset")
+
+
+# ---------------------------------------------------------------- API tokens (managers)
+
+
+def _token_form() -> TokenForm:
+    form = TokenForm()
+    grantable = credentials.GRANTABLE_ROLES[current_user.role]
+    form.role.choices = role_choices(grantable)
+    return form
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@staff_required(*MANAGERS)
+def tokens() -> ResponseReturnValue:
+    form = _token_form()
+    if form.validate_on_submit():
+        try:
+            token, raw = credentials.create_api_token(
+                db.session,
+                form.name.data or "",
+                form.role.data,
+                utcnow(),
+                current_actor(),
+                actor_role=current_user.role,
+            )
+        except HavehusError as error:
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, error.message]
+        else:
+            db.session.commit()
+            return render_template("staff/token_created.html", token=token, raw=raw)
+    page = db.paginate(
+        select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc()),
+        page=_page(),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "staff/tokens.html", form=form, page=page, confirm=ConfirmForm(), roles=ROLE_LABELS
+    ), status
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@staff_required(*MANAGERS)
+def token_revoke(token_id: int) -> ResponseReturnValue:
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        abort(404)
+    _confirmed()
+    credentials.revoke_api_token(db.session, token, utcnow(), current_actor())
+    db.session.commit()
+    flash(_("The token %(name)s is revoked. It stops working at once.", name=token.name))
+    return redirect(url_for("staff.tokens"))
+
+
+# ---------------------------------------------------------------- kiosk devices (managers)
+
+
+def _device_form() -> DeviceForm:
+    form = DeviceForm()
+    locations = db.session.scalars(select(Location).order_by(Location.name)).all()
+    form.location.choices = [SelectChoice("0", _("No particular place"))] + [
+        SelectChoice(str(x.id), x.name) for x in locations
+    ]
+    return form
+
+
+@bp.route("/devices", methods=["GET", "POST"])
+@staff_required(*MANAGERS)
+def devices() -> ResponseReturnValue:
+    form = _device_form()
+    if form.validate_on_submit():
+        try:
+            device, raw = credentials.enrol_kiosk(
+                db.session, form.name.data or "", form.location.data or None, utcnow(),
+                current_actor(),
+            )  # fmt: skip
+        except HavehusError as error:
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, error.message]
+        else:
+            db.session.commit()
+            flash(_("This browser is now the kiosk %(name)s.", name=device.name))
+            response = redirect(url_for("staff.devices"))
+            response.set_cookie(
+                KIOSK_COOKIE,
+                raw,
+                max_age=KIOSK_COOKIE_MAX_AGE,
+                httponly=True,
+                samesite="Lax",
+                secure=current_app.config["SESSION_COOKIE_SECURE"],
+            )
+            return response
+    page = db.paginate(
+        select(KioskDevice).order_by(
+            KioskDevice.revoked_at.is_not(None), KioskDevice.created_at.desc()
+        ),
+        page=_page(),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "staff/devices.html", form=form, page=page, confirm=ConfirmForm()
+    ), status
+
+
+@bp.post("/devices/<int:device_id>/revoke")
+@staff_required(*MANAGERS)
+def device_revoke(device_id: int) -> ResponseReturnValue:
+    device = db.session.get(KioskDevice, device_id)
+    if device is None:
+        abort(404)
+    _confirmed()
+    credentials.revoke_kiosk(db.session, device, utcnow(), current_actor())
+    db.session.commit()
+    flash(_("The kiosk %(name)s is revoked. It stops working at once.", name=device.name))
+    return redirect(url_for("staff.devices"))
+
+
+# ---------------------------------------------------------------- audit trail (admin)
+
+
+@bp.get("/audit")
+@staff_required(*ADMINS)
+def audit_log() -> ResponseReturnValue:
+    form = AuditFilterForm(request.args)
+    people = db.session.scalars(select(StaffUser).order_by(StaffUser.email)).all()
+    form.actor.choices = [SelectChoice("0", _("Everyone"))] + [
+        SelectChoice(str(u.id), u.email) for u in people
+    ]
+    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if form.validate():
+        tz = house_tz()
+        if form.action.data:
+            query = query.where(AuditEvent.action.startswith(form.action.data.strip()))
+        if form.actor.data:
+            query = query.where(AuditEvent.actor_user_id == form.actor.data)
+        if form.date_from.data:
+            query = query.where(AuditEvent.at >= local_to_utc(form.date_from.data, time(0), tz))
+        if form.date_to.data:
+            end = form.date_to.data + timedelta(days=1)
+            query = query.where(AuditEvent.at < local_to_utc(end, time(0), tz))
+    page = db.paginate(query, page=_page(), per_page=PER_PAGE, error_out=False)
+    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("staff/audit.html", form=form, page=page, filters=filters)

@@ -1,0 +1,310 @@
+"""Staff sign-in, sign-out, own account and invitation links (/staff/...)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import segno
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, logout_user
+
+from havehus.errors import HavehusError
+from havehus.extensions import db
+from havehus.models import StaffUser
+from havehus.people import auth, services
+from havehus.people.access import (
+    client_ip,
+    current_actor,
+    staff_required,
+    start_staff_session,
+    two_factor_required,
+)
+from havehus.people.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    LoginForm,
+    NewPasswordForm,
+    SecondFactorForm,
+    TotpSetupForm,
+)
+from havehus.timeutil import utcnow
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+#: How long the step between password and second factor may take.
+SECOND_FACTOR_WINDOW_SECONDS = 300
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site; anything else (other hosts, //evil, schemes) is ignored."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target:
+        return None
+    return target
+
+
+def _after_sign_in(user: StaffUser, failed: int) -> ResponseReturnValue:
+    if failed:
+        flash(
+            ngettext(
+                "There was %(num)d failed sign-in attempt on your account since your last visit.",
+                "There were %(num)d failed sign-in attempts on your account since your last visit.",
+                failed,
+            ),
+            "warning",
+        )
+    next_url = _safe_next(session.pop("next_after_login", None))
+    if two_factor_required(user) and not user.totp_secret:
+        return redirect(url_for("staff.two_factor_setup"))
+    return redirect(next_url or url_for("staff.dashboard"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("staff.dashboard"))
+    form = LoginForm()
+    if request.method == "GET":
+        if next_url := _safe_next(request.args.get("next")):
+            session["next_after_login"] = next_url
+        return render_template("staff/login.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("staff/login.html", form=form), 400
+    now = utcnow()
+    try:
+        step = auth.check_password_step(
+            db.session, form.email.data or "", form.password.data or "", client_ip(), now
+        )
+    except HavehusError as error:
+        status = 429 if error.code == "throttled" else 401
+        db.session.commit()  # keep the failed attempt and its audit entry
+        return render_template("staff/login.html", form=form, error=error.message), status
+    next_url = session.get("next_after_login")
+    session.clear()
+    if next_url:
+        session["next_after_login"] = next_url
+    if step.needs_second_factor:
+        session["second_factor"] = {
+            "user": step.user.get_id(),
+            "at": int(now.timestamp()),
+            "failed": step.failed_since_last,
+        }
+        db.session.commit()
+        return redirect(url_for("staff.second_factor"))
+    auth.complete_sign_in(db.session, step.user, client_ip(), now)
+    db.session.commit()
+    start_staff_session(step.user, now)
+    if next_url:
+        session["next_after_login"] = next_url
+    return _after_sign_in(step.user, step.failed_since_last)
+
+
+def _pending_second_factor() -> tuple[StaffUser, int] | None:
+    pending: dict[str, Any] | None = session.get("second_factor")
+    if not pending:
+        return None
+    if utcnow().timestamp() - pending.get("at", 0) > SECOND_FACTOR_WINDOW_SECONDS:
+        session.pop("second_factor", None)
+        return None
+    user_id, _sep, generation = str(pending.get("user", "")).partition(":")
+    user = db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.active or str(user.session_generation) != generation:
+        return None
+    return user, int(pending.get("failed", 0))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def second_factor() -> ResponseReturnValue:
+    pending = _pending_second_factor()
+    if pending is None:
+        flash(_("Please sign in again."))
+        return redirect(url_for("staff.login"))
+    user, failed = pending
+    form = SecondFactorForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        status = 200 if request.method == "GET" else 400
+        return render_template("staff/second_factor.html", form=form), status
+    now = utcnow()
+    if auth.is_throttled(db.session, user.email, client_ip(), now):
+        return render_template(
+            "staff/second_factor.html",
+            form=form,
+            error=_("Too many failed tries. Wait 15 minutes and try again."),
+        ), 429
+    if not auth.verify_second_factor(db.session, user, form.code.data or "", now):
+        auth.fail_second_factor(db.session, user, client_ip(), now)
+        db.session.commit()
+        error = _("The code is not right, or it was used already. Wait for a new code.")
+        return render_template("staff/second_factor.html", form=form, error=error), 401
+    auth.complete_sign_in(db.session, user, client_ip(), now)
+    db.session.commit()
+    next_url = session.get("next_after_login")
+    start_staff_session(user, now)
+    if next_url:
+        session["next_after_login"] = next_url
+    return _after_sign_in(user, failed)
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."))
+    return redirect(url_for("staff.login"))
+
+
+@bp.post("/logout-everywhere")
+@staff_required()
+def logout_everywhere() -> ResponseReturnValue:
+    services.sign_out_everywhere(db.session, current_user, utcnow(), current_actor())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out on every device."))
+    return redirect(url_for("staff.login"))
+
+
+@bp.get("/")
+@staff_required()
+def dashboard() -> ResponseReturnValue:
+    return render_template("staff/dashboard.html", form=ConfirmForm())
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@staff_required()
+def change_password() -> ResponseReturnValue:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            services.change_own_password(
+                db.session,
+                current_user,
+                form.current.data or "",
+                form.password.data or "",
+                now,
+                current_actor(),
+            )
+        except HavehusError as error:
+            db.session.rollback()
+            field = form.current if error.code == "wrong_password" else form.password
+            field.errors = [*field.errors, error.message]
+        else:
+            db.session.commit()
+            start_staff_session(current_user, now)  # this device stays signed in
+            flash(_("Your password is changed. Other devices are signed out."))
+            return redirect(url_for("staff.dashboard"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("staff/password.html", form=form), status
+
+
+def _qr_svg(data: str) -> str:
+    # omitsize: a viewBox instead of width/height, so CSS can scale the code to fit.
+    return segno.make(data, error="m").svg_inline(
+        scale=5, dark="#1f2d3d", light="#ffffff", omitsize=True
+    )
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@staff_required()
+def two_factor_setup() -> ResponseReturnValue:
+    user: StaffUser = current_user
+    required = two_factor_required(user)
+    if user.totp_secret:
+        return render_template(
+            "staff/two_factor_status.html",
+            remaining=auth.unused_recovery_codes(db.session, user),
+            required=required,
+            form=ConfirmForm(),
+        )
+    secret = session.get("pending_totp_secret") or auth.new_totp_secret()
+    session["pending_totp_secret"] = secret
+    form = TotpSetupForm()
+    if form.validate_on_submit():
+        try:
+            codes = auth.enable_two_factor(
+                db.session, user, secret, form.code.data or "", utcnow(), current_actor()
+            )
+        except HavehusError as error:
+            db.session.rollback()
+            form.code.errors = [*form.code.errors, error.message]
+        else:
+            db.session.commit()
+            session.pop("pending_totp_secret", None)
+            return render_template("staff/recovery_codes.html", codes=codes)
+    uri = auth.totp_uri(user, secret)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "staff/two_factor_setup.html",
+        form=form,
+        secret=secret,
+        qr_svg=_qr_svg(uri),
+        required=required,
+    ), status
+
+
+@bp.post("/account/two-factor/disable")
+@staff_required()
+def two_factor_disable() -> ResponseReturnValue:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        auth.disable_two_factor(
+            db.session,
+            current_user,
+            utcnow(),
+            current_actor(),
+            required=two_factor_required(current_user),
+        )
+    except HavehusError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Two-factor sign-in is off."))
+    return redirect(url_for("staff.two_factor_setup"))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str) -> ResponseReturnValue:
+    now = utcnow()
+    invite = services.find_valid_invite(db.session, token, now)
+    if invite is None:
+        return render_template("staff/invite_expired.html"), 410
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.accept_invite(db.session, token, form.password.data or "", now, client_ip())
+        except HavehusError as error:
+            db.session.rollback()
+            if error.code == "expired_link":
+                return render_template("staff/invite_expired.html"), 410
+            form.password.errors = [*form.password.errors, error.message]
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Your password is set. Sign in with your e-mail and the new password."))
+            return redirect(url_for("staff.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("staff/invite.html", form=form, invite=invite), status
+
+
+@bp.app_template_global()
+def csrf_form() -> ConfirmForm:
+    """A form holding only the CSRF token, for buttons that post."""
+    return ConfirmForm()
+
+
+@bp.app_template_global()
+def role_label(role: str) -> str:
+    from havehus.people.forms import ROLE_LABELS
+
+    return str(ROLE_LABELS.get(role, role))

@@ -1,0 +1,161 @@
+"""Sign-up from an ordinary browser: we text a code; the booking is made when it comes back."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session as OrmSession
+
+from havehus.errors import HavehusError
+from havehus.messaging import texts
+from havehus.models import Session, SignupChallenge
+from havehus.people.audit import Actor
+from havehus.security import hash_token, same
+from havehus.signup import services
+from havehus.signup.services import BookingResult
+
+MAX_CODE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class SignupRequest:
+    name: str
+    phone: str
+    language: str
+    wants_company: bool
+    sms_consent: bool
+    health_consent: bool
+
+
+def code_shown_on_screen() -> bool:
+    """Without a real SMS gateway (the demo), the code is shown so the flow can be tried."""
+    config = current_app.config
+    return config["HAVEHUS_SMS_BACKEND"] == "console" and config["HAVEHUS_ENV"] == "development"
+
+
+def _recent(orm: OrmSession, column: object, value: str, since: datetime) -> int:
+    return (
+        orm.scalar(
+            select(func.count()).where(column == value, SignupChallenge.created_at >= since)  # type: ignore[operator]
+        )
+        or 0
+    )
+
+
+def start(
+    orm: OrmSession, session: Session, request: SignupRequest, ip: str, now: datetime
+) -> tuple[SignupChallenge, str]:
+    """Check the request, text a 6-digit code to the phone; returns the challenge and code.
+
+    The answer is the same whether or not the number is known or booked already, so the
+    form reveals nothing about anyone.
+    """
+    services.check_bookable(session, now, staff=False)
+    if session.activity.sensitive and not request.health_consent:
+        raise HavehusError(
+            _("Please tick that you agree, so we may register this appointment."),
+            "consent_required",
+            fields={"health_consent": _("Tick to agree.")},
+        )
+    config = current_app.config
+    hour_ago = now - timedelta(hours=1)
+    if _recent(orm, SignupChallenge.phone, request.phone, hour_ago) >= int(
+        config["HAVEHUS_SIGNUP_CODES_PER_PHONE_HOUR"]
+    ) or _recent(orm, SignupChallenge.ip, ip, hour_ago) >= int(
+        config["HAVEHUS_SIGNUP_CODES_PER_CLIENT_HOUR"]
+    ):
+        raise HavehusError(
+            _("Too many codes were asked for. Wait an hour, or ask the host in the house."),
+            "throttled",
+        )
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    challenge = SignupChallenge(
+        session_id=session.id,
+        display_name=services.clean_name(request.name),
+        phone=request.phone,
+        language=request.language,
+        wants_company=request.wants_company,
+        sms_consent=request.sms_consent,
+        health_consent=request.health_consent,
+        code_hash=hash_token(f"{code}:{session.id}:{request.phone}"),
+        ip=ip,
+        created_at=now,
+        expires_at=now + timedelta(minutes=int(config["HAVEHUS_SIGNUP_CODE_MINUTES"])),
+    )
+    orm.add(challenge)
+    orm.flush()
+    with force_locale(request.language):
+        body = _(
+            "%(site)s: your code is %(code)s. It works for %(minutes)d minutes.",
+            site=config["HAVEHUS_SITE_NAME"],
+            code=code,
+            minutes=int(config["HAVEHUS_SIGNUP_CODE_MINUTES"]),
+        )
+    texts.queue(
+        orm,
+        phone=request.phone,
+        language=request.language,
+        body=body,
+        kind="code",
+        now=now,
+        expires_at=challenge.expires_at,
+        needs_consent=False,  # the person asked for this very text
+    )
+    return challenge, code
+
+
+def confirm(
+    orm: OrmSession, challenge_id: int, code: str, now: datetime, actor: Actor
+) -> BookingResult:
+    """Check the code and make the booking (or return the one the person has already)."""
+    challenge = orm.get(SignupChallenge, challenge_id)
+    if challenge is None or challenge.used_at is not None or challenge.expires_at <= now:
+        raise HavehusError(_("The code has run out. Please start again."), "expired")
+    if challenge.attempts >= MAX_CODE_ATTEMPTS:
+        raise HavehusError(_("Too many wrong codes. Please start again."), "expired")
+    orm.execute(
+        update(SignupChallenge)
+        .where(SignupChallenge.id == challenge.id)
+        .values(attempts=SignupChallenge.attempts + 1)
+    )
+    digits = "".join(ch for ch in code if ch.isdigit())
+    expected = hash_token(f"{digits}:{challenge.session_id}:{challenge.phone}")
+    if not same(expected, challenge.code_hash):
+        raise HavehusError(
+            _("The code is not right. Look at the text message and try again."), "wrong_code"
+        )
+    used = orm.execute(
+        update(SignupChallenge)
+        .where(SignupChallenge.id == challenge.id, SignupChallenge.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    if used != 1:
+        raise HavehusError(_("The code has run out. Please start again."), "expired")
+    person = services.find_or_create_participant(
+        orm,
+        name=challenge.display_name,
+        phone=challenge.phone,
+        language=challenge.language,
+        channel="other",
+        now=now,
+    )
+    person.language = challenge.language
+    if challenge.sms_consent:
+        services.record_consent(orm, person, "sms", now)
+    if challenge.health_consent:
+        services.record_consent(orm, person, "health", now)
+    return services.book(
+        orm,
+        challenge.session,
+        person,
+        now,
+        actor,
+        source="web",
+        wants_company=challenge.wants_company,
+    )

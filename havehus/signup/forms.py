@@ -1,0 +1,112 @@
+"""Forms residents fill in to sign up, confirm with a code, or cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import Optional
+from wtforms.widgets import HiddenInput
+
+from havehus.i18n import offered_languages
+from havehus.validators import max_length, required
+
+
+class SignupForm(FlaskForm):
+    name = StringField(
+        _l("Your first name"),
+        validators=[required(_l("Write your first name.")), max_length(120)],
+        render_kw={"autocomplete": "given-name"},
+    )
+    phone = TelField(
+        _l("Your mobile number"),
+        validators=[required(_l("Write your mobile number.")), max_length(30)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"},
+    )
+    language = SelectField(_l("Language of the text messages"))
+    sms_consent = BooleanField(_l("Yes, text me a reminder."))
+    health_consent = BooleanField(_l("Yes, you may register that I have booked this appointment."))
+    wants_company = BooleanField(_l("I would like someone to come with me."))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = [
+            SelectChoice(lang.code, lang.native_name) for lang in offered_languages()
+        ]
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("The code from the text message"),
+        validators=[required(_l("Write the code.")), max_length(12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "dir": "ltr"},
+    )
+
+
+CHANNEL_LABELS = {
+    "drop-in": _l("Came by the house"),
+    "sundhedsformidler": _l("Health communicator"),
+    "social-henvisning": _l("Social prescribing (GP)"),
+    "housing-staff": _l("Housing staff"),
+    "friend": _l("Friend or family"),
+    "other": _l("Other"),
+}
+
+
+class StaffBookingForm(FlaskForm):
+    """Sign someone up on their behalf: an existing participant, or a new one."""
+
+    participant_id = IntegerField(validators=[Optional()], widget=HiddenInput())
+    name = StringField(_l("First name"), validators=[Optional(), max_length(120)])
+    phone = TelField(
+        _l("Mobile number (optional)"),
+        validators=[Optional(), max_length(30)],
+        render_kw={"inputmode": "tel", "dir": "ltr"},
+    )
+    language = SelectField(_l("Language of the text messages"))
+    channel = SelectField(
+        _l("How did the person find us?"),
+        choices=[SelectChoice(key, label) for key, label in CHANNEL_LABELS.items()],
+        default="drop-in",
+    )
+    sms_consent = BooleanField(
+        _l("The person agrees to get text messages (you record it for them)")
+    )
+    health_consent = BooleanField(
+        _l("The person agrees that this appointment is registered (you record it for them)")
+    )
+    wants_company = BooleanField(_l("Wants someone to come along (følgeskab)"))
+    companion = SelectField(_l("Companion"), coerce=int, default=0, validate_choice=False)
+    staff_note = TextAreaField(_l("Note for staff only"), validators=[Optional(), max_length(1000)])
+    overbook = BooleanField(_l("Yes, give a seat even though it is full"))
+
+    def __init__(
+        self, *args: object, companions: Sequence[tuple[int, str]] = (), **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = [
+            SelectChoice(lang.code, lang.native_name) for lang in offered_languages()
+        ]
+        self.companion.choices = [SelectChoice("0", _l("Nobody yet"))] + [
+            SelectChoice(str(user_id), name) for user_id, name in companions
+        ]
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    q = StringField(
+        _l("Find a person: name or last 4 digits of the phone"),
+        validators=[Optional(), max_length(60)],
+    )

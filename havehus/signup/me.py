@@ -1,0 +1,110 @@
+"""A person's own page, /me/<token>: their bookings, language, calendar, and erasure request.
+
+The same token opens /me/<token>.ics. It is derived from the app's secret and the person's
+live personal feed token, so every text can carry the same link; revoking that feed token
+revokes the link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
+
+from havehus.errors import HavehusError
+from havehus.feeds.tokens import find_feed_token
+from havehus.i18n import KNOWN_LANGUAGES
+from havehus.models import Booking, FeedToken, Participant, Session
+from havehus.people import audit
+from havehus.people.audit import Actor
+from havehus.security import derived_token, hash_token
+
+ME_PATH = "/me/{token}"
+
+
+def _derive(token: FeedToken) -> str:
+    return derived_token(
+        current_app.config["SECRET_KEY"], "me", token.id, token.created_at.timestamp()
+    )
+
+
+def _live_token(orm: OrmSession, participant: Participant) -> FeedToken | None:
+    return orm.scalar(
+        select(FeedToken)
+        .where(
+            FeedToken.kind == "personal",
+            FeedToken.participant_id == participant.id,
+            FeedToken.revoked_at.is_(None),
+        )
+        .order_by(FeedToken.id)
+        .limit(1)
+    )
+
+
+def existing_personal_token(orm: OrmSession, participant: Participant) -> str | None:
+    """The person's "my bookings" token if they have one (read-only, for GET requests)."""
+    token = _live_token(orm, participant)
+    return _derive(token) if token is not None else None
+
+
+def personal_token(orm: OrmSession, participant: Participant, now: datetime) -> str:
+    """The person's "my bookings" token, created once and the same every time after."""
+    token = _live_token(orm, participant)
+    if token is None:
+        token = FeedToken(
+            kind="personal",
+            # Replaced below, once the id the derived token depends on is known.
+            token_hash=hash_token(f"pending:{participant.id}:{now.timestamp()}"),
+            language=participant.language,
+            participant_id=participant.id,
+            created_at=now,
+        )
+        orm.add(token)
+        orm.flush()
+    raw = _derive(token)
+    token.token_hash = hash_token(raw)
+    return raw
+
+
+def find_person(orm: OrmSession, raw: str) -> Participant | None:
+    token = find_feed_token(orm, raw, "personal")
+    if token is None or token.participant is None or token.participant.anonymised_at:
+        return None
+    return token.participant
+
+
+def upcoming_bookings(orm: OrmSession, person: Participant, now: datetime) -> Sequence[Booking]:
+    return orm.scalars(
+        select(Booking)
+        .join(Session, Session.id == Booking.session_id)
+        .where(
+            Booking.participant_id == person.id,
+            Booking.status.in_(("confirmed", "offered", "waitlisted")),
+            Session.ends_at > now,
+        )
+        .order_by(Session.starts_at)
+    ).all()
+
+
+def set_language(orm: OrmSession, person: Participant, language: str) -> None:
+    if language not in KNOWN_LANGUAGES:
+        raise HavehusError(_("Unknown language."), "invalid_language")
+    person.language = language
+    orm.execute(
+        FeedToken.__table__.update()
+        .where(FeedToken.participant_id == person.id, FeedToken.kind == "personal")
+        .values(language=language)
+    )
+
+
+def request_erasure(orm: OrmSession, person: Participant, now: datetime, ip: str) -> None:
+    """The person asks for their data to be deleted; a manager confirms it."""
+    if person.erasure_requested_at is None:
+        person.erasure_requested_at = now
+        audit.record(
+            orm, "participant.erasure_requested", now, Actor("public", ip=ip), target=person
+        )

@@ -1,0 +1,485 @@
+"""Bookings: taking a seat atomically, the waitlist, cancelling, and promoting the next person.
+
+The database keeps the promises: a seat is taken by one conditional UPDATE on the session's
+seat counter (never check-then-insert), a person has one booking per session (a unique
+constraint), and every status change is a conditional UPDATE, so concurrent requests cannot
+sell a seat twice or promote the same person twice.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import Update, and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as OrmSession
+
+from havehus.errors import HavehusError
+from havehus.messaging import texts
+from havehus.models import Activity, Booking, Consent, Participant, Session
+from havehus.models.signup import SEAT_HOLDING
+from havehus.people import audit
+from havehus.people.audit import Actor
+from havehus.program.services import bump_program_version
+from havehus.security import derived_token, hash_token
+
+SMS_WORDING = "sms-2026-03"
+HEALTH_WORDING = "health-2026-03"
+#: Statuses of a booking that still counts (not cancelled).
+LIVE = ("confirmed", "offered", "waitlisted", "attended", "no_show")
+#: With less than this to the start, a freed seat is confirmed at once, never held as an offer.
+OFFER_MIN_LEAD = timedelta(days=1)
+#: The booking's own page (the route signup.booking), for links in texts.
+BOOKING_PATH = "/bookings/{token}"
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    booking: Booking
+    #: False when the person was booked already (same answer, nothing doubled).
+    created: bool
+    #: 1 for the first on the waiting list; None unless waitlisted.
+    position: int | None
+
+
+# ---------------------------------------------------------------- people and consent
+
+
+def find_or_create_participant(
+    orm: OrmSession,
+    *,
+    name: str,
+    phone: str | None,
+    language: str,
+    channel: str,
+    now: datetime,
+    created_by_id: int | None = None,
+) -> Participant:
+    """The participant with this (E.164) phone, or a new one; no phone → always a new one."""
+    if phone:
+        found = orm.scalar(
+            select(Participant)
+            .where(Participant.phone == phone, Participant.anonymised_at.is_(None))
+            .order_by(Participant.id)
+            .limit(1)
+        )
+        if found is not None:
+            return found
+    person = Participant(
+        public_id=secrets.token_hex(16),
+        display_name=clean_name(name),
+        phone=phone,
+        language=language,
+        channel=channel,
+        created_at=now,
+        created_by_id=created_by_id,
+    )
+    orm.add(person)
+    orm.flush()
+    return person
+
+
+def clean_name(name: str) -> str:
+    """A first name or nickname as typed, trimmed; HavehusError when empty."""
+    cleaned = " ".join(name.split())[:120]
+    if not cleaned:
+        raise HavehusError(_("Write your first name."), "invalid_name")
+    return cleaned
+
+
+def record_consent(
+    orm: OrmSession,
+    participant: Participant,
+    kind: str,
+    now: datetime,
+    *,
+    recorded_by_id: int | None = None,
+    recorded_by_token_id: int | None = None,
+) -> None:
+    """Note a consent with its wording version and who recorded it (once per kind)."""
+    exists = orm.scalar(
+        select(Consent.id).where(
+            Consent.participant_id == participant.id,
+            Consent.kind == kind,
+            Consent.withdrawn_at.is_(None),
+        )
+    )
+    if exists:
+        return
+    orm.add(
+        Consent(
+            participant_id=participant.id,
+            kind=kind,
+            wording_version=HEALTH_WORDING if kind == "health" else SMS_WORDING,
+            given_at=now,
+            recorded_by_id=recorded_by_id,
+            recorded_by_token_id=recorded_by_token_id,
+        )
+    )
+
+
+# ---------------------------------------------------------------- booking links
+
+
+def booking_token(booking: Booking) -> str:
+    """The secret of the booking's own page (see, cancel); re-derivable for every text."""
+    if booking.link_nonce is None:
+        booking.link_nonce = secrets.token_hex(16)
+    token = derived_token(
+        current_app.config["SECRET_KEY"], "booking", booking.id, booking.link_nonce
+    )
+    booking.cancel_token_hash = hash_token(token)
+    return token
+
+
+def existing_booking_token(booking: Booking) -> str | None:
+    """The booking link's token if one was ever made (read-only, for GET requests)."""
+    if booking.link_nonce is None:
+        return None
+    return derived_token(
+        current_app.config["SECRET_KEY"], "booking", booking.id, booking.link_nonce
+    )
+
+
+def booking_url(booking: Booking) -> str:
+    """The booking's page as the world sees it; works outside requests (the worker)."""
+    return texts.public_link(BOOKING_PATH.format(token=booking_token(booking)))
+
+
+def find_booking_by_token(orm: OrmSession, token: str) -> Booking | None:
+    return orm.scalar(select(Booking).where(Booking.cancel_token_hash == hash_token(token)))
+
+
+# ---------------------------------------------------------------- seats
+
+
+def _seat_update(session: Session, *, delta: int, limit: int | None) -> Update:
+    statement = update(Session).where(Session.id == session.id)
+    if delta > 0 and limit is not None:
+        statement = statement.where(Session.seats_taken < limit)
+    if delta < 0:
+        statement = statement.where(Session.seats_taken > 0)
+    return statement.values(seats_taken=Session.seats_taken + delta)
+
+
+def take_seat(orm: OrmSession, session: Session, *, overbook: bool = False) -> bool:
+    """Take one seat if one is free (or regardless, when staff overbook on purpose)."""
+    capacity = None if overbook else session.effective_capacity
+    taken = orm.execute(_seat_update(session, delta=1, limit=capacity)).rowcount == 1
+    orm.expire(session, ["seats_taken"])
+    return taken
+
+
+def release_seat(orm: OrmSession, session: Session) -> None:
+    orm.execute(_seat_update(session, delta=-1, limit=None))
+    orm.expire(session, ["seats_taken"])
+
+
+def waitlist_position(orm: OrmSession, booking: Booking) -> int | None:
+    if booking.status != "waitlisted" or booking.waitlisted_at is None:
+        return None
+    ahead = orm.scalar(
+        select(func.count()).where(
+            Booking.session_id == booking.session_id,
+            Booking.status == "waitlisted",
+            or_(
+                Booking.waitlisted_at < booking.waitlisted_at,
+                and_(Booking.waitlisted_at == booking.waitlisted_at, Booking.id < booking.id),
+            ),
+        )
+    )
+    return (ahead or 0) + 1
+
+
+# ---------------------------------------------------------------- booking
+
+
+def check_bookable(session: Session, now: datetime, *, staff: bool) -> None:
+    """Raise a HavehusError saying why this session cannot be booked now, if it cannot."""
+    activity = session.activity
+    if activity.mode == "drop_in":
+        raise HavehusError(_("No sign-up is needed. Just come!"), "drop_in")
+    if activity.mode == "enrolment":
+        raise HavehusError(_("This is a course: sign up once for the whole course."), "enrolment")
+    if session.status == "cancelled":
+        raise HavehusError(_("This time is cancelled."), "cancelled")
+    if session.starts_at <= now:
+        raise HavehusError(_("This has started already. Sign-up is closed."), "started")
+    closes = timedelta(minutes=int(current_app.config["HAVEHUS_SIGNUP_CLOSES_MINUTES"]))
+    if not staff and session.starts_at - closes <= now:
+        raise HavehusError(
+            _("Sign-up has closed. Ask the host in the house if there is a seat."), "closed"
+        )
+
+
+def book(
+    orm: OrmSession,
+    session: Session,
+    participant: Participant,
+    now: datetime,
+    actor: Actor,
+    *,
+    source: str,
+    wants_company: bool = False,
+    overbook: bool = False,
+    notify: bool = True,
+) -> BookingResult:
+    """Sign a participant up: a seat if one is free, else the waiting list, else "full".
+
+    Asking twice gives the same booking back. Commits nothing: the caller commits.
+    """
+    check_bookable(session, now, staff=source == "staff")
+    existing = orm.scalar(
+        select(Booking).where(
+            Booking.participant_id == participant.id, Booking.session_id == session.id
+        )
+    )
+    if existing is not None and existing.status in LIVE:
+        return BookingResult(existing, False, waitlist_position(orm, existing))
+    if existing is not None:
+        booking = existing
+        # Reopen the cancelled booking; the conditional update lets one request win.
+        won = orm.execute(
+            update(Booking)
+            .where(Booking.id == existing.id, Booking.status == "cancelled")
+            .values(status="waitlisted", cancelled_at=None, updated_at=now)
+        ).rowcount
+        orm.refresh(booking)
+        if won != 1:
+            return BookingResult(booking, False, waitlist_position(orm, booking))
+    else:
+        booking = Booking(
+            participant_id=participant.id,
+            session_id=session.id,
+            status="waitlisted",  # until a seat is taken below
+            source=source,
+            created_by_id=actor.user_id if source == "staff" else None,
+            created_by_token_id=actor.token_id,
+            created_at=now,
+            updated_at=now,
+            wants_company=wants_company,
+        )
+        try:
+            with orm.begin_nested():
+                orm.add(booking)
+        except IntegrityError:
+            # The same person's other request got there first: answer with that booking.
+            found = orm.scalar(
+                select(Booking).where(
+                    Booking.participant_id == participant.id,
+                    Booking.session_id == session.id,
+                )
+            )
+            if found is None:
+                raise
+            return BookingResult(found, False, waitlist_position(orm, found))
+
+    if take_seat(orm, session, overbook=overbook):
+        booking.status, booking.waitlisted_at = "confirmed", None
+    elif session.activity.waitlist_enabled:
+        booking.status, booking.waitlisted_at = "waitlisted", now
+    else:
+        raise HavehusError(_("Sorry, it is full. There is no waiting list for this."), "full")
+    booking.wants_company = booking.wants_company or wants_company
+    booking.updated_at = now
+    participant.last_seen_at = now
+    orm.flush()
+    token = booking_token(booking)
+    if source == "staff" or overbook:
+        audit.record(
+            orm, "booking.create", now, actor, target=booking,
+            details={"session": session.id, "status": booking.status, "overbook": overbook},
+        )  # fmt: skip
+    bump_program_version(orm, now)
+    if participant.phone:
+        from havehus.signup.me import personal_token
+
+        personal_token(orm, participant, now)  # "my bookings" exists from the first booking on
+    if notify:
+        _confirmation_text(orm, booking, token, now)
+    return BookingResult(booking, True, waitlist_position(orm, booking))
+
+
+def cancel(orm: OrmSession, booking: Booking, now: datetime, actor: Actor) -> Booking | None:
+    """Cancel a booking, free its seat at once and promote the next on the waiting list.
+
+    Returns the promoted booking, if any. Cancelling twice changes nothing.
+    """
+    held = booking.status in SEAT_HOLDING
+    done = orm.execute(
+        update(Booking)
+        .where(Booking.id == booking.id, Booking.status.in_(("confirmed", "offered", "waitlisted")))
+        .values(status="cancelled", cancelled_at=now, updated_at=now, offered_until=None)
+    ).rowcount
+    orm.refresh(booking)
+    if done != 1:
+        return None
+    if actor.kind in ("user", "token"):
+        audit.record(orm, "booking.cancel", now, actor, target=booking)
+    bump_program_version(orm, now)
+    if not held or booking.session is None:
+        return None
+    release_seat(orm, booking.session)
+    promoted = promote_waitlist(orm, booking.session, now)
+    return promoted[0] if promoted else None
+
+
+def promote_waitlist(orm: OrmSession, session: Session, now: datetime) -> list[Booking]:
+    """Give free seats to the first on the waiting list, in order; texts them."""
+    activity: Activity = session.activity
+    promoted: list[Booking] = []
+    while True:
+        candidate = orm.scalar(
+            select(Booking)
+            .where(Booking.session_id == session.id, Booking.status == "waitlisted")
+            .order_by(Booking.waitlisted_at, Booking.id)
+            .limit(1)
+        )
+        if candidate is None or not take_seat(orm, session):
+            break
+        hold = (
+            activity.offer_policy == "hold"
+            and activity.offer_hold_hours > 0
+            and session.starts_at - now >= OFFER_MIN_LEAD
+        )
+        values: dict[str, object] = {
+            "status": "offered" if hold else "confirmed",
+            "updated_at": now,
+        }
+        if hold:
+            values["offered_until"] = min(
+                now + timedelta(hours=activity.offer_hold_hours), session.starts_at
+            )
+        won = orm.execute(
+            update(Booking)
+            .where(Booking.id == candidate.id, Booking.status == "waitlisted")
+            .values(**values)
+        ).rowcount
+        orm.refresh(candidate)
+        if won != 1:  # someone else moved this person meanwhile: give the seat back
+            release_seat(orm, session)
+            continue
+        promoted.append(candidate)
+        _promotion_text(orm, candidate, now)
+    if promoted:
+        bump_program_version(orm, now)
+    return promoted
+
+
+def accept_offer(orm: OrmSession, booking: Booking, now: datetime) -> bool:
+    """The person takes the seat held for them; False when the offer has run out."""
+    taken = orm.execute(
+        update(Booking)
+        .where(
+            Booking.id == booking.id,
+            Booking.status == "offered",
+            Booking.offered_until > now,
+        )
+        .values(status="confirmed", offered_until=None, updated_at=now)
+    ).rowcount
+    orm.refresh(booking)
+    return taken == 1
+
+
+def expire_offers(orm: OrmSession, now: datetime) -> int:
+    """Offers not taken in time pass to the next person on the waiting list."""
+    expired = orm.scalars(
+        select(Booking).where(Booking.status == "offered", Booking.offered_until <= now)
+    ).all()
+    count = 0
+    for booking in expired:
+        done = orm.execute(
+            update(Booking)
+            .where(Booking.id == booking.id, Booking.status == "offered")
+            .values(status="cancelled", cancelled_at=now, updated_at=now, offered_until=None)
+        ).rowcount
+        if done == 1 and booking.session is not None:
+            count += 1
+            release_seat(orm, booking.session)
+            promote_waitlist(orm, booking.session, now)
+    if count:
+        bump_program_version(orm, now)
+    return count
+
+
+# ---------------------------------------------------------------- texts
+
+
+def _send_booking_text(
+    orm: OrmSession, booking: Booking, kind: str, body: str, now: datetime
+) -> None:
+    person = booking.participant
+    if not person.phone or booking.session is None:
+        return
+    texts.queue(
+        orm,
+        phone=person.phone,
+        language=person.language,
+        body=body,
+        kind=kind,
+        now=now,
+        participant=person,
+        booking_id=booking.id,
+        session_id=booking.session_id,
+        dedupe_key=f"{kind}:{booking.id}:{booking.updated_at.timestamp():.0f}",
+        expires_at=booking.session.starts_at,
+    )
+
+
+def _text_about(
+    orm: OrmSession,
+    booking: Booking,
+    kind: str,
+    link: str,
+    now: datetime,
+    wording: Callable[[str], str],
+) -> None:
+    """Queue a text about the booking, worded for its status in the person's language."""
+    person, session = booking.participant, booking.session
+    if session is None:
+        return
+    with force_locale(person.language):
+        values = {
+            "name": texts.activity_name(session.activity, person.language),
+            "when": texts.when_text(session, person.language),
+            "link": link,
+        }
+        body = wording(booking.status) % values
+    _send_booking_text(orm, booking, kind, body, now)
+
+
+def _confirmation_text(orm: OrmSession, booking: Booking, token: str, now: datetime) -> None:
+    def wording(status: str) -> str:
+        if status == "waitlisted":
+            return _(
+                "You are on the waiting list for %(name)s, %(when)s. We text you if a seat "
+                "is free. See or cancel: %(link)s"
+            )
+        return _(
+            "You have a seat: %(name)s, %(when)s. Cannot come? Cancel here, so your seat "
+            "can go to someone on the waiting list: %(link)s"
+        )
+
+    link = texts.public_link(BOOKING_PATH.format(token=token))
+    _text_about(orm, booking, "confirmation", link, now, wording)
+
+
+def _promotion_text(orm: OrmSession, booking: Booking, now: datetime) -> None:
+    def wording(status: str) -> str:
+        if status == "offered":
+            return _(
+                "A seat is free for you: %(name)s, %(when)s. Take it here before it goes to "
+                "the next person: %(link)s"
+            )
+        return _(
+            "A seat is free for you: %(name)s, %(when)s. You have it now. Cannot come? "
+            "Cancel here: %(link)s"
+        )
+
+    _text_about(orm, booking, "waitlist-promotion", booking_url(booking), now, wording)

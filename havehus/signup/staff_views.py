@@ -1,0 +1,166 @@
+"""Staff sign people up on their behalf, see who is coming, and confirm erasure requests."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from havehus.errors import HavehusError
+from havehus.extensions import db
+from havehus.models import Booking, Participant, Session
+from havehus.people.access import HOSTS, MANAGERS, current_actor, staff_required
+from havehus.people.forms import ConfirmForm
+from havehus.signup import services, staff
+from havehus.signup.forms import CHANNEL_LABELS, SearchForm, StaffBookingForm
+from havehus.signup.phones import last_four, normalise_phone
+from havehus.timeutil import utcnow
+
+bp = Blueprint("signup_staff", __name__, url_prefix="/staff")
+
+
+def _session_or_404(session_id: int) -> Session:
+    found = db.session.get(Session, session_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _names_visible(session: Session) -> bool:
+    """Who booked a sensitive activity is shown to managers only; hosts see counts."""
+    return not session.activity.sensitive or current_user.role in MANAGERS
+
+
+def _form() -> StaffBookingForm:
+    people = staff.companions(db.session)
+    return StaffBookingForm(companions=[(u.id, u.name or u.email) for u in people])
+
+
+def _render(
+    target: Session, form: StaffBookingForm, status: int = 200, **extra: object
+) -> tuple[str, int]:
+    search = SearchForm(request.args)
+    found = staff.search_participants(db.session, search.q.data or "") if search.q.data else []
+    bookings = staff.session_bookings(db.session, target)
+    phones = [b.participant.phone for b in bookings if b.participant.phone]
+    return render_template(
+        "signup/staff_bookings.html",
+        session=target,
+        form=form,
+        search=search,
+        found=found,
+        bookings=bookings,
+        names_visible=_names_visible(target),
+        opted_out=staff.opted_out_phones(db.session, phones),
+        confirm=ConfirmForm(),
+        channels=CHANNEL_LABELS,
+        last_four=last_four,
+        counts={
+            status: sum(1 for b in bookings if b.status == status)
+            for status in ("confirmed", "offered", "waitlisted", "attended", "no_show")
+        },
+        **extra,
+    ), status
+
+
+@bp.route("/sessions/<int:session_id>/bookings", methods=["GET", "POST"])
+@staff_required(*HOSTS)
+def session_bookings(session_id: int) -> ResponseReturnValue:
+    target = _session_or_404(session_id)
+    form = _form()
+    if request.method == "GET":
+        return _render(target, form)
+    if not form.validate_on_submit():
+        return _render(target, form, 400)
+    try:
+        phone = None
+        if form.phone.data:
+            phone = normalise_phone(form.phone.data, current_app.config["HAVEHUS_PHONE_REGIONS"])
+        if not form.participant_id.data and not (form.name.data or "").strip():
+            raise HavehusError(_("Write the person's first name."), "invalid_name")
+        result = staff.book_on_behalf(
+            db.session,
+            target,
+            staff.OnBehalf(
+                participant_id=form.participant_id.data,
+                name=form.name.data or "",
+                phone=phone,
+                language=form.language.data,
+                channel=form.channel.data,
+                sms_consent=form.sms_consent.data,
+                health_consent=form.health_consent.data,
+                wants_company=form.wants_company.data,
+                companion_id=form.companion.data or None,
+                staff_note=form.staff_note.data or "",
+                overbook=form.overbook.data,
+            ),
+            utcnow(),
+            current_actor(),
+        )
+    except HavehusError as error:
+        db.session.rollback()
+        field = {
+            "invalid_phone": form.phone,
+            "invalid_name": form.name,
+            "consent_required": form.health_consent,
+        }.get(error.code)
+        if error.code == "full":
+            return _render(target, form, 409, full=True)
+        if field is not None:
+            field.errors = [*field.errors, error.message]
+        else:
+            form.form_errors.append(error.message)
+        return _render(target, form, 400)
+    db.session.commit()
+    if result.booking.status == "waitlisted":
+        flash(_("Signed up on the waiting list as number %(n)d.", n=result.position or 0))
+    elif not result.created:
+        flash(_("The person was signed up already."))
+    else:
+        flash(_("Signed up. The seat is taken."))
+    return redirect(url_for("signup_staff.session_bookings", session_id=target.id))
+
+
+@bp.post("/bookings/<int:booking_id>/cancel")
+@staff_required(*HOSTS)
+def cancel_booking(booking_id: int) -> ResponseReturnValue:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.session is None:
+        abort(404)
+    if not _names_visible(booking.session):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    promoted = services.cancel(db.session, booking, utcnow(), current_actor())
+    db.session.commit()
+    flash(
+        _("Cancelled. The first on the waiting list got the seat.")
+        if promoted
+        else _("Cancelled. The seat is free.")
+    )
+    return redirect(url_for("signup_staff.session_bookings", session_id=booking.session_id))
+
+
+@bp.get("/people/erasure-requests")
+@staff_required(*MANAGERS)
+def erasure_requests() -> ResponseReturnValue:
+    return render_template(
+        "signup/erasure_requests.html",
+        people=staff.erasure_requests(db.session),
+        form=ConfirmForm(),
+    )
+
+
+@bp.post("/people/<int:participant_id>/erase")
+@staff_required(*MANAGERS)
+def erase(participant_id: int) -> ResponseReturnValue:
+    person = db.session.get(Participant, participant_id)
+    if person is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    staff.erase_participant(db.session, person, utcnow(), current_actor())
+    db.session.commit()
+    flash(_("The person's data is deleted."))
+    return redirect(url_for("signup_staff.erasure_requests"))

@@ -1,0 +1,226 @@
+"""Public sign-up: the form, the texted code, the booking's own page, cancelling."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+
+from havehus.errors import HavehusError
+from havehus.extensions import db
+from havehus.i18n import current_language, offered_languages
+from havehus.models import Booking, Participant, Session, SignupChallenge
+from havehus.people.access import client_ip, current_actor
+from havehus.people.forms import ConfirmForm
+from havehus.program.services import public_session
+from havehus.signup import challenges, me, services
+from havehus.signup.forms import CodeForm, SignupForm
+from havehus.signup.phones import normalise_phone
+from havehus.timeutil import utcnow
+
+bp = Blueprint("signup", __name__)
+
+CHALLENGE_KEY = "signup_challenge"
+
+
+def _bookable_session(session_id: int) -> Session:
+    found = public_session(db.session, session_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/sessions/<int:session_id>/signup", methods=["GET", "POST"])
+def signup(session_id: int) -> ResponseReturnValue:
+    target = _bookable_session(session_id)
+    now = utcnow()
+    form = SignupForm()
+    if request.method == "GET":
+        form.language.data = current_language().code
+    closed_reason = None
+    try:
+        services.check_bookable(target, now, staff=False)
+    except HavehusError as error:
+        closed_reason = error.message
+    if closed_reason is None and form.validate_on_submit():
+        try:
+            phone = normalise_phone(
+                form.phone.data or "", current_app.config["HAVEHUS_PHONE_REGIONS"]
+            )
+            challenge, code = challenges.start(
+                db.session,
+                target,
+                challenges.SignupRequest(
+                    name=form.name.data or "",
+                    phone=phone,
+                    language=form.language.data,
+                    wants_company=form.wants_company.data,
+                    sms_consent=form.sms_consent.data,
+                    health_consent=form.health_consent.data,
+                ),
+                client_ip(),
+                now,
+            )
+        except HavehusError as error:
+            db.session.rollback()
+            field = {
+                "invalid_phone": form.phone,
+                "invalid_name": form.name,
+                "consent_required": form.health_consent,
+            }.get(error.code)
+            if field is not None:
+                field.errors = [*field.errors, error.message]
+            else:
+                form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            session[CHALLENGE_KEY] = challenge.id
+            if challenges.code_shown_on_screen():
+                session["signup_demo_code"] = code
+            return redirect(url_for("signup.enter_code"))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "signup/form.html", form=form, session=target, closed_reason=closed_reason, now=now
+    ), status
+
+
+@bp.route("/signup/code", methods=["GET", "POST"])
+def enter_code() -> ResponseReturnValue:
+    challenge_id = session.get(CHALLENGE_KEY)
+    challenge = db.session.get(SignupChallenge, challenge_id) if challenge_id else None
+    if challenge is None:
+        return redirect(url_for("program.index"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            result = challenges.confirm(
+                db.session, challenge.id, form.code.data or "", utcnow(), current_actor()
+            )
+        except HavehusError as error:
+            if error.code == "wrong_code":
+                db.session.commit()  # keep the attempt count: codes cannot be guessed
+            else:
+                db.session.rollback()
+            if error.code == "expired":
+                session.pop(CHALLENGE_KEY, None)
+            form.code.errors = [*form.code.errors, error.message]
+        else:
+            token = services.booking_token(result.booking)
+            db.session.commit()
+            session.pop(CHALLENGE_KEY, None)
+            session.pop("signup_demo_code", None)
+            return redirect(url_for("signup.booking", token=token, new=1))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "signup/code.html",
+        form=form,
+        challenge=challenge,
+        demo_code=session.get("signup_demo_code"),
+    ), status
+
+
+def _booking_or_404(token: str) -> Booking:
+    booking = services.find_booking_by_token(db.session, token)
+    if booking is None or booking.session is None:
+        abort(404)
+    return booking
+
+
+@bp.get("/bookings/<token>")
+def booking(token: str) -> ResponseReturnValue:
+    found = _booking_or_404(token)
+    return render_template(
+        "signup/booking.html",
+        booking=found,
+        session=found.session,
+        token=token,
+        position=services.waitlist_position(db.session, found),
+        is_new=request.args.get("new") == "1",
+        now=utcnow(),
+        form=ConfirmForm(),
+        me_token=me.existing_personal_token(db.session, found.participant),
+    )
+
+
+@bp.route("/bookings/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str) -> ResponseReturnValue:
+    found = _booking_or_404(token)
+    form = ConfirmForm()
+    # Only the POST from this page cancels: phones and link scanners fetch links by themselves.
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        services.cancel(db.session, found, utcnow(), current_actor())
+        db.session.commit()
+        return redirect(url_for("signup.booking", token=token))
+    return render_template(
+        "signup/cancel.html", booking=found, session=found.session, form=form, token=token
+    )
+
+
+def _person_or_404(token: str) -> Participant:
+    person = me.find_person(db.session, token)
+    if person is None:
+        abort(404)
+    return person
+
+
+@bp.get("/me/<token>")
+def my_bookings(token: str) -> ResponseReturnValue:
+    person = _person_or_404(token)
+    now = utcnow()
+    g.participant_language = person.language  # the page speaks the person's language
+    bookings = me.upcoming_bookings(db.session, person, now)
+    return render_template(
+        "signup/me.html",
+        person=person,
+        bookings=bookings,
+        token=token,
+        links={b.id: services.existing_booking_token(b) for b in bookings},
+        form=ConfirmForm(),
+        languages=offered_languages(),
+        now=now,
+    )
+
+
+@bp.post("/me/<token>/language")
+def my_language(token: str) -> ResponseReturnValue:
+    person = _person_or_404(token)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        me.set_language(db.session, person, request.form.get("language", ""))
+    except HavehusError:
+        abort(400)
+    db.session.commit()
+    response = redirect(url_for("signup.my_bookings", token=token, lang=person.language))
+    return response
+
+
+@bp.post("/me/<token>/erase")
+def my_erasure(token: str) -> ResponseReturnValue:
+    person = _person_or_404(token)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    me.request_erasure(db.session, person, utcnow(), client_ip())
+    db.session.commit()
+    return redirect(url_for("signup.my_bookings", token=token))
+
+
+@bp.post("/bookings/<token>/accept")
+def accept(token: str) -> ResponseReturnValue:
+    found = _booking_or_404(token)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.accept_offer(db.session, found, utcnow())
+    db.session.commit()
+    return redirect(url_for("signup.booking", token=token))

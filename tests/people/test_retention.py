@@ -1,0 +1,85 @@
+"""Deleting on time: inactive people are anonymised; health sign-ups leave only a count."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from havehus.extensions import db
+from havehus.models import Booking, Consent, LoginAttempt, Participant, Tally
+from havehus.people.retention import apply_retention
+from havehus.signup.services import record_consent
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def _person(name: str, last_seen: datetime) -> Participant:
+    person = Participant(
+        public_id=name, display_name=name, phone=f"+45209{len(name):05d}", birth_year=1960,
+        created_at=last_seen, last_seen_at=last_seen,
+    )  # fmt: skip
+    db.session.add(person)
+    db.session.flush()
+    record_consent(db.session, person, "sms", last_seen)
+    return person
+
+
+def test_people_not_seen_for_a_year_are_anonymised_and_recent_ones_kept(any_app):
+    old = _person("Birthe", NOW - timedelta(days=400))
+    recent = _person("Fatima", NOW - timedelta(days=30))
+    db.session.commit()
+
+    run = apply_retention(db.session, NOW, months=12, sensitive_days=30)
+    db.session.commit()
+
+    assert run.anonymised == 1
+    db.session.refresh(old)
+    db.session.refresh(recent)
+    assert (old.display_name, old.phone, old.birth_year) == ("", None, None)
+    assert old.anonymised_at == NOW
+    assert recent.display_name == "Fatima" and recent.phone
+    consents = db.session.scalars(select(Consent.participant_id)).all()
+    assert consents == [recent.id]
+    assert apply_retention(db.session, NOW, months=12, sensitive_days=30).anonymised == 0
+
+
+def test_health_sign_ups_become_an_anonymous_count_after_thirty_days(
+    any_app, make_activity, make_session
+):
+    vaccination = make_activity(mode="signup", capacity=2, sensitive=True, category="health")
+    past = make_session(vaccination, NOW - timedelta(days=40), minutes=15)
+    future = make_session(vaccination, NOW + timedelta(days=3), minutes=15)
+    came, missed, later = (_person(n, NOW - timedelta(days=41)) for n in ("Ahmad", "Leila", "Omar"))
+    for person in (came, missed, later):
+        record_consent(db.session, person, "health", NOW - timedelta(days=41))
+    db.session.add_all(
+        [
+            Booking(participant=came, session=past, status="attended", source="staff",
+                    created_at=NOW, updated_at=NOW),
+            Booking(participant=missed, session=past, status="no_show", source="staff",
+                    created_at=NOW, updated_at=NOW),
+            Booking(participant=later, session=future, status="confirmed", source="staff",
+                    created_at=NOW, updated_at=NOW),
+        ]
+    )  # fmt: skip
+    db.session.commit()
+
+    run = apply_retention(db.session, NOW, months=12, sensitive_days=30)
+    db.session.commit()
+
+    assert run.sensitive_bookings_erased == 2
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 1
+    tally = db.session.scalar(select(Tally).where(Tally.session_id == past.id))
+    assert (tally.kind, tally.count) == ("adults", 1)
+    health = set(db.session.scalars(select(Consent.participant_id).where(Consent.kind == "health")))
+    assert health == {later.id}
+
+
+def test_old_login_attempts_are_deleted(any_app):
+    db.session.add(LoginAttempt(email="a@b.dk", ip="1.2.3.4", at=NOW - timedelta(days=31)))
+    db.session.add(LoginAttempt(email="a@b.dk", ip="1.2.3.4", at=NOW - timedelta(days=1)))
+    db.session.commit()
+    assert (
+        apply_retention(db.session, NOW, months=12, sensitive_days=30).login_attempts_deleted == 1
+    )

@@ -1,0 +1,95 @@
+"""A small planning world: one weekly walk with past and coming sessions, people, bookings."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from havehus.extensions import db
+from havehus.models import Activity, Booking, Location, Participant, Room, Session, Tally
+from havehus.people.audit import Actor
+from havehus.program.planner import horizon_until
+from havehus.program.recurrence import expand_activity
+
+CPH = ZoneInfo("Europe/Copenhagen")
+#: Monday 2 March 2026, 12:00 in Copenhagen.
+NOW = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
+HORIZON_WEEKS = 4
+MANAGER = Actor("cli")
+_people = itertools.count(1)
+
+
+@dataclass
+class World:
+    house: Location
+    hall: Room
+    kitchen: Room
+    walk: Activity
+
+    def session_on(self, day: date) -> Session:
+        (found,) = [s for s in self.walk.sessions if s.starts_at.astimezone(CPH).date() == day]
+        return found
+
+
+def person(phone: str | None = "+4520000001", language: str = "da") -> Participant:
+    number = next(_people)
+    found = Participant(
+        public_id=f"p{number}",
+        display_name=f"Person {number}",
+        phone=phone,
+        language=language,
+        created_at=NOW,
+    )
+    db.session.add(found)
+    return found
+
+
+def book(session: Session, who: Participant, status: str = "confirmed") -> Booking:
+    booking = Booking(
+        participant=who,
+        session=session,
+        status=status,
+        source="staff",
+        created_at=NOW,
+        updated_at=NOW,
+        waitlisted_at=NOW if status == "waitlisted" else None,
+    )
+    db.session.add(booking)
+    if status in ("confirmed", "offered"):
+        session.seats_taken += 1
+    db.session.flush()
+    return booking
+
+
+def build_world() -> World:
+    house = Location(slug="havehuset", name="Havehuset", address="Æblehaven 12")
+    hall = Room(location=house, name="Salen")
+    kitchen = Room(location=house, name="Køkkenet")
+    walk = Activity(
+        slug="gaa-tur",
+        title={"da": "Gå-tur", "en": "Walk"},
+        category="walking",
+        mode="signup",
+        capacity=10,
+        rrule="FREQ=WEEKLY;BYDAY=TU",
+        starts_on=date(2026, 2, 3),
+        start_time=time(10),
+        duration_minutes=120,
+        location=house,
+        room=hall,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    db.session.add_all([house, hall, kitchen, walk])
+    db.session.flush()
+    expand_activity(db.session, walk, horizon_until(NOW, CPH, HORIZON_WEEKS), NOW, CPH)
+    db.session.flush()
+    db.session.refresh(walk)
+    world = World(house, hall, kitchen, walk)
+    past = world.session_on(date(2026, 2, 24))
+    book(past, person(), "attended")
+    db.session.add(Tally(session=past, kind="adults", count=4, updated_at=NOW))
+    db.session.flush()
+    return world

@@ -1,0 +1,61 @@
+"""Factories for sign-up tests: a bookable session in the future and participants."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from havehus.extensions import db
+from havehus.models import Participant, Session
+from havehus.signup.services import record_consent
+
+#: Well ahead of the tests' clock, so sign-up is open.
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def make_person() -> Callable[..., Participant]:
+    counter = itertools.count(1)
+
+    def make(name: str | None = None, *, phone: str | None = "auto", consent: bool = True,
+             language: str = "da") -> Participant:  # fmt: skip
+        number = next(counter)
+        person = Participant(
+            public_id=f"person-{number}",
+            display_name=name or f"Person {number}",
+            phone=f"+452099{number:04d}" if phone == "auto" else phone,
+            language=language,
+            created_at=NOW,
+        )
+        db.session.add(person)
+        db.session.flush()
+        if consent and person.phone:
+            record_consent(db.session, person, "sms", NOW)
+        return person
+
+    return make
+
+
+@pytest.fixture
+def bookable(make_activity, make_session, make_location) -> Callable[..., Session]:
+    """A sign-up session two days ahead with the given capacity."""
+    counter = itertools.count(1)
+
+    def make(capacity: int = 3, *, waitlist: bool = True, **activity_fields) -> Session:
+        activity = make_activity(
+            mode="signup",
+            capacity=capacity,
+            waitlist_enabled=waitlist,
+            category=activity_fields.pop("category", "food"),
+            title=activity_fields.pop("title", {"da": "Sammen om maden", "en": "Cooking together"}),
+            location=make_location(slug=f"house-{next(counter)}"),
+            **activity_fields,
+        )
+        session = make_session(activity, NOW + timedelta(days=2))
+        db.session.commit()
+        return session
+
+    return make

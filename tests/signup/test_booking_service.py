@@ -1,0 +1,211 @@
+"""Booking rules: seats, the waiting list, cancelling and promotion, on both databases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from havehus.errors import HavehusError
+from havehus.extensions import db
+from havehus.models import Booking, OutboundMessage
+from havehus.people.audit import Actor
+from havehus.people.services import create_staff_user
+from havehus.signup import services
+from tests.signup.conftest import NOW
+
+PUBLIC = Actor("public")
+
+
+def _book(session, person, **kwargs):
+    result = services.book(db.session, session, person, NOW, PUBLIC, source="web", **kwargs)
+    db.session.commit()
+    return result
+
+
+def test_seats_are_confirmed_until_full_then_the_waiting_list_fills(any_app, bookable, make_person):
+    session = bookable(capacity=2)
+    results = [_book(session, make_person()) for _ in range(4)]
+    assert [r.booking.status for r in results] == [
+        "confirmed",
+        "confirmed",
+        "waitlisted",
+        "waitlisted",
+    ]
+    assert [r.position for r in results] == [None, None, 1, 2]
+    db.session.refresh(session)
+    assert session.seats_taken == 2 and session.seats_left == 0
+
+
+def test_without_a_waiting_list_a_full_session_says_full(any_app, bookable, make_person):
+    session = bookable(capacity=1, waitlist=False)
+    _book(session, make_person())
+    with pytest.raises(HavehusError) as excinfo:
+        _book(session, make_person())
+    assert excinfo.value.code == "full"
+    db.session.rollback()
+    assert db.session.scalar(select(db.func.count()).select_from(Booking)) == 1
+
+
+def test_the_same_person_twice_gets_the_same_booking(any_app, bookable, make_person):
+    session = bookable(capacity=3)
+    person = make_person()
+    first = _book(session, person)
+    second = _book(session, person)
+    assert second.booking.id == first.booking.id and not second.created
+    db.session.refresh(session)
+    assert session.seats_taken == 1
+
+
+def test_cancelling_promotes_the_first_on_the_waiting_list_and_texts_them(
+    any_app, bookable, make_person
+):
+    session = bookable(capacity=1)
+    seated = _book(session, make_person())
+    first = _book(session, make_person("Fatima"))
+    second = _book(session, make_person("Hodan"))
+
+    promoted = services.cancel(db.session, seated.booking, NOW, PUBLIC)
+    db.session.commit()
+
+    assert promoted.id == first.booking.id and promoted.status == "confirmed"
+    assert services.waitlist_position(db.session, second.booking) == 1
+    db.session.refresh(session)
+    assert session.seats_taken == 1
+    text = db.session.scalar(
+        select(OutboundMessage).where(OutboundMessage.kind == "waitlist-promotion")
+    )
+    assert text.booking_id == first.booking.id and "/bookings/" in text.body
+    assert text.to_phone == first.booking.participant.phone
+
+
+def test_cancelling_twice_changes_nothing(any_app, bookable, make_person):
+    session = bookable(capacity=2)
+    result = _book(session, make_person())
+    services.cancel(db.session, result.booking, NOW, PUBLIC)
+    assert services.cancel(db.session, result.booking, NOW, PUBLIC) is None
+    db.session.commit()
+    db.session.refresh(session)
+    assert session.seats_taken == 0
+
+
+def test_a_cancelled_person_can_sign_up_again(any_app, bookable, make_person):
+    session = bookable(capacity=2)
+    person = make_person()
+    result = _book(session, person)
+    services.cancel(db.session, result.booking, NOW, PUBLIC)
+    again = _book(session, person)
+    assert again.booking.id == result.booking.id and again.booking.status == "confirmed"
+
+
+def test_a_held_offer_waits_for_an_answer_then_passes_on(any_app, bookable, make_person):
+    session = bookable(capacity=1, offer_policy="hold", offer_hold_hours=12)
+    seated = _book(session, make_person())
+    first = _book(session, make_person())
+    second = _book(session, make_person())
+    offered = services.cancel(db.session, seated.booking, NOW, PUBLIC)
+    assert offered.status == "offered"
+    assert offered.offered_until == NOW + timedelta(hours=12)
+
+    assert services.expire_offers(db.session, NOW + timedelta(hours=11)) == 0
+    assert services.expire_offers(db.session, NOW + timedelta(hours=12)) == 1
+    db.session.commit()
+    db.session.refresh(first.booking)
+    db.session.refresh(second.booking)
+    assert first.booking.status == "cancelled"
+    assert second.booking.status == "offered"
+
+
+def test_an_offer_taken_in_time_becomes_a_seat(any_app, bookable, make_person):
+    session = bookable(capacity=1, offer_policy="hold", offer_hold_hours=12)
+    seated = _book(session, make_person())
+    waiting = _book(session, make_person())
+    services.cancel(db.session, seated.booking, NOW, PUBLIC)
+    assert services.accept_offer(db.session, waiting.booking, NOW + timedelta(hours=1))
+    assert waiting.booking.status == "confirmed"
+    assert not services.accept_offer(db.session, waiting.booking, NOW + timedelta(hours=2))
+
+
+def test_less_than_a_day_before_the_start_a_freed_seat_is_given_at_once(
+    any_app, bookable, make_person, make_session
+):
+    session = bookable(capacity=1, offer_policy="hold", offer_hold_hours=12)
+    seated = _book(session, make_person())
+    waiting = _book(session, make_person())
+    late = session.starts_at - timedelta(hours=20)
+    promoted = services.cancel(db.session, seated.booking, late, PUBLIC)
+    assert promoted.id == waiting.booking.id and promoted.status == "confirmed"
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"status": "cancelled"}, "cancelled"),
+        ({"starts_at_offset": timedelta(hours=-1)}, "started"),
+        ({"starts_at_offset": timedelta(minutes=50)}, "closed"),
+    ],
+)
+def test_sessions_that_cannot_be_booked_say_why(any_app, bookable, make_person, change, code):
+    session = bookable()
+    if "status" in change:
+        session.status = change["status"]
+    else:
+        session.starts_at = NOW + change["starts_at_offset"]
+        session.ends_at = session.starts_at + timedelta(hours=2)
+    db.session.commit()
+    with pytest.raises(HavehusError) as excinfo:
+        _book(session, make_person())
+    assert excinfo.value.code == code
+
+
+def test_staff_may_book_after_public_sign_up_closed_and_may_overbook(
+    any_app, bookable, make_person
+):
+    session = bookable(capacity=1, waitlist=False)
+    session.starts_at = NOW + timedelta(minutes=30)
+    session.ends_at = session.starts_at + timedelta(hours=2)
+    manager = create_staff_user(db.session, "m@havehus.example", "manager", None, NOW)
+    db.session.commit()
+    staff = Actor("user", manager.id)
+    services.book(db.session, session, make_person(), NOW, staff, source="staff")
+    extra = services.book(
+        db.session, session, make_person(), NOW, staff, source="staff", overbook=True
+    )
+    db.session.commit()
+    assert extra.booking.status == "confirmed"
+    db.session.refresh(session)
+    assert session.seats_taken == 2
+
+
+def test_drop_in_sessions_need_no_booking(any_app, make_activity, make_session, make_person):
+    session = make_session(make_activity(mode="drop_in"), NOW + timedelta(days=1))
+    with pytest.raises(HavehusError) as excinfo:
+        _book(session, make_person())
+    assert excinfo.value.code == "drop_in"
+
+
+def test_a_confirmation_text_needs_consent_and_respects_stop(any_app, bookable, make_person):
+    from havehus.models import OptOut
+
+    session = bookable(capacity=5)
+    _book(session, make_person(consent=True))
+    _book(session, make_person(consent=False))
+    stopped = make_person(consent=True)
+    db.session.add(OptOut(phone=stopped.phone, opted_out_at=NOW, source="sms"))
+    _book(session, stopped)
+    texts = db.session.scalars(select(OutboundMessage.kind)).all()
+    assert texts == ["confirmation"]
+
+
+def test_sensitive_activities_are_texted_by_their_neutral_name(any_app, bookable, make_person):
+    session = bookable(
+        capacity=2,
+        category="health",
+        title={"da": "Pop-up vaccination"},
+        neutral_title={"da": "Aftale i Havehuset"},
+        sensitive=True,
+    )
+    _book(session, make_person())
+    body = db.session.scalar(select(OutboundMessage.body))
+    assert "Aftale i Havehuset" in body and "vaccination" not in body.lower()

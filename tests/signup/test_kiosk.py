@@ -1,0 +1,384 @@
+"""The kiosk tablet: the coming days, sign-up with a number pad, "I am here", and no traces."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from havehus.extensions import db
+from havehus.models import Booking, Participant, SignupChallenge, Tally
+from havehus.people.access import KIOSK_COOKIE
+from havehus.people.audit import CLI
+from havehus.people.credentials import enrol_kiosk, revoke_kiosk
+from havehus.signup import services
+from tests.staff_fixtures import post_form
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+TZ = ZoneInfo("Europe/Copenhagen")
+PHONE_DIGITS = "20123456"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _english(client) -> None:
+    """Choose English once, as a person would with the language picker (kept in a cookie)."""
+    assert client.get("/kiosk?lang=en").status_code == 200
+
+
+def _enrol(client):
+    device, raw = enrol_kiosk(db.session, "Tablet in the hall", None, NOW, CLI)
+    db.session.commit()
+    client.set_cookie(KIOSK_COOKIE, raw)
+    return device
+
+
+def _type_number(client, session, digits: str = PHONE_DIGITS):
+    """Tap the pad one digit at a time, as a browser without JavaScript does."""
+    page = f"/kiosk/sessions/{session.id}/phone"
+    for digit in digits:
+        response = post_form(client, page, digit=digit)
+        assert response.status_code == 302, response.get_data(as_text=True)
+    return post_form(client, page, step="next")
+
+
+def _give_name(client, session, name: str = "Fatima", **extra: str):
+    return post_form(client, f"/kiosk/sessions/{session.id}/name", name=name, **extra)
+
+
+def _say_here(client, session):
+    # The start page has no form for a browser that may not count; any page's CSRF token
+    # will do (it belongs to the browser's session), as a forged request would have it.
+    return post_form(client, "/staff/login", f"/kiosk/sessions/{session.id}/here")
+
+
+def _local(day_offset: int, at: time) -> datetime:
+    day = NOW.astimezone(TZ).date() + timedelta(days=day_offset)
+    return datetime.combine(day, at, tzinfo=TZ).astimezone(UTC)
+
+
+@pytest.fixture
+def drop_in_now(make_activity, make_session):
+    """A drop-in session that is on right now."""
+
+    def make(**fields):
+        activity = make_activity(
+            mode="drop_in", title={"da": "Nørklecafé", "en": "Knitting café"}, **fields
+        )
+        session = make_session(activity, NOW - timedelta(minutes=10), minutes=120)
+        db.session.commit()
+        return session
+
+    return make
+
+
+# ---------------------------------------------------------------- the start page
+
+
+def test_start_lists_today_and_the_next_seven_days(client, make_activity, make_session):
+    for title, starts in (
+        ("Garden today", NOW),
+        ("Walk in seven days", _local(7, time(10))),
+        ("Dinner in eight days", _local(8, time(10))),
+    ):
+        make_session(make_activity(title={"da": title, "en": title}), starts)
+    db.session.commit()
+    _english(client)
+
+    page = client.get("/kiosk").get_data(as_text=True)
+
+    assert "Garden today" in page
+    assert "Walk in seven days" in page
+    assert "Dinner in eight days" not in page
+
+
+def test_cards_lead_to_the_kiosk_pages_and_not_out_of_the_kiosk(client, bookable):
+    session = bookable(capacity=20)
+    page = client.get("/kiosk").get_data(as_text=True)
+    assert f'href="/kiosk/sessions/{session.id}"' in page
+    assert f'href="/sessions/{session.id}"' not in page
+
+
+def test_language_picker_writes_each_language_in_its_own_script(app, client):
+    app.config["HAVEHUS_LANGUAGES"] = ["da", "en", "ar", "uk"]
+    page = client.get("/kiosk").get_data(as_text=True)
+    for native in ("Dansk", "English", "العربية", "Українська"):
+        assert native in page
+    assert 'href="/kiosk?lang=ar"' in page
+    assert 'lang="ar" dir="rtl"' in page
+
+
+def test_sign_up_session_with_walk_ins_says_both(client, bookable):
+    session = bookable(capacity=20, walk_ins_welcome=True)
+    _english(client)
+    page = client.get(f"/kiosk/sessions/{session.id}").get_data(as_text=True)
+    assert "Sign up" in page
+    assert "Walk-ins welcome too" in page
+
+
+# ---------------------------------------------------------------- signing up on an enrolled tablet
+
+
+def test_enrolled_kiosk_books_at_once_and_the_seat_count_drops(client, bookable):
+    session = bookable(capacity=20)
+    _enrol(client)
+
+    assert _type_number(client, session).status_code == 302
+    response = _give_name(client, session)
+
+    assert response.status_code == 302 and response.location == "/kiosk/done"
+    db.session.refresh(session)
+    assert session.seats_taken == 1
+    booking = db.session.scalar(select(Booking))
+    assert booking.status == "confirmed" and booking.source == "kiosk"
+    assert booking.participant.phone == "+4520123456"
+    assert db.session.scalar(select(SignupChallenge)) is None  # no code was needed
+
+
+def test_enrolled_kiosk_books_a_person_without_a_phone(client, bookable):
+    session = bookable(capacity=20)
+    _enrol(client)
+
+    response = post_form(client, f"/kiosk/sessions/{session.id}/phone", step="no_phone")
+    assert response.status_code == 302 and response.location.endswith("/name")
+    page = client.get(response.location).get_data(as_text=True)
+    assert 'name="sms_consent"' not in page  # nothing to text
+    assert _give_name(client, session, name="Amina").location == "/kiosk/done"
+
+    person = db.session.scalar(select(Participant))
+    assert person.display_name == "Amina" and person.phone is None
+    db.session.refresh(session)
+    assert session.seats_taken == 1
+
+
+def test_full_session_shows_the_waitlist_position(client, bookable, make_person):
+    session = bookable(capacity=1)
+    services.book(db.session, session, make_person(), NOW, CLI, source="staff", notify=False)
+    db.session.commit()
+    _enrol(client)
+    _english(client)
+
+    _type_number(client, session)
+    done = client.get(_give_name(client, session).location).get_data(as_text=True)
+
+    assert "You are on the waiting list" in done
+    assert "You are number 1." in done
+
+
+def test_sensitive_activity_needs_the_health_consent_at_the_kiosk(client, bookable):
+    session = bookable(capacity=20, sensitive=True)
+    _enrol(client)
+    _type_number(client, session)
+
+    refused = _give_name(client, session)
+    assert refused.status_code == 400
+    assert db.session.scalar(select(Booking)) is None
+
+    assert _give_name(client, session, health_consent="y").location == "/kiosk/done"
+
+
+# ---------------------------------------------------------------- an ordinary browser
+
+
+def test_ordinary_browser_confirms_the_sign_up_with_the_texted_code(client, bookable):
+    session = bookable(capacity=20)
+
+    _type_number(client, session)
+    response = _give_name(client, session)
+
+    assert response.status_code == 302 and response.location == "/kiosk/code"
+    assert db.session.scalar(select(Booking)) is None  # not before the code
+    page = client.get("/kiosk/code").get_data(as_text=True)
+    code = re.search(r"\b(\d{6})\b", page).group(1)  # the demo shows the code (console SMS)
+    for digit in code:
+        post_form(client, "/kiosk/code", digit=digit)
+    response = post_form(client, "/kiosk/code", step="next")
+
+    assert response.status_code == 302 and response.location == "/kiosk/done"
+    booking = db.session.scalar(select(Booking))
+    assert booking.status == "confirmed" and booking.participant.phone == "+4520123456"
+
+
+def test_a_wrong_code_is_refused_and_counted(client, bookable):
+    session = bookable(capacity=20)
+    _type_number(client, session)
+    _give_name(client, session)
+
+    response = post_form(client, "/kiosk/code", keys="000000", step="next")
+
+    assert response.status_code == 400
+    assert db.session.scalar(select(SignupChallenge.attempts)) == 1
+    assert db.session.scalar(select(Booking)) is None
+
+
+def test_no_phone_is_not_possible_on_an_ordinary_browser_and_says_so_kindly(client, bookable):
+    session = bookable(capacity=20)
+    _english(client)
+    page = client.get(f"/kiosk/sessions/{session.id}/phone").get_data(as_text=True)
+    assert 'value="no_phone"' not in page
+    assert "Ask the host in the house to sign you up" in page
+
+    response = post_form(client, f"/kiosk/sessions/{session.id}/phone", step="no_phone")
+
+    assert response.status_code == 400
+    assert "ask the host in the house" in response.get_data(as_text=True)
+    assert client.get(f"/kiosk/sessions/{session.id}/name").status_code == 302
+
+
+def test_revoked_kiosk_behaves_as_an_ordinary_browser(client, bookable, drop_in_now):
+    session = bookable(capacity=20)
+    on_now = drop_in_now()
+    device = _enrol(client)
+    revoke_kiosk(db.session, device, NOW, CLI)
+    db.session.commit()
+
+    assert "I am here" not in client.get("/kiosk?lang=en").get_data(as_text=True)
+    assert _say_here(client, on_now).status_code == 403
+    _type_number(client, session)
+    assert _give_name(client, session).location == "/kiosk/code"
+    assert db.session.scalar(select(Booking)) is None
+
+
+# ---------------------------------------------------------------- the number pad
+
+
+def test_number_pad_works_without_javascript(client, bookable):
+    session = bookable(capacity=20)
+    page = f"/kiosk/sessions/{session.id}/phone"
+    html = client.get(page).get_data(as_text=True)
+    assert '<button class="kiosk-key" type="submit" name="digit" value="7">7</button>' in html
+
+    for digit in "201234567":
+        post_form(client, page, digit=digit)
+    post_form(client, page, step="delete")
+    shown = client.get(page).get_data(as_text=True)
+
+    assert "••••••56" in shown
+    assert "201234" not in shown  # only the last two digits are ever in the page
+    assert post_form(client, page, step="next").location.endswith("/name")
+
+
+def test_number_pad_takes_the_digits_collected_by_javascript(client, bookable):
+    session = bookable(capacity=20)
+    page = f"/kiosk/sessions/{session.id}/phone"
+    response = post_form(client, page, keys="2012345<56", step="next")
+    assert response.status_code == 302 and response.location.endswith("/name")
+    _enrol(client)
+    _give_name(client, session)
+    assert db.session.scalar(select(Participant.phone)) == "+4520123456"
+
+
+def test_a_number_that_is_not_a_phone_number_is_refused_on_the_pad(client, bookable):
+    session = bookable(capacity=20)
+    response = post_form(client, f"/kiosk/sessions/{session.id}/phone", keys="123", step="next")
+    assert response.status_code == 400
+    assert 'role="alert"' in response.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- resets and no traces
+
+
+def test_done_screen_returns_to_the_start_after_10_seconds_and_names_nobody(client, bookable):
+    session = bookable(capacity=20)
+    _enrol(client)
+    _type_number(client, session)
+
+    done = client.get(_give_name(client, session, name="Fatima").location).get_data(as_text=True)
+
+    assert '<meta http-equiv="refresh" content="10;url=/kiosk' in done
+    assert "Fatima" not in done
+    for trace in ("+4520123456", PHONE_DIGITS, "123456"):
+        assert trace not in done
+    # Shown once: after it, nothing personal is rendered anywhere.
+    assert client.get("/kiosk/done").status_code == 302
+    start = client.get("/kiosk").get_data(as_text=True)
+    assert "Fatima" not in start and PHONE_DIGITS not in start
+
+
+def test_every_kiosk_page_but_the_start_resets_after_60_seconds(client, bookable):
+    session = bookable(capacity=20)
+    reset = '<meta http-equiv="refresh" content="60;url=/kiosk'
+    assert reset not in client.get("/kiosk").get_data(as_text=True)
+    _type_number(client, session)
+    for page in (
+        f"/kiosk/sessions/{session.id}",
+        f"/kiosk/sessions/{session.id}/phone",
+        f"/kiosk/sessions/{session.id}/name",
+    ):
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert reset in response.get_data(as_text=True), page
+    _give_name(client, session)
+    assert reset in client.get("/kiosk/code").get_data(as_text=True)
+
+
+def test_showing_the_start_forgets_the_sign_up_in_progress(client, bookable):
+    session = bookable(capacity=20)
+    _type_number(client, session)
+    assert client.get(f"/kiosk/sessions/{session.id}/name").status_code == 200
+
+    client.get("/kiosk")  # the idle reset
+
+    assert client.get(f"/kiosk/sessions/{session.id}/name").status_code == 302
+    pad = client.get(f"/kiosk/sessions/{session.id}/phone").get_data(as_text=True)
+    assert '<output class="kiosk-display__value" aria-live="polite"' in pad
+    assert "•" not in pad
+
+
+# ---------------------------------------------------------------- I am here
+
+
+def test_i_am_here_counts_an_anonymous_visit_on_an_enrolled_kiosk(any_app, drop_in_now):
+    client = any_app.test_client()
+    session = drop_in_now()
+    _enrol(client)
+    _english(client)
+    assert "I am here" in client.get("/kiosk").get_data(as_text=True)
+
+    for _visit in range(2):
+        response = _say_here(client, session)
+        assert response.status_code == 302 and response.location == "/kiosk/done"
+    thanks = client.get("/kiosk/done").get_data(as_text=True)
+
+    assert "Thank you for coming" in thanks
+    assert '<meta http-equiv="refresh" content="10;url=/kiosk' in thanks
+    tally = db.session.scalar(select(Tally))
+    assert (tally.kind, tally.count) == ("adults", 2)
+
+
+def test_walk_ins_of_a_sign_up_session_on_now_can_say_they_are_here(
+    client, make_activity, make_session
+):
+    activity = make_activity(mode="signup", capacity=20, walk_ins_welcome=True)
+    session = make_session(activity, NOW - timedelta(minutes=5))
+    db.session.commit()
+    _enrol(client)
+    _say_here(client, session)
+    assert db.session.scalar(select(Tally.count)) == 1
+    db.session.refresh(session)
+    assert session.seats_taken == 0  # a walk-in never takes a booked seat
+
+
+def test_i_am_here_is_refused_on_an_ordinary_browser(client, drop_in_now):
+    session = drop_in_now()
+    _english(client)
+    assert "I am here" not in client.get("/kiosk").get_data(as_text=True)
+    assert "I am here" not in client.get(f"/kiosk/sessions/{session.id}").get_data(as_text=True)
+
+    response = _say_here(client, session)
+
+    assert response.status_code == 403
+    assert db.session.scalar(select(Tally)) is None
+
+
+def test_i_am_here_is_refused_when_the_session_is_not_on(client, make_activity, make_session):
+    session = make_session(make_activity(mode="drop_in"), NOW + timedelta(days=1))
+    db.session.commit()
+    _enrol(client)
+    response = _say_here(client, session)
+    assert response.status_code == 409
+    assert db.session.scalar(select(Tally)) is None
