@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from havehus.api import bookings as _bookings  # noqa: F401  (routes on the api blueprint)
     from havehus.api.views import bp as api_bp
     from havehus.core.views import bp as core_bp
+    from havehus.feeds.staff_views import bp as feeds_staff_bp
     from havehus.feeds.views import bp as feeds_bp
     from havehus.people import admin_views  # noqa: F401  (adds its routes to the staff blueprint)
     from havehus.people.views import bp as staff_bp
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_bp)
     app.register_blueprint(program_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(feeds_staff_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(planner_bp)

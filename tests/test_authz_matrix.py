@@ -76,7 +76,7 @@ def _world(app: Flask) -> dict[str, str]:
     _invited, invite = invite_user(db.session, "invited@havehus.example", "host", NOW, CLI)
     other_token, _raw = create_api_token(db.session, "Other", "partner", NOW, CLI)
     other_device, _raw = enrol_kiosk(db.session, "Other tablet", None, NOW, CLI)
-    _feed, partner_feed = create_feed_token(
+    partner_token, partner_feed = create_feed_token(
         db.session, "partner", NOW, name="Kommunen", language="da"
     )
     _feed, personal_feed = create_feed_token(
@@ -91,6 +91,7 @@ def _world(app: Flask) -> dict[str, str]:
         "booking": booking,
         "booking_id": str(booked.id),
         "participant_id": str(person.id),
+        "partner_feed_id": str(partner_token.id),
         "slug": activity.slug,
         "session_id": str(activity.sessions[-1].id),
         "invite": invite,
@@ -161,6 +162,6 @@ def test_every_post_without_a_csrf_token_is_refused(client, key):
     sign_in(client, user.email)
     path = MATRIX[key]["path"].format(
         invite="x", other_user_id=user.id, other_token_id=1, other_device_id=1, session_id=1,
-        booking="x", booking_id=1, participant_id=1, personal_feed="x",
+        booking="x", booking_id=1, participant_id=1, personal_feed="x", partner_feed_id=1,
     )  # fmt: skip
     assert client.post(path).status_code == 400

@@ -77,4 +77,3 @@ def test_development_cookies_work_over_http(sqlite_url: str):
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert "Strict-Transport-Security" not in app.test_client().get("/healthz").headers
-

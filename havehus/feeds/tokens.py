@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session as OrmSession
@@ -15,7 +17,7 @@ from havehus.i18n import KNOWN_LANGUAGES
 from havehus.models import FeedToken, Participant
 from havehus.models.access import FEED_KINDS
 from havehus.models.program import CATEGORIES
-from havehus.security import hash_token, new_token
+from havehus.security import derived_token, hash_token, new_token
 
 #: Calendar apps poll every hour or so; noting each poll would turn every read into a write.
 TOUCH_INTERVAL = timedelta(days=1)
@@ -86,3 +88,26 @@ def record_feed_use(orm: OrmSession, token: FeedToken, now: datetime) -> None:
         execute_apart(
             orm, update(FeedToken).where(FeedToken.id == token.id).values(last_used_at=now)
         )
+
+
+def derived_feed_token(token: FeedToken) -> str:
+    """The raw address token of a feed token made by create_derived_feed_token.
+
+    Computed from the app's secret and the record, so the same link can be shown or texted
+    again without storing it; revoking the record revokes the link.
+    """
+    return derived_token(
+        current_app.config["SECRET_KEY"], f"feed-{token.kind}", token.id,
+        token.created_at.timestamp(),
+    )  # fmt: skip
+
+
+def create_derived_feed_token(
+    orm: OrmSession, kind: str, now: datetime, **fields: Any
+) -> tuple[FeedToken, str]:
+    """Like create_feed_token, but the link can be shown again later (derived_feed_token)."""
+    token, _raw = create_feed_token(orm, kind, now, **fields)
+    raw = derived_feed_token(token)
+    token.token_hash = hash_token(raw)
+    orm.flush()
+    return token, raw

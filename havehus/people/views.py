@@ -173,7 +173,11 @@ def logout_everywhere() -> ResponseReturnValue:
 @bp.get("/")
 @staff_required()
 def dashboard() -> ResponseReturnValue:
-    return render_template("staff/dashboard.html", form=ConfirmForm())
+    from havehus.feeds.staff_views import own_partner_links
+
+    return render_template(
+        "staff/dashboard.html", form=ConfirmForm(), feed_links=own_partner_links(current_user)
+    )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

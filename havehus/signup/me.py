@@ -10,26 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
-from havehus.feeds.tokens import find_feed_token
+from havehus.feeds.tokens import (
+    create_derived_feed_token,
+    derived_feed_token,
+    find_feed_token,
+)
 from havehus.i18n import KNOWN_LANGUAGES
 from havehus.models import Booking, FeedToken, Participant, Session
 from havehus.people import audit
 from havehus.people.audit import Actor
-from havehus.security import derived_token, hash_token
-
-ME_PATH = "/me/{token}"
-
-
-def _derive(token: FeedToken) -> str:
-    return derived_token(
-        current_app.config["SECRET_KEY"], "me", token.id, token.created_at.timestamp()
-    )
 
 
 def _live_token(orm: OrmSession, participant: Participant) -> FeedToken | None:
@@ -48,25 +42,18 @@ def _live_token(orm: OrmSession, participant: Participant) -> FeedToken | None:
 def existing_personal_token(orm: OrmSession, participant: Participant) -> str | None:
     """The person's "my bookings" token if they have one (read-only, for GET requests)."""
     token = _live_token(orm, participant)
-    return _derive(token) if token is not None else None
+    return derived_feed_token(token) if token is not None else None
 
 
 def personal_token(orm: OrmSession, participant: Participant, now: datetime) -> str:
     """The person's "my bookings" token, created once and the same every time after."""
     token = _live_token(orm, participant)
-    if token is None:
-        token = FeedToken(
-            kind="personal",
-            # Replaced below, once the id the derived token depends on is known.
-            token_hash=hash_token(f"pending:{participant.id}:{now.timestamp()}"),
-            language=participant.language,
-            participant_id=participant.id,
-            created_at=now,
-        )
-        orm.add(token)
-        orm.flush()
-    raw = _derive(token)
-    token.token_hash = hash_token(raw)
+    if token is not None:
+        return derived_feed_token(token)
+    _token, raw = create_derived_feed_token(
+        orm, "personal", now, name="", language=participant.language,
+        participant_id=participant.id,
+    )  # fmt: skip
     return raw
 
 
