@@ -73,14 +73,17 @@ def openapi_document() -> dict[str, Any]:
         "info": {
             "title": "havehus API",
             "version": "1",
-            "description": "The program of the community house, for partner systems.",
+            "description": "The program of the community house, for partner systems. "
+            "Requests are limited per minute (default 600 for a bearer token, 120 for a "
+            "client without one); over the limit the answer is 429 with Retry-After.",
         },
         "paths": {
             "/api/v1/sessions": {
                 "get": {
                     "summary": "Public sessions in a date window",
                     "description": "Dates are local (Europe/Copenhagen) and inclusive; the "
-                    "window is at most 400 days. No token is needed.",
+                    "window is at most 400 days. No token is needed for public sessions; a "
+                    "partner token also sees partner sessions, a staff token all sessions.",
                     "parameters": [
                         _date_param("from", "First local day, YYYY-MM-DD."),
                         _date_param("to", "Last local day, YYYY-MM-DD."),

@@ -143,6 +143,8 @@ class Activity(db.Model):
     price_text: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     mode: Mapped[str] = mapped_column(String(12), default="drop_in")
     capacity: Mapped[int | None]
+    #: Places held in a course (enrolment); changed only by conditional UPDATEs.
+    places_taken: Mapped[int] = mapped_column(default=0, server_default="0")
     #: A sign-up session may also welcome people who just turn up (they never take a seat).
     walk_ins_welcome: Mapped[bool] = mapped_column(default=False)
     waitlist_enabled: Mapped[bool] = mapped_column(default=True)
@@ -228,17 +230,23 @@ class Session(db.Model):
 
     @property
     def effective_capacity(self) -> int | None:
-        """The seats of this session: its own override, else the activity's."""
+        """The seats of this session: its own override, else the activity's (a course's places)."""
         if self.activity.mode == "drop_in":
             return None
+        if self.activity.mode == "enrolment":
+            return self.activity.capacity
         return self.capacity if self.capacity is not None else self.activity.capacity
 
     @property
     def seats_left(self) -> int | None:
+        """Seats still free; for a course, the places left in the whole course."""
         capacity = self.effective_capacity
         if capacity is None:
             return None
-        return max(capacity - self.seats_taken, 0)
+        taken = (
+            self.activity.places_taken if self.activity.mode == "enrolment" else self.seats_taken
+        )
+        return max(capacity - taken, 0)
 
     @property
     def effective_location(self) -> Location | None:

@@ -45,11 +45,11 @@ def expand_horizon(orm: OrmSession, weeks: int, now: datetime, tz: ZoneInfo) -> 
     return created
 
 
-def _public_sessions() -> Select[Any]:
+def _public_sessions(visibilities: Sequence[str] = ("public",)) -> Select[Any]:
     return (
         select(Session)
         .join(Session.activity)
-        .where(Activity.visibility == "public", Activity.archived_at.is_(None))
+        .where(Activity.visibility.in_(visibilities), Activity.archived_at.is_(None))
         .options(
             joinedload(Session.activity).joinedload(Activity.location),
             joinedload(Session.activity).joinedload(Activity.room),
@@ -61,11 +61,18 @@ def _public_sessions() -> Select[Any]:
 
 
 def public_sessions_between(
-    orm: OrmSession, first: date, last: date, tz: ZoneInfo, category: str | None = None
+    orm: OrmSession,
+    first: date,
+    last: date,
+    tz: ZoneInfo,
+    category: str | None = None,
+    visibilities: Sequence[str] = ("public",),
 ) -> Sequence[Session]:
-    """Public sessions on local days first..last inclusive, in start order."""
+    """Sessions on local days first..last inclusive, in start order (public ones by default)."""
     start, end = day_bounds_utc(first, last, tz)
-    query = _public_sessions().where(Session.starts_at >= start, Session.starts_at < end)
+    query = _public_sessions(visibilities).where(
+        Session.starts_at >= start, Session.starts_at < end
+    )
     if category:
         query = query.where(Activity.category == category)
     return orm.scalars(query).unique().all()

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
@@ -65,16 +65,22 @@ def find_person(orm: OrmSession, raw: str) -> Participant | None:
 
 
 def upcoming_bookings(orm: OrmSession, person: Participant, now: datetime) -> Sequence[Booking]:
-    return orm.scalars(
-        select(Booking)
-        .join(Session, Session.id == Booking.session_id)
-        .where(
+    """Live bookings of sessions that have not ended, and of courses with sessions ahead."""
+    session_ends = select(Session.ends_at).where(Session.id == Booking.session_id)
+    course_ahead = select(func.max(Session.ends_at)).where(
+        Session.activity_id == Booking.activity_id
+    )
+    bookings = orm.scalars(
+        select(Booking).where(
             Booking.participant_id == person.id,
             Booking.status.in_(("confirmed", "offered", "waitlisted")),
-            Session.ends_at > now,
+            or_(
+                session_ends.scalar_subquery() > now,
+                course_ahead.scalar_subquery() > now,
+            ),
         )
-        .order_by(Session.starts_at)
     ).all()
+    return sorted(bookings, key=lambda b: b.session.starts_at if b.session else now)
 
 
 def set_language(orm: OrmSession, person: Participant, language: str) -> None:

@@ -159,26 +159,48 @@ def find_booking_by_token(orm: OrmSession, token: str) -> Booking | None:
 # ---------------------------------------------------------------- seats
 
 
-def _seat_update(session: Session, *, delta: int, limit: int | None) -> Update:
-    statement = update(Session).where(Session.id == session.id)
+Holder = Session | Activity
+
+
+def _seat_update(holder: Holder, *, delta: int, limit: int | None) -> Update:
+    model = type(holder)
+    column = Activity.places_taken if model is Activity else Session.seats_taken
+    statement = update(model).where(model.id == holder.id)
     if delta > 0 and limit is not None:
-        statement = statement.where(Session.seats_taken < limit)
+        statement = statement.where(column < limit)
     if delta < 0:
-        statement = statement.where(Session.seats_taken > 0)
-    return statement.values(seats_taken=Session.seats_taken + delta)
+        statement = statement.where(column > 0)
+    return statement.values({column: column + delta})
 
 
-def take_seat(orm: OrmSession, session: Session, *, overbook: bool = False) -> bool:
-    """Take one seat if one is free (or regardless, when staff overbook on purpose)."""
-    capacity = None if overbook else session.effective_capacity
-    taken = orm.execute(_seat_update(session, delta=1, limit=capacity)).rowcount == 1
-    orm.expire(session, ["seats_taken"])
+def _capacity(holder: Holder) -> int | None:
+    return holder.capacity if isinstance(holder, Activity) else holder.effective_capacity
+
+
+def take_seat(orm: OrmSession, holder: Holder, *, overbook: bool = False) -> bool:
+    """Take one seat of a session (or place in a course) if one is free, or regardless when
+    staff overbook on purpose."""
+    capacity = None if overbook else _capacity(holder)
+    taken = orm.execute(_seat_update(holder, delta=1, limit=capacity)).rowcount == 1
+    orm.expire(holder, ["places_taken" if isinstance(holder, Activity) else "seats_taken"])
     return taken
 
 
-def release_seat(orm: OrmSession, session: Session) -> None:
-    orm.execute(_seat_update(session, delta=-1, limit=None))
-    orm.expire(session, ["seats_taken"])
+def release_seat(orm: OrmSession, holder: Holder) -> None:
+    orm.execute(_seat_update(holder, delta=-1, limit=None))
+    orm.expire(holder, ["places_taken" if isinstance(holder, Activity) else "seats_taken"])
+
+
+def _holder(booking: Booking) -> Holder | None:
+    """What a booking holds a seat in: its session, or its course."""
+    return booking.session if booking.session_id is not None else booking.activity
+
+
+def _same_list(booking: Booking):  # type: ignore[no-untyped-def]
+    """The bookings that share a waiting list with this one."""
+    if booking.session_id is not None:
+        return Booking.session_id == booking.session_id
+    return Booking.activity_id == booking.activity_id
 
 
 def waitlist_position(orm: OrmSession, booking: Booking) -> int | None:
@@ -186,7 +208,7 @@ def waitlist_position(orm: OrmSession, booking: Booking) -> int | None:
         return None
     ahead = orm.scalar(
         select(func.count()).where(
-            Booking.session_id == booking.session_id,
+            _same_list(booking),
             Booking.status == "waitlisted",
             or_(
                 Booking.waitlisted_at < booking.waitlisted_at,
@@ -205,9 +227,8 @@ def check_bookable(session: Session, now: datetime, *, staff: bool) -> None:
     activity = session.activity
     if activity.mode == "drop_in":
         raise HavehusError(_("No sign-up is needed. Just come!"), "drop_in")
-    if activity.mode == "enrolment":
-        raise HavehusError(_("This is a course: sign up once for the whole course."), "enrolment")
-    if session.status == "cancelled":
+    # A course is booked through any of its coming times; a cancelled time still belongs to it.
+    if session.status == "cancelled" and activity.mode != "enrolment":
         raise HavehusError(_("This time is cancelled."), "cancelled")
     if session.starts_at <= now:
         raise HavehusError(_("This has started already. Sign-up is closed."), "started")
@@ -235,11 +256,17 @@ def book(
     Asking twice gives the same booking back. Commits nothing: the caller commits.
     """
     check_bookable(session, now, staff=source == "staff")
-    existing = orm.scalar(
-        select(Booking).where(
-            Booking.participant_id == participant.id, Booking.session_id == session.id
-        )
+    activity = session.activity
+    course = activity.mode == "enrolment"
+    holder: Holder = activity if course else session
+    # A course is booked once for all its sessions; a session on its own otherwise.
+    key = (
+        {"activity_id": activity.id, "session_id": None}
+        if course
+        else {"session_id": session.id, "activity_id": None}
     )
+    same_key = Booking.activity_id == activity.id if course else Booking.session_id == session.id
+    existing = orm.scalar(select(Booking).where(Booking.participant_id == participant.id, same_key))
     if existing is not None and existing.status in LIVE:
         return BookingResult(existing, False, waitlist_position(orm, existing))
     if existing is not None:
@@ -256,7 +283,7 @@ def book(
     else:
         booking = Booking(
             participant_id=participant.id,
-            session_id=session.id,
+            **key,
             status="waitlisted",  # until a seat is taken below
             source=source,
             created_by_id=actor.user_id if source == "staff" else None,
@@ -271,18 +298,15 @@ def book(
         except IntegrityError:
             # The same person's other request got there first: answer with that booking.
             found = orm.scalar(
-                select(Booking).where(
-                    Booking.participant_id == participant.id,
-                    Booking.session_id == session.id,
-                )
+                select(Booking).where(Booking.participant_id == participant.id, same_key)
             )
             if found is None:
                 raise
             return BookingResult(found, False, waitlist_position(orm, found))
 
-    if take_seat(orm, session, overbook=overbook):
+    if take_seat(orm, holder, overbook=overbook):
         booking.status, booking.waitlisted_at = "confirmed", None
-    elif session.activity.waitlist_enabled:
+    elif activity.waitlist_enabled:
         booking.status, booking.waitlisted_at = "waitlisted", now
     else:
         raise HavehusError(_("Sorry, it is full. There is no waiting list for this."), "full")
@@ -294,7 +318,8 @@ def book(
     if source == "staff" or overbook:
         audit.record(
             orm, "booking.create", now, actor, target=booking,
-            details={"session": session.id, "status": booking.status, "overbook": overbook},
+            details={"session": session.id, "course": course, "status": booking.status,
+                     "overbook": overbook},
         )  # fmt: skip
     bump_program_version(orm, now)
     if participant.phone:
@@ -302,7 +327,7 @@ def book(
 
         personal_token(orm, participant, now)  # "my bookings" exists from the first booking on
     if notify:
-        _confirmation_text(orm, booking, token, now)
+        _confirmation_text(orm, booking, token, now, session)
     return BookingResult(booking, True, waitlist_position(orm, booking))
 
 
@@ -323,39 +348,57 @@ def cancel(orm: OrmSession, booking: Booking, now: datetime, actor: Actor) -> Bo
     if actor.kind in ("user", "token"):
         audit.record(orm, "booking.cancel", now, actor, target=booking)
     bump_program_version(orm, now)
-    if not held or booking.session is None:
+    holder = _holder(booking)
+    if not held or holder is None:
         return None
-    release_seat(orm, booking.session)
-    promoted = promote_waitlist(orm, booking.session, now)
+    release_seat(orm, holder)
+    promoted = promote_waitlist(orm, holder, now)
     return promoted[0] if promoted else None
 
 
-def promote_waitlist(orm: OrmSession, session: Session, now: datetime) -> list[Booking]:
-    """Give free seats to the first on the waiting list, in order; texts them."""
-    activity: Activity = session.activity
+def _next_start(orm: OrmSession, holder: Holder, now: datetime) -> datetime | None:
+    """When the session (or the course's next session) starts."""
+    if isinstance(holder, Session):
+        return holder.starts_at
+    return orm.scalar(
+        select(func.min(Session.starts_at)).where(
+            Session.activity_id == holder.id,
+            Session.status == "scheduled",
+            Session.starts_at > now,
+        )
+    )
+
+
+def promote_waitlist(orm: OrmSession, holder: Holder, now: datetime) -> list[Booking]:
+    """Give free seats (or course places) to the first on the waiting list; texts them."""
+    activity: Activity = holder if isinstance(holder, Activity) else holder.activity
+    on_list = (
+        Booking.activity_id == holder.id
+        if isinstance(holder, Activity)
+        else Booking.session_id == holder.id
+    )
+    starts = _next_start(orm, holder, now)
     promoted: list[Booking] = []
     while True:
         candidate = orm.scalar(
             select(Booking)
-            .where(Booking.session_id == session.id, Booking.status == "waitlisted")
+            .where(on_list, Booking.status == "waitlisted")
             .order_by(Booking.waitlisted_at, Booking.id)
             .limit(1)
         )
-        if candidate is None or not take_seat(orm, session):
+        if candidate is None or starts is None or not take_seat(orm, holder):
             break
         hold = (
             activity.offer_policy == "hold"
             and activity.offer_hold_hours > 0
-            and session.starts_at - now >= OFFER_MIN_LEAD
+            and starts - now >= OFFER_MIN_LEAD
         )
         values: dict[str, object] = {
             "status": "offered" if hold else "confirmed",
             "updated_at": now,
         }
         if hold:
-            values["offered_until"] = min(
-                now + timedelta(hours=activity.offer_hold_hours), session.starts_at
-            )
+            values["offered_until"] = min(now + timedelta(hours=activity.offer_hold_hours), starts)
         won = orm.execute(
             update(Booking)
             .where(Booking.id == candidate.id, Booking.status == "waitlisted")
@@ -363,7 +406,7 @@ def promote_waitlist(orm: OrmSession, session: Session, now: datetime) -> list[B
         ).rowcount
         orm.refresh(candidate)
         if won != 1:  # someone else moved this person meanwhile: give the seat back
-            release_seat(orm, session)
+            release_seat(orm, holder)
             continue
         promoted.append(candidate)
         _promotion_text(orm, candidate, now)
@@ -399,10 +442,11 @@ def expire_offers(orm: OrmSession, now: datetime) -> int:
             .where(Booking.id == booking.id, Booking.status == "offered")
             .values(status="cancelled", cancelled_at=now, updated_at=now, offered_until=None)
         ).rowcount
-        if done == 1 and booking.session is not None:
+        holder = _holder(booking)
+        if done == 1 and holder is not None:
             count += 1
-            release_seat(orm, booking.session)
-            promote_waitlist(orm, booking.session, now)
+            release_seat(orm, holder)
+            promote_waitlist(orm, holder, now)
     if count:
         bump_program_version(orm, now)
     return count
@@ -411,12 +455,52 @@ def expire_offers(orm: OrmSession, now: datetime) -> int:
 # ---------------------------------------------------------------- texts
 
 
-def _send_booking_text(
-    orm: OrmSession, booking: Booking, kind: str, body: str, now: datetime
+def session_of(orm: OrmSession, booking: Booking, now: datetime) -> Session | None:
+    """The session a text about this booking speaks of: its own, or the course's next one."""
+    if booking.session is not None:
+        return booking.session
+    return orm.scalar(
+        select(Session)
+        .where(
+            Session.activity_id == booking.activity_id,
+            Session.status == "scheduled",
+            Session.starts_at > now,
+        )
+        .order_by(Session.starts_at)
+        .limit(1)
+    )
+
+
+def last_session_of(orm: OrmSession, booking: Booking) -> Session | None:
+    """A course's last session (for a booking whose course is over)."""
+    return orm.scalar(
+        select(Session)
+        .where(Session.activity_id == booking.activity_id)
+        .order_by(Session.starts_at.desc())
+        .limit(1)
+    )
+
+
+def _text_about(
+    orm: OrmSession,
+    booking: Booking,
+    session: Session | None,
+    kind: str,
+    link: str,
+    now: datetime,
+    wording: Callable[[str], str],
 ) -> None:
+    """Queue a text about the booking, worded for its status in the person's language."""
     person = booking.participant
-    if not person.phone or booking.session is None:
+    if session is None or not person.phone:
         return
+    with force_locale(person.language):
+        values = {
+            "name": texts.activity_name(session.activity, person.language),
+            "when": texts.when_text(session, person.language),
+            "link": link,
+        }
+        body = wording(booking.status) % values
     texts.queue(
         orm,
         phone=person.phone,
@@ -426,35 +510,15 @@ def _send_booking_text(
         now=now,
         participant=person,
         booking_id=booking.id,
-        session_id=booking.session_id,
+        session_id=session.id,
         dedupe_key=f"{kind}:{booking.id}:{booking.updated_at.timestamp():.0f}",
-        expires_at=booking.session.starts_at,
+        expires_at=session.starts_at,
     )
 
 
-def _text_about(
-    orm: OrmSession,
-    booking: Booking,
-    kind: str,
-    link: str,
-    now: datetime,
-    wording: Callable[[str], str],
+def _confirmation_text(
+    orm: OrmSession, booking: Booking, token: str, now: datetime, session: Session
 ) -> None:
-    """Queue a text about the booking, worded for its status in the person's language."""
-    person, session = booking.participant, booking.session
-    if session is None:
-        return
-    with force_locale(person.language):
-        values = {
-            "name": texts.activity_name(session.activity, person.language),
-            "when": texts.when_text(session, person.language),
-            "link": link,
-        }
-        body = wording(booking.status) % values
-    _send_booking_text(orm, booking, kind, body, now)
-
-
-def _confirmation_text(orm: OrmSession, booking: Booking, token: str, now: datetime) -> None:
     def wording(status: str) -> str:
         if status == "waitlisted":
             return _(
@@ -467,7 +531,7 @@ def _confirmation_text(orm: OrmSession, booking: Booking, token: str, now: datet
         )
 
     link = texts.public_link(BOOKING_PATH.format(token=token))
-    _text_about(orm, booking, "confirmation", link, now, wording)
+    _text_about(orm, booking, session, "confirmation", link, now, wording)
 
 
 def _promotion_text(orm: OrmSession, booking: Booking, now: datetime) -> None:
@@ -482,4 +546,5 @@ def _promotion_text(orm: OrmSession, booking: Booking, now: datetime) -> None:
             "Cancel here: %(link)s"
         )
 
-    _text_about(orm, booking, "waitlist-promotion", booking_url(booking), now, wording)
+    session = session_of(orm, booking, now)
+    _text_about(orm, booking, session, "waitlist-promotion", booking_url(booking), now, wording)

@@ -114,9 +114,14 @@ def book_on_behalf(
 
 
 def session_bookings(orm: OrmSession, session: Session) -> Sequence[Booking]:
+    """Who booked this session, or the whole course it belongs to."""
+    if session.activity.mode == "enrolment":
+        same = Booking.activity_id == session.activity_id
+    else:
+        same = Booking.session_id == session.id
     return orm.scalars(
         select(Booking)
-        .where(Booking.session_id == session.id)
+        .where(same)
         .order_by(
             Booking.status.in_(("cancelled",)),
             Booking.waitlisted_at.is_not(None),

@@ -128,20 +128,26 @@ def enter_code() -> ResponseReturnValue:
     ), status
 
 
-def _booking_or_404(token: str) -> Booking:
+def _booking_or_404(token: str) -> tuple[Booking, Session]:
+    """The booking of a link, and the session it is about (a course's next or last one)."""
     booking = services.find_booking_by_token(db.session, token)
-    if booking is None or booking.session is None:
+    if booking is None:
         abort(404)
-    return booking
+    session = services.session_of(db.session, booking, utcnow()) or services.last_session_of(
+        db.session, booking
+    )
+    if session is None:
+        abort(404)
+    return booking, session
 
 
 @bp.get("/bookings/<token>")
 def booking(token: str) -> ResponseReturnValue:
-    found = _booking_or_404(token)
+    found, target = _booking_or_404(token)
     return render_template(
         "signup/booking.html",
         booking=found,
-        session=found.session,
+        session=target,
         token=token,
         position=services.waitlist_position(db.session, found),
         is_new=request.args.get("new") == "1",
@@ -153,7 +159,7 @@ def booking(token: str) -> ResponseReturnValue:
 
 @bp.route("/bookings/<token>/cancel", methods=["GET", "POST"])
 def cancel(token: str) -> ResponseReturnValue:
-    found = _booking_or_404(token)
+    found, target = _booking_or_404(token)
     form = ConfirmForm()
     # Only the POST from this page cancels: phones and link scanners fetch links by themselves.
     if request.method == "POST":
@@ -183,7 +189,7 @@ def my_bookings(token: str) -> ResponseReturnValue:
     return render_template(
         "signup/me.html",
         person=person,
-        bookings=bookings,
+        bookings=[(b, services.session_of(db.session, b, now)) for b in bookings],
         token=token,
         links={b.id: services.existing_booking_token(b) for b in bookings},
         form=ConfirmForm(),
@@ -218,7 +224,7 @@ def my_erasure(token: str) -> ResponseReturnValue:
 
 @bp.post("/bookings/<token>/accept")
 def accept(token: str) -> ResponseReturnValue:
-    found = _booking_or_404(token)
+    found, _target = _booking_or_404(token)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.accept_offer(db.session, found, utcnow())

@@ -106,3 +106,29 @@ def test_openapi_document_describes_the_session_shape(client, program):
     schema = document["components"]["schemas"]["Session"]
     assert set(schema["required"]) == KEYS
     assert "/api/v1/sessions" in document["paths"]
+
+
+def test_a_partner_token_also_sees_partner_sessions(client, program, make_activity):
+    from datetime import date, time
+
+    from havehus.extensions import db
+    from havehus.people.audit import CLI
+    from havehus.people.credentials import create_api_token
+    from havehus.program.services import expand_horizon
+    from tests.program_fixtures import CPH, NOW
+
+    make_activity(slug="netvaerk", visibility="partners", rrule=None,
+                  starts_on=date(2026, 12, 3), start_time=time(9))  # fmt: skip
+    expand_horizon(db.session, 4, NOW, CPH)
+    _token, partner = create_api_token(db.session, "Kommunen", "partner", NOW, CLI)
+    _token, manager = create_api_token(db.session, "Intern", "manager", NOW, CLI)
+    db.session.commit()
+    url = "/api/v1/sessions?from=2026-12-02&to=2026-12-03"
+
+    def slugs(headers=None):
+        return {item["activity"] for item in client.get(url, headers=headers or {}).get_json()}
+
+    assert "netvaerk" not in slugs()
+    assert "netvaerk" in slugs({"Authorization": f"Bearer {partner}"})
+    assert "havehusmoede" not in slugs({"Authorization": f"Bearer {partner}"})
+    assert {"netvaerk", "havehusmoede"} <= slugs({"Authorization": f"Bearer {manager}"})
