@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session as OrmSession
 from havehus.models import (
     Activity,
     Booking,
+    Closure,
     Consent,
     Department,
     DepartmentPopulation,
@@ -483,6 +484,17 @@ def seed_demo(
 
     locations, rooms = _create_places(orm)
     departments = _create_departments(orm, today.year)
+    # The house closes between Christmas and New Year, as Danish community houses do.
+    horizon_end = today + timedelta(weeks=weeks)
+    for year in sorted({first_monday.year, horizon_end.year}):
+        orm.add(
+            Closure(
+                starts_on=date(year, 12, 24),
+                ends_on=date(year + 1, 1, 1),
+                reason={"da": "Juleferie", "en": "Christmas holidays"},
+                created_at=now,
+            )
+        )
     result = DemoResult(created=True)
     staff = []
     for email, role, name in (

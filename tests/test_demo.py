@@ -127,3 +127,15 @@ def test_the_staff_meeting_is_staff_only_every_fourteen_days(any_app):
         timedelta(days=14, hours=1),
         timedelta(days=14, hours=-1),
     }
+
+
+def test_the_house_is_closed_over_christmas_in_the_demo(any_app):
+    _seed(any_app)
+    first, last = datetime(2026, 12, 24, tzinfo=UTC), datetime(2027, 1, 2, tzinfo=UTC)
+    christmas = db.session.scalars(
+        select(Session.status)
+        .join(Session.activity)
+        .where(Activity.slug == "gaa-faellesskab")
+        .where(Session.starts_at >= first, Session.starts_at < last)
+    ).all()
+    assert christmas and set(christmas) == {"cancelled"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ from havehus.extensions import db
 from havehus.models import StaffUser
 from havehus.people import auth, services
 from havehus.people.access import (
+    HOSTS,
     client_ip,
     current_actor,
     staff_required,
@@ -174,9 +176,28 @@ def logout_everywhere() -> ResponseReturnValue:
 @staff_required()
 def dashboard() -> ResponseReturnValue:
     from havehus.feeds.staff_views import own_partner_links
+    from havehus.program.services import public_sessions_between
+    from havehus.timeutil import house_tz, week_monday
 
+    coming = []
+    if current_user.role in HOSTS:
+        # Today until Sunday, every visibility: what the house has on this week.
+        tz = house_tz()
+        now = utcnow()
+        today = now.astimezone(tz).date()
+        sunday = week_monday(today) + timedelta(days=6)
+        coming = [
+            found
+            for found in public_sessions_between(
+                db.session, today, sunday, tz, visibilities=("public", "partners", "staff")
+            )
+            if found.ends_at > now
+        ]
     return render_template(
-        "staff/dashboard.html", form=ConfirmForm(), feed_links=own_partner_links(current_user)
+        "staff/dashboard.html",
+        form=ConfirmForm(),
+        feed_links=own_partner_links(current_user),
+        coming=coming,
     )
 
 

@@ -187,3 +187,22 @@ def test_failed_sign_ins_are_in_the_audit_trail(client, make_user):
     sign_in(client, "nobody@havehus.example", "wrong wrong wrong")
     count = db.session.scalar(select(func.count()).where(AuditEvent.action == "auth.login_failed"))
     assert count == 2
+
+
+def test_hosts_see_the_coming_sessions_of_the_week_on_their_overview(
+    client, signed_in, program, monkeypatch
+):
+    from tests.program_fixtures import NOW
+
+    signed_in("host")
+    monkeypatch.setattr("havehus.people.views.utcnow", lambda: NOW)  # Wednesday 2 December
+    page = client.get("/staff/").get_data(as_text=True)
+    assert "Sammen om maden" in page  # Thursday, still to come
+    assert "Havehusmøde" in page  # staff-only sessions too
+    assert "tirsdag 1. december" not in page  # Tuesday is over
+    assert "/staff/sessions/" in page and "/bookings" in page
+
+
+def test_partners_overview_has_no_session_list(client, signed_in, program):
+    signed_in("partner")
+    assert "/bookings" not in client.get("/staff/").get_data(as_text=True)

@@ -214,3 +214,10 @@ def test_ended_sessions_say_they_took_place_instead_of_offering_seats(client, pr
     page = client.get("/week/2026-W48").get_data(as_text=True)  # the whole week is past
     assert "Har fundet sted" in page
     assert "pladser tilbage" not in page and "tider ledige" not in page
+
+
+def test_an_activity_shows_its_photo(client, program):
+    program.dinner.photo = "dinner.jpg"
+    db.session.commit()
+    page = client.get("/activities/sammen-om-maden").get_data(as_text=True)
+    assert 'src="/photos/dinner.jpg" alt="Foto: Sammen om maden"' in page
