@@ -44,6 +44,11 @@ def _coerce(key: str, raw: str, default: Any) -> Any:
             return int(raw)
         except ValueError:
             raise ConfigError(f"{ENV_PREFIX}{key.upper()} must be a whole number") from None
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"{ENV_PREFIX}{key.upper()} must be a number") from None
     if isinstance(default, list):
         return [part.strip() for part in raw.split(",") if part.strip()]
     return raw

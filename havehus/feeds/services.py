@@ -195,12 +195,31 @@ def feed_window(now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
 _VERSION = select(ProgramVersion.version, ProgramVersion.changed_at).where(ProgramVersion.id == 1)
 
 
+ProgramStamp = tuple[int, datetime | None]
+
+
+def read_program_version(connection: OrmSession | Connection) -> ProgramStamp:
+    """The program's version number and when it last changed."""
+    row = connection.execute(_VERSION).first()
+    return (row.version, row.changed_at) if row else (0, None)
+
+
 def feed_state(
-    orm: OrmSession | Connection, spec: FeedSpec, now: datetime, settings: FeedSettings
+    orm: OrmSession | Connection | None,
+    spec: FeedSpec,
+    now: datetime,
+    settings: FeedSettings,
+    program: ProgramStamp | None = None,
 ) -> FeedState:
-    """The feed's version and last change, from a query or two and no building."""
-    row = orm.execute(_VERSION).first()
-    version, changed_at = (row.version, row.changed_at) if row else (0, None)
+    """The feed's version and last change, from a query or two and no building.
+
+    `program` may be given (a recently read program version); `orm` is then needed only for
+    feeds that also depend on bookings (partner and personal feeds).
+    """
+    if program is None:
+        assert orm is not None, "either a connection or the program version is needed"
+        program = read_program_version(orm)
+    version, changed_at = program
     parts: list[object] = [
         FORMAT_VERSION,
         spec.key,
@@ -222,6 +241,7 @@ def feed_state(
         bookings = select(func.count(Booking.id), func.max(Booking.updated_at))
         if spec.kind == "personal":
             bookings = bookings.where(Booking.participant_id == spec.participant_id)
+        assert orm is not None, "partner and personal feeds read the bookings"
         count, latest = orm.execute(bookings).one()
         parts += [count, latest.isoformat() if latest else ""]
         moments.append(latest)

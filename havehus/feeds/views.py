@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask.blueprints import BlueprintSetupState
+from sqlalchemy.engine import Connection
 from werkzeug.wrappers import Response
 
 from havehus.extensions import db
@@ -51,6 +53,27 @@ def _language(preferred: str | None = None) -> str:
     return services.feed_language(request.args.get("lang"), preferred, offered)
 
 
+_VERSION_KEY = "havehus_feed_program_version"
+
+
+def _recent_program_version(connection: Connection | None = None) -> services.ProgramStamp | None:
+    """The program version, read at most once per `feed_version_seconds` in this process.
+
+    Calendar apps poll hourly; a change made by any process is still seen within that time.
+    Without a connection, returns the remembered version while it is fresh, else None.
+    """
+    ttl = float(current_app.config["HAVEHUS_FEED_VERSION_SECONDS"])
+    remembered = current_app.extensions.get(_VERSION_KEY)
+    clock = time.monotonic()
+    if remembered is not None and ttl > 0 and clock - remembered[0] < ttl:
+        return remembered[1]
+    if connection is None:
+        return None
+    stamp = services.read_program_version(connection)
+    current_app.extensions[_VERSION_KEY] = (clock, stamp)
+    return stamp
+
+
 def _not_modified(state: FeedState) -> bool:
     """Whether the client's copy is current (If-None-Match wins over If-Modified-Since)."""
     if request.if_none_match:
@@ -67,9 +90,14 @@ def _serve(spec: FeedSpec | None, now: datetime, filename: str | None = None) ->
     if spec is None:
         abort(404)
     settings = _settings()
-    # All a 304 needs is this check; on a bare connection it costs half what a session does.
-    with db.engine.connect() as connection:
-        state = services.feed_state(connection, spec, now, settings)
+    program = _recent_program_version()
+    if program is not None and spec.kind not in ("partner", "personal"):
+        state = services.feed_state(None, spec, now, settings, program)
+    else:
+        # All a 304 needs is this check; on a bare connection it costs half what a session does.
+        with db.engine.connect() as connection:
+            program = _recent_program_version(connection)
+            state = services.feed_state(connection, spec, now, settings, program)
     gzipped = "gzip" in request.accept_encodings
     if _not_modified(state):
         response = Response(status=304, mimetype=ICS_MIMETYPE)
