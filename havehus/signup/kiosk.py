@@ -303,6 +303,7 @@ def name(session_id: int) -> ResponseReturnValue:
         typed_name = request.form.get("name", "")
         sms_consent = has_phone and request.form.get("sms_consent") == "y"
         health_consent = request.form.get("health_consent") == "y"
+        wants_company = request.form.get("wants_company") == "y"
         language = current_language().code
         try:
             if target.activity.sensitive and not health_consent:
@@ -314,6 +315,7 @@ def name(session_id: int) -> ResponseReturnValue:
                 return _book_at_once(
                     target, now, typed_name, state.get("phone"), language,
                     sms_consent=sms_consent, health_consent=health_consent,
+                    wants_company=wants_company,
                 )  # fmt: skip
             challenge, code = challenges.start(
                 db.session,
@@ -322,7 +324,7 @@ def name(session_id: int) -> ResponseReturnValue:
                     name=typed_name,
                     phone=state["phone"],
                     language=language,
-                    wants_company=False,
+                    wants_company=wants_company,
                     sms_consent=sms_consent,
                     health_consent=health_consent,
                 ),
@@ -362,6 +364,7 @@ def _book_at_once(
     *,
     sms_consent: bool,
     health_consent: bool,
+    wants_company: bool,
 ) -> ResponseReturnValue:
     """On an enrolled tablet: the person is in the house, so the booking needs no code."""
     person = services.find_or_create_participant(
@@ -377,8 +380,9 @@ def _book_at_once(
     if health_consent:
         services.record_consent(db.session, person, "health", now)
     result = services.book(
-        db.session, target, person, now, current_actor(), source="kiosk", notify=bool(phone_number)
-    )
+        db.session, target, person, now, current_actor(), source="kiosk",
+        wants_company=wants_company, notify=bool(phone_number),
+    )  # fmt: skip
     db.session.commit()
     return _finish(target, result, texted=bool(phone_number))
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from havehus.extensions import db
-from havehus.models import Booking, Participant, SignupChallenge, Tally
+from havehus.models import Booking, Consent, Participant, SignupChallenge, Tally
 from havehus.people.access import KIOSK_COOKIE
 from havehus.people.audit import CLI
 from havehus.people.credentials import enrol_kiosk, revoke_kiosk
@@ -382,3 +382,18 @@ def test_i_am_here_is_refused_when_the_session_is_not_on(client, make_activity, 
     response = _say_here(client, session)
     assert response.status_code == 409
     assert db.session.scalar(select(Tally)) is None
+
+
+def test_consent_is_never_pre_ticked_and_company_can_be_asked_for(client, bookable):
+    session = bookable(capacity=20)
+    _enrol(client)
+    _type_number(client, session)
+    page = client.get(f"/kiosk/sessions/{session.id}/name").get_data(as_text=True)
+    sms_box = re.search(r'<input[^>]*id="kiosk-sms"[^>]*>', page).group(0)
+    assert "checked" not in sms_box  # consent is given by ticking, never by default
+    assert 'name="wants_company"' in page
+
+    _give_name(client, session, wants_company="y")
+    booking = db.session.scalar(select(Booking))
+    assert booking.wants_company
+    assert db.session.scalar(select(Consent)) is None  # nothing ticked, nothing recorded
