@@ -41,10 +41,18 @@ i18n: $(STAMP)
 	$(BIN)/python -m havehus.i18n_tools fill-source locales/en/LC_MESSAGES/messages.po
 	$(BIN)/pybabel compile -d locales --statistics
 
+## make i18n-check: what every resident language still lacks, then the catalogue tests
+i18n-check: $(STAMP)
+	@for lang in ar tr so ur uk da; do \
+		echo "$$lang: $$($(BIN)/python -m havehus.i18n_tools resident-missing $$lang | wc -l) resident-facing strings untranslated"; \
+	done
+	$(BIN)/pytest -q tests/test_i18n.py
+
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
 
-## make bench: the feed benchmark (ratios against baselines measured in the same run)
+## make bench: the feed and messaging benchmarks (ratios against baselines measured in the same run)
 .PHONY: bench
 bench: $(STAMP)
 	$(BIN)/python bench/feeds.py
+	$(BIN)/python bench/messaging.py

@@ -94,6 +94,8 @@ def _register_blueprints(app: Flask) -> None:
     from havehus.core.views import bp as core_bp
     from havehus.feeds.staff_views import bp as feeds_staff_bp
     from havehus.feeds.views import bp as feeds_bp
+    from havehus.messaging.staff_views import bp as messages_staff_bp
+    from havehus.messaging.webhooks import bp as sms_bp
     from havehus.people import admin_views  # noqa: F401  (adds its routes to the staff blueprint)
     from havehus.people.views import bp as staff_bp
     from havehus.program.planner_views import bp as planner_bp
@@ -114,7 +116,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(signup_bp)
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(signup_staff_bp)
+    app.register_blueprint(messages_staff_bp)
+    app.register_blueprint(sms_bp)
     csrf.exempt(api_bp)
+    csrf.exempt(sms_bp)  # Twilio's webhooks carry its signature instead
 
 
 def _register_template_helpers(app: Flask) -> None:

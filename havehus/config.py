@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -84,8 +85,16 @@ def validate(settings: Mapping[str, Any]) -> None:
         raise ConfigError(f"HAVEHUS_ENV must be one of {', '.join(ENVIRONMENTS)}")
     if settings["sms_backend"] not in SMS_BACKENDS:
         raise ConfigError(f"HAVEHUS_SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}")
+    for key in ("quiet_start", "quiet_end"):
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", str(settings[key])):
+            raise ConfigError(f"HAVEHUS_{key.upper()} must be a time like 21:00")
     if not settings["languages"]:
         raise ConfigError("At least one language must be configured")
+    if not all(re.fullmatch(r"[A-Z]{2}", str(c)) for c in settings["sms_allowed_countries"]):
+        raise ConfigError("HAVEHUS_SMS_ALLOWED_COUNTRIES must be region codes like DK,SE")
+    for key in ("sms_daily_limit_per_number", "sms_monthly_segments", "sms_price_per_segment"):
+        if settings[key] < 0:
+            raise ConfigError(f"HAVEHUS_{key.upper()} must not be negative")
     if settings["env"] == "production":
         secret = settings["secret_key"]
         if secret == DEFAULT_SECRET_KEY or len(secret) < 32:

@@ -32,6 +32,12 @@ KNOWN_LANGUAGES = {
 LANG_COOKIE = "lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 
+#: Staff pages (/staff/..., /host) are written and kept in Danish and English only.
+STAFF_LANGUAGES = ("da", "en")
+#: What a staff page shows to someone who chose another language: for a reader of Arabic or
+#: Somali, English is likelier to be readable than Danish.
+STAFF_FALLBACK = "en"
+
 
 def offered_languages() -> list[Language]:
     """The languages of the switch, in configured order."""
@@ -42,23 +48,61 @@ def default_language() -> str:
     return str(current_app.config["HAVEHUS_LANGUAGES"][0])
 
 
+def _choosable() -> list[str]:
+    """The codes this page may speak: the offered ones, and on staff pages Danish and English."""
+    codes = list(current_app.config["HAVEHUS_LANGUAGES"])
+    if request and is_staff_page():
+        codes += [code for code in STAFF_LANGUAGES if code not in codes]
+    return codes
+
+
 def _offered(code: str | None) -> str | None:
-    if code and code in current_app.config["HAVEHUS_LANGUAGES"]:
+    if code and code in _choosable():
         return code
     return None
 
 
+def is_staff_page() -> bool:
+    """True while serving a staff page, which speaks Danish or English only."""
+    from havehus.people.access import STAFF_PATHS  # here: access needs the models loaded
+
+    path = request.path
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in STAFF_PATHS)
+
+
 def select_locale() -> str:
-    """?lang= → cookie → the participant's saved language → Accept-Language → default."""
+    """?lang= → cookie → the participant's saved language → Accept-Language → default.
+
+    On staff pages a choice other than Danish or English gives English.
+    """
     if not request:
         return default_language()
-    return (
+    chosen = (
         _offered(request.args.get("lang"))
         or _offered(request.cookies.get(LANG_COOKIE))
         or _offered(g.get("participant_language"))
-        or request.accept_languages.best_match(current_app.config["HAVEHUS_LANGUAGES"])
+        or request.accept_languages.best_match(_choosable())
         or default_language()
     )
+    if is_staff_page() and chosen not in STAFF_LANGUAGES:
+        return STAFF_FALLBACK
+    return chosen
+
+
+def use_participant_language(code: str | None) -> None:
+    """Let this request's page speak a known person's saved language (third in the chain)."""
+    from flask_babel import refresh
+
+    g.participant_language = code
+    # The locale may have been looked up already (an error message, a before_request hook).
+    refresh()
+
+
+def switch_languages() -> list[Language]:
+    """The languages of the switch on this page: staff pages offer Danish and English only."""
+    if request and is_staff_page():
+        return [KNOWN_LANGUAGES[code] for code in STAFF_LANGUAGES]
+    return offered_languages()
 
 
 def current_language() -> Language:

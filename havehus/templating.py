@@ -19,8 +19,17 @@ def local_time(moment: datetime) -> str:
     return format_time(moment, "HH:mm")
 
 
-#: Weekday-and-date patterns where CLDR's skeletons abbreviate the weekday.
-_DAY_PATTERNS = {"da": "EEEE d. MMMM", "en": "EEEE d MMMM"}
+#: Weekday-and-date patterns with the weekday written out (CLDR's skeletons abbreviate it in
+#: several languages, and a reader who reads little recognises the whole word more easily).
+_DAY_PATTERNS = {
+    "da": "EEEE d. MMMM",
+    "en": "EEEE d MMMM",
+    "ar": "EEEE، d MMMM",
+    "tr": "d MMMM EEEE",
+    "so": "EEEE, MMMM d",
+    "ur": "EEEE، d MMMM",
+    "uk": "EEEE, d MMMM",
+}
 
 
 def day_label(day: date) -> str:
@@ -60,6 +69,14 @@ def url_for_language(code: str) -> str:
     return f"{request.path}?{urlencode(list(args.items(multi=True)))}"
 
 
+def language_list(codes: list[str]) -> str:
+    """Languages named in the page's language and joined its way ("dansk og arabisk")."""
+    from babel.lists import format_list
+
+    names = [language_name(code) for code in codes]
+    return format_list(names, locale=i18n.current_language().code) if names else ""
+
+
 def category_label(category: str) -> str:
     return str(CATEGORY_LABELS.get(category, category))
 
@@ -67,6 +84,7 @@ def category_label(category: str) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(language_name)
+    app.add_template_filter(language_list)
     app.add_template_global(category_label)
     app.add_template_filter(local_time)
     app.add_template_filter(day_label)
@@ -76,4 +94,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_iso)
     app.add_template_global(url_for_language)
     app.add_template_global(i18n.offered_languages)
+    app.add_template_global(i18n.switch_languages)
     app.add_template_global(i18n.current_language)
+    app.add_template_global(i18n.KNOWN_LANGUAGES.get, "known_language")

@@ -8,13 +8,14 @@ import signal
 import socket
 from collections.abc import Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from havehus.extensions import db
-from havehus.messaging.gateway import gateway_for
-from havehus.messaging.outbox import process_due
+from havehus.messaging.gateway import Gateway, gateway_for
+from havehus.messaging.outbox import QuietHours, process_due, release_moved_reminders
 from havehus.program.services import expand_horizon
 from havehus.timeutil import house_tz, utcnow
 
@@ -27,19 +28,63 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def quiet_hours(app: Flask) -> QuietHours:
+    from havehus.messaging.reminders import parse_clock
+
+    return QuietHours(
+        start=parse_clock(app.config["HAVEHUS_QUIET_START"]),
+        end=parse_clock(app.config["HAVEHUS_QUIET_END"]),
+        tz=ZoneInfo(app.config["HAVEHUS_TIMEZONE"]),
+    )
+
+
+def _gateway(app: Flask) -> Gateway:
+    """The app's gateway, built once: one Twilio client and HTTP connection pool per process."""
+    gateway: Gateway | None = app.extensions.get("havehus_sms_gateway")
+    if gateway is None:
+        gateway = app.extensions["havehus_sms_gateway"] = gateway_for(app.config)
+    return gateway
+
+
 def send_due_messages(app: Flask, now: datetime) -> dict[str, int]:
-    """Send the texts due at `now`."""
+    """Reconcile texts whose outcome was lost, then send the texts due at `now`."""
     with app.app_context():
-        gateway = gateway_for(app.config["HAVEHUS_SMS_BACKEND"])
         run = process_due(
-            db.session, gateway, now, worker_id(), app.config["HAVEHUS_OUTBOX_LEASE_SECONDS"]
+            db.session,
+            _gateway(app),
+            now,
+            worker_id(),
+            app.config["HAVEHUS_OUTBOX_LEASE_SECONDS"],
+            quiet=quiet_hours(app),
         )
         return {
             "sent": len(run.sent),
             "failed": len(run.failed),
+            "skipped": len(run.skipped),
+            "retrying": len(run.retrying),
+            "unknown": len(run.unknown),
+            "postponed": len(run.postponed),
+            "reconciled": len(run.reconciled),
+            "requeued": len(run.requeued),
+            "unresolved": run.unresolved,
             "expired": run.expired,
             "lease_lost": run.lease_lost,
         }
+
+
+def queue_due_reminders(app: Flask, now: datetime) -> dict[str, int]:
+    """Put the reminders due at `now` in the outbox."""
+    from havehus.messaging.reminders import queue_reminders
+
+    quiet = quiet_hours(app)
+    with app.app_context():
+        # Reminders of moved sessions first: freed, they are queued again for the new time.
+        moved = release_moved_reminders(db.session)
+        queued = queue_reminders(
+            db.session, now, quiet_start=quiet.start, quiet_end=quiet.end, tz=quiet.tz
+        )
+        db.session.commit()
+        return {"reminders_queued": queued, "reminders_of_moved_sessions": moved}
 
 
 def extend_horizon(app: Flask, now: datetime) -> dict[str, int]:
@@ -80,6 +125,8 @@ def apply_retention(app: Flask, now: datetime) -> dict[str, int]:
 JOBS: dict[str, Callable[[Flask, datetime], dict[str, int]]] = {
     # Offers first: a seat passed on queues its text, which the outbox then sends.
     "pass_on_expired_offers": pass_on_expired_offers,
+    # Reminders before the outbox, so `worker --once --at` queues and sends them in one run.
+    "queue_reminders": queue_due_reminders,
     "send_due_messages": send_due_messages,
     "extend_horizon": extend_horizon,
     "apply_retention": apply_retention,
@@ -94,7 +141,7 @@ def run_once(app: Flask, at: datetime | None = None) -> dict[str, dict[str, int]
 
 def run_forever(app: Flask) -> None:
     """Block, running the jobs on their schedules until SIGINT/SIGTERM."""
-    gateway_for(app.config["HAVEHUS_SMS_BACKEND"])  # refuse a bad backend before starting
+    gateway_for(app.config)  # refuse a bad backend before starting
     scheduler = BlockingScheduler(timezone=app.config["HAVEHUS_TIMEZONE"])
 
     def job(name: str) -> Callable[[], None]:
@@ -120,6 +167,15 @@ def run_forever(app: Flask) -> None:
         minutes=1,
         id="pass_on_expired_offers",
         name="pass_on_expired_offers",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        job("queue_reminders"),
+        "interval",
+        minutes=1,
+        id="queue_reminders",
+        name="queue_reminders",
         max_instances=1,
         coalesce=True,
     )

@@ -128,7 +128,7 @@ def test_worker_once_at_a_given_instant_sends_what_is_due_then(app):
             to_phone="+4520990001",
             language="da",
             body="Kommer du i dag?",
-            kind="reminder",
+            kind="change",
             send_after=datetime(2026, 12, 3, 13, 0, tzinfo=UTC),
             created_at=datetime(2026, 12, 1, tzinfo=UTC),
         )

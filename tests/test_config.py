@@ -77,3 +77,9 @@ def test_development_cookies_work_over_http(sqlite_url: str):
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert "Strict-Transport-Security" not in app.test_client().get("/healthz").headers
+
+
+def test_quiet_hours_must_be_clock_times():
+    assert load_settings(environ={})["quiet_start"] == "21:00"
+    with pytest.raises(ConfigError, match="HAVEHUS_QUIET_END"):
+        load_settings(environ={"HAVEHUS_QUIET_END": "8 am"})

@@ -1,24 +1,81 @@
-"""The outbox: claim due texts atomically, send them once, record the outcome."""
+"""The outbox: claim due texts atomically, send them once, record the outcome.
+
+Nothing lost, nothing twice: a text whose outcome was lost (the worker died, or Twilio's answer
+never came) becomes `unknown` and is looked up at the provider before anything else happens to
+it — recorded as sent when the provider has it, sent again only when it provably does not.
+"""
 
 from __future__ import annotations
 
 import logging
+import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from time import monotonic
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 
-from havehus.messaging.gateway import Gateway
-from havehus.models import OutboundMessage
+from havehus.database import read_only_transactions
+from havehus.messaging import failpoints, guards
+from havehus.messaging.gateway import (
+    Gateway,
+    LookupFailedError,
+    PermanentSendError,
+    ProviderMessage,
+    SentText,
+    TransientSendError,
+    UnknownOutcomeError,
+)
+from havehus.messaging.numbers import mark_number
+from havehus.models import Booking, OptOut, OutboundMessage, Session
 
 log = logging.getLogger("havehus.messaging")
+
+
+#: A text whose provider was unavailable is tried this many times in all, then marked failed.
+MAX_ATTEMPTS = 5
+#: The first retry waits about this long; each further one twice as long.
+RETRY_BASE = timedelta(seconds=30)
+#: An unknown text is looked up only once its attempt is this old, so that the provider's list
+#: of messages has caught up: "not found" then really means "never taken".
+RECONCILE_AFTER = timedelta(minutes=10)
+#: Texts claimed per round trip to the database.
+BATCH = 50
+#: Answers recorded per transaction (and at the end of every batch).
+RECORD_EVERY = 10
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff with jitter, so many failed texts do not all return at once."""
+    return RETRY_BASE * (2 ** (attempts - 1)) * random.uniform(0.5, 1.0)
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """No reminder goes out between `start` and `end`, local time of the house."""
+
+    start: time
+    end: time
+    tz: ZoneInfo
 
 
 @dataclass
 class OutboxRun:
     sent: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    unknown: list[int] = field(default_factory=list)
+    #: Reminders claimed inside quiet hours and put back until they end.
+    postponed: list[int] = field(default_factory=list)
+    #: Unknown texts the provider turned out to have: recorded, not sent again.
+    reconciled: list[int] = field(default_factory=list)
+    #: Unknown texts the provider never took: back in the queue.
+    requeued: list[int] = field(default_factory=list)
+    #: Unknown texts that could not be looked up this time (the provider was unreachable).
+    unresolved: int = 0
     expired: int = 0
     lease_lost: int = 0
 
@@ -27,7 +84,8 @@ def _mark_stale(orm: OrmSession, now: datetime) -> tuple[int, int]:
     """Drop texts that are too late to send, and flag claims whose worker vanished.
 
     A claim whose lease ran out may or may not have been sent: it becomes `unknown` and is
-    never resent blindly (nothing twice).
+    never resent blindly (nothing twice). It keeps its `lease_until`: the attempt began at most
+    one lease before, which is where reconciliation starts looking.
     """
     expired = orm.execute(
         update(OutboundMessage)
@@ -46,57 +104,479 @@ def _mark_stale(orm: OrmSession, now: datetime) -> tuple[int, int]:
     return int(expired or 0), int(lost or 0)
 
 
+def reason_not_to_send(orm: OrmSession, message: OutboundMessage, now: datetime) -> str | None:
+    """Why a claimed reminder must not go out after all; None when it still should."""
+    # Checked at send time, not only when queued: much can change in the hours between.
+    if message.kind not in ("reminder", "shift"):
+        return None
+    if orm.scalar(select(OptOut.id).where(OptOut.phone == message.to_phone)) is not None:
+        return "the number opted out"
+    from havehus.messaging.reminders import reason_not_to_remind
+
+    reason = reason_not_to_remind(orm, message)
+    if reason is not None:
+        return reason
+    session = orm.get(Session, message.session_id) if message.session_id else None
+    if session is None or session.status != "scheduled":
+        return "the session was cancelled"
+    if session.starts_at <= now:
+        return "the session has started"
+    return None
+
+
+#: Why a reminder of a moved session is dropped; queue_reminders then queues it afresh.
+MOVED = "the session moved; the reminder is queued again for the new time"
+
+
+def release_moved_reminders(orm: OrmSession) -> int:
+    """Drop pending reminders of sessions that moved, freeing their keys to be queued again.
+
+    A reminder names the session's time and is due a fixed offset before it, so after a move
+    both its text and its moment are wrong. Dropping it and clearing its dedupe key lets
+    `queue_reminders` queue the same offset again — with the new time, when due at the new
+    time (at once if the session moved earlier, later if it moved later). Commits nothing.
+    """
+    # A reminder's expires_at is its session's start at the time it was queued (reminders.py).
+    session_start = (
+        select(Session.starts_at).where(Session.id == OutboundMessage.session_id).scalar_subquery()
+    )
+    result = orm.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.kind == "reminder",
+            OutboundMessage.status == "pending",
+            OutboundMessage.session_id.is_not(None),
+            OutboundMessage.expires_at.is_not(None),
+            OutboundMessage.expires_at != session_start,
+        )
+        .values(status="skipped", last_error=MOVED, dedupe_key=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
+def _quiet_hours_wait(
+    orm: OrmSession, message: OutboundMessage, now: datetime, quiet: QuietHours | None
+) -> tuple[datetime | None, str | None]:
+    """A reminder due inside quiet hours (the worker was down): wait for their end, or drop it.
+
+    Returns (postpone until, None), (None, reason to skip) or (None, None) to send now.
+    """
+    from havehus.messaging.reminders import _quiet_period_end, in_quiet_hours
+
+    if quiet is None or message.kind != "reminder":
+        return None, None
+    if not in_quiet_hours(now, quiet.start, quiet.end, quiet.tz):
+        return None, None
+    resume = _quiet_period_end(now, quiet.end, quiet.tz)
+    session = orm.get(Session, message.session_id) if message.session_id else None
+    if session is not None and resume < session.starts_at:
+        return resume, None
+    return None, "quiet hours last until the session starts"
+
+
 def claim_due(
-    orm: OrmSession, now: datetime, worker_id: str, lease_seconds: int, limit: int = 50
+    orm: OrmSession, now: datetime, worker_id: str, lease_seconds: int, limit: int = BATCH
 ) -> list[int]:
     """Claim up to `limit` due texts for this worker; each row is claimed by exactly one worker."""
-    candidates = orm.scalars(
+    due = (
         select(OutboundMessage.id)
         .where(OutboundMessage.status == "pending", OutboundMessage.send_after <= now)
         .order_by(OutboundMessage.send_after, OutboundMessage.id)
         .limit(limit)
+    )
+    if orm.get_bind().dialect.name == "postgresql":
+        # Rows another worker is claiming right now are skipped, not waited for: two workers
+        # take disjoint batches side by side instead of queueing behind one another.
+        condition = OutboundMessage.id.in_(due.with_for_update(skip_locked=True))
+    else:
+        # SQLite: the write transaction (BEGIN IMMEDIATE) serialises claimers, and the
+        # conditional UPDATE is the lock: a row another worker took is no longer 'pending'.
+        ids = orm.scalars(due).all()
+        if not ids:
+            return []
+        condition = OutboundMessage.id.in_(ids)
+    claimed = orm.scalars(
+        update(OutboundMessage)
+        .where(condition, OutboundMessage.status == "pending")
+        .values(
+            status="claimed",
+            claimed_by=worker_id,
+            lease_until=now + timedelta(seconds=lease_seconds),
+            attempts=OutboundMessage.attempts + 1,
+        )
+        .returning(OutboundMessage.id)
+        .execution_options(synchronize_session=False)
     ).all()
-    claimed = []
-    for message_id in candidates:
-        # The conditional UPDATE is the lock: a row another worker took has status 'claimed'.
-        result = orm.execute(
-            update(OutboundMessage)
-            .where(OutboundMessage.id == message_id, OutboundMessage.status == "pending")
-            .values(
-                status="claimed",
-                claimed_by=worker_id,
-                lease_until=now + timedelta(seconds=lease_seconds),
-                attempts=OutboundMessage.attempts + 1,
+    return sorted(claimed)
+
+
+def _unrecorded(
+    orm: OrmSession, matches: list[ProviderMessage], message_id: int
+) -> ProviderMessage | None:
+    """The first match whose SID no other outbox row holds (the same text sent before)."""
+    if not matches:
+        return None
+    taken = set(
+        orm.scalars(
+            select(OutboundMessage.provider_sid).where(
+                OutboundMessage.provider_sid.in_([m.sid for m in matches]),
+                OutboundMessage.id != message_id,
             )
         )
-        if result.rowcount == 1:
-            claimed.append(message_id)
-    return claimed
+    )
+    return next((m for m in matches if m.sid not in taken), None)
+
+
+#: Twilio's status of a text it holds → the outbox status we record for it.
+_PROVIDER_STATUS = {"delivered": "delivered", "undelivered": "undelivered", "failed": "failed"}
+
+
+def reconcile_unknown(
+    orm: OrmSession, gateway: Gateway, now: datetime, lease_seconds: int, run: OutboxRun
+) -> None:
+    """Look every unknown text up at the provider before anything is retried.
+
+    Found → recorded as the provider has it (SID, segments, status). Not found, and the
+    attempt is older than RECONCILE_AFTER → it was never taken: pending again (the lost
+    attempt counted; after MAX_ATTEMPTS it fails). The lookup failing → it stays unknown and
+    is tried at the next run. Every write is conditional on the row still being `unknown`,
+    so two workers reconciling at once agree. No transaction is open during the lookups.
+    """
+    cutoff = now - RECONCILE_AFTER
+    rows = orm.execute(
+        select(
+            OutboundMessage.id,
+            OutboundMessage.to_phone,
+            OutboundMessage.body,
+            OutboundMessage.provider_sid,
+            OutboundMessage.lease_until,
+            OutboundMessage.created_at,
+            OutboundMessage.attempts,
+        )
+        .where(
+            OutboundMessage.status == "unknown",
+            or_(OutboundMessage.lease_until.is_(None), OutboundMessage.lease_until <= cutoff),
+        )
+        .order_by(OutboundMessage.id)
+    ).all()
+    orm.commit()
+    for row in rows:
+        # The attempt began at most one lease before the lease ran out (or after queueing).
+        since = (
+            row.lease_until - timedelta(seconds=lease_seconds)
+            if row.lease_until is not None
+            else row.created_at
+        )
+        try:
+            result = gateway.lookup(SentText(row.to_phone, row.body, since, row.provider_sid))
+        except LookupFailedError as exc:
+            log.warning("Text %s stays unknown; looking it up failed: %s", row.id, exc)
+            run.unresolved += 1
+            continue
+        still_unknown = (OutboundMessage.id == row.id, OutboundMessage.status == "unknown")
+        match = _unrecorded(orm, result.matches, row.id)
+        if match is not None:
+            status = _PROVIDER_STATUS.get(match.status, "sent")
+            values: dict[str, object] = dict(
+                status=status,
+                provider_sid=match.sid,
+                segments=match.segments,
+                sent_at=match.sent_at or since,
+                error_code=match.error_code,
+                status_updated_at=now,
+                last_error=f"outcome was unknown; found at the provider ({match.status})",
+                lease_until=None,
+            )
+            if status == "delivered":
+                values["delivered_at"] = now
+            done = orm.execute(update(OutboundMessage).where(*still_unknown).values(**values))
+            if done.rowcount == 1:
+                log.info("Text %s was sent after all (%s)", row.id, match.sid)
+                run.reconciled.append(row.id)
+        elif row.attempts >= MAX_ATTEMPTS:
+            orm.execute(
+                update(OutboundMessage)
+                .where(*still_unknown)
+                .values(
+                    status="failed",
+                    lease_until=None,
+                    last_error=f"not found at the provider after {row.attempts} attempts",
+                )
+            )
+            run.failed.append(row.id)
+        else:
+            done = orm.execute(
+                update(OutboundMessage)
+                .where(*still_unknown)
+                .values(
+                    status="pending",
+                    send_after=now,
+                    lease_until=None,
+                    claimed_by=None,
+                    last_error="outcome was unknown; the provider never took it: sending again",
+                )
+            )
+            if done.rowcount == 1:
+                log.info("Text %s never reached the provider; it will be sent again", row.id)
+                run.requeued.append(row.id)
+        orm.commit()
 
 
 def process_due(
-    orm: OrmSession, gateway: Gateway, now: datetime, worker_id: str, lease_seconds: int
+    orm: OrmSession,
+    gateway: Gateway,
+    now: datetime,
+    worker_id: str,
+    lease_seconds: int,
+    *,
+    quiet: QuietHours | None = None,
+    batch: int = BATCH,
 ) -> OutboxRun:
-    """Send every text due at `now`; commits after the claim and after each send."""
+    """Reconcile unknown texts, then send every text due at `now`, in batches until none is left.
+
+    Per batch: one transaction claims, one checks every claimed text (booking, session,
+    opt-out, quiet hours, guard rails); then the texts are sent and the answers recorded,
+    RECORD_EVERY at a time in one short transaction. No transaction is open while the provider
+    is asked, so another worker is never blocked by a slow answer. Answers not yet recorded
+    when a worker dies are not lost: their claims run out and reconciliation finds the texts.
+    """
     run = OutboxRun()
     run.expired, run.lease_lost = _mark_stale(orm, now)
-    claimed = claim_due(orm, now, worker_id, lease_seconds)
     orm.commit()
-    for message_id in claimed:
-        message = orm.get_one(OutboundMessage, message_id)
-        try:
-            result = gateway.send(message.to_phone, message.body)
-        except Exception as exc:  # the gateway reports every failure the same way
-            log.warning("Sending text %s failed: %s", message_id, exc)
-            message.status = "failed"
-            message.last_error = str(exc)[:500]
-            run.failed.append(message_id)
-        else:
-            message.status = "sent"
-            message.provider_sid = result.provider_sid
-            message.segments = result.segments
-            message.sent_at = now
-            run.sent.append(message_id)
-        message.lease_until = None
+    reconcile_unknown(orm, gateway, now, lease_seconds, run)
+    while True:
+        claimed = claim_due(orm, now, worker_id, lease_seconds, batch)
         orm.commit()
-    return run
+        if not claimed:
+            return run
+        # Real time, not `now`: other workers judge our lease by their clocks. A batch not
+        # sent within half the lease (a slow provider) is handed back before the lease ends.
+        deadline = monotonic() + lease_seconds / 2
+        failpoints.hit("after-claim")
+        outgoing = _vet(orm, claimed, now, worker_id, quiet, run)
+        answers: list[_Answer] = []
+        for n, text in enumerate(outgoing):
+            if monotonic() > deadline:
+                _record(orm, answers, worker_id, now)
+                _hand_back_unsent(orm, [t.id for t in outgoing[n:]], worker_id)
+                answers = []
+                break
+            answers.append(_deliver(gateway, text, now, run))
+            if len(answers) >= RECORD_EVERY:
+                _record(orm, answers, worker_id, now)
+                answers = []
+        _record(orm, answers, worker_id, now)
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """A claimed text that passed every check, as plain values (no ORM object to refresh)."""
+
+    id: int
+    to: str
+    body: str
+    validity: int | None
+    attempts: int
+
+
+def _hand_back_unsent(orm: OrmSession, ids: list[int], worker_id: str) -> None:
+    orm.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.id.in_(ids),
+            OutboundMessage.claimed_by == worker_id,
+            OutboundMessage.status == "claimed",
+        )
+        .values(
+            status="pending",
+            attempts=OutboundMessage.attempts - 1,
+            lease_until=None,
+            claimed_by=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    orm.commit()
+
+
+def _vet(
+    orm: OrmSession,
+    claimed: list[int],
+    now: datetime,
+    worker_id: str,
+    quiet: QuietHours | None,
+    run: OutboxRun,
+) -> list[_Outgoing]:
+    """Check a batch of claimed texts; skip or postpone what must not go; return the rest.
+
+    The checks only read, in a DEFERRED transaction on SQLite, so they never hold the write
+    lock that the other workers need to claim and record; the few resulting writes follow
+    in one short transaction. Commits.
+    """
+    skips: list[tuple[int, str]] = []
+    hand_backs: list[tuple[int, datetime]] = []
+    outgoing: list[_Outgoing] = []
+    with read_only_transactions():
+        messages = orm.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.id.in_(claimed))
+            .order_by(OutboundMessage.id)
+        ).all()
+        # The batch's bookings and sessions in two queries: the checks below find them in
+        # the session's identity map instead of asking the database once per text.
+        booking_ids = {m.booking_id for m in messages if m.booking_id is not None}
+        session_ids = {m.session_id for m in messages if m.session_id is not None}
+        if booking_ids:
+            orm.scalars(select(Booking).where(Booking.id.in_(booking_ids))).all()
+        if session_ids:
+            orm.scalars(select(Session).where(Session.id.in_(session_ids))).all()
+        numbers: set[str] = set()
+        for message in messages:
+            if message.to_phone in numbers:
+                # A second text to one number in one batch: it goes in the next batch, once
+                # the first is recorded, so the daily cap per number counts the first.
+                hand_backs.append((message.id, message.send_after))
+                continue
+            reason = reason_not_to_send(orm, message, now)
+            if reason is None and message.kind == "reminder" and message.session_id is not None:
+                session = orm.get(Session, message.session_id)
+                if session is not None and message.expires_at not in (None, session.starts_at):
+                    # Moved after this reminder was queued: its text and moment are wrong.
+                    reason = MOVED
+            if reason is None:
+                resume, reason = _quiet_hours_wait(orm, message, now, quiet)
+                if resume is not None:
+                    hand_backs.append((message.id, resume))
+                    run.postponed.append(message.id)
+                    continue
+            if reason is None:
+                # Countries, the daily cap per number and the monthly budget (guards.py).
+                reason = guards.reason_to_hold(orm, message, now)
+            if reason is not None:
+                skips.append((message.id, reason))
+                run.skipped.append(message.id)
+                continue
+            validity = None
+            if message.expires_at is not None:
+                validity = int((message.expires_at - now).total_seconds())
+            outgoing.append(
+                _Outgoing(message.id, message.to_phone, message.body, validity, message.attempts)
+            )
+            numbers.add(message.to_phone)
+        orm.rollback()  # only read: end the snapshot
+    ours = (OutboundMessage.claimed_by == worker_id, OutboundMessage.status == "claimed")
+    for message_id, reason in skips:
+        values: dict[str, object] = dict(status="skipped", last_error=reason, lease_until=None)
+        if reason == MOVED:
+            values["dedupe_key"] = None  # queue_reminders queues it afresh for the new time
+        orm.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id == message_id, *ours)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    for message_id, send_after in hand_backs:
+        # Not an attempt: the claim is handed back, to go later.
+        orm.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id == message_id, *ours)
+            .values(
+                status="pending",
+                send_after=send_after,
+                attempts=OutboundMessage.attempts - 1,
+                lease_until=None,
+                claimed_by=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    orm.commit()
+    return outgoing
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What the provider said about one text, as the column values to record."""
+
+    id: int
+    values: dict[str, object]
+    #: A permanent error says something about the number: (phone, Twilio's code).
+    number: tuple[str, int | None] | None = None
+
+
+def _deliver(gateway: Gateway, text: _Outgoing, now: datetime, run: OutboxRun) -> _Answer:
+    """Send one checked text; touches no database (the answer is recorded by `_record`)."""
+    message_id, attempts = text.id, text.attempts
+    values: dict[str, object]
+    try:
+        result = gateway.send(text.to, text.body, text.validity)
+    except TransientSendError as exc:
+        failpoints.hit("after-answer")
+        if attempts < MAX_ATTEMPTS:
+            log.info("Text %s will be retried: %s", message_id, exc)
+            values = dict(status="pending", send_after=now + retry_delay(attempts))
+            run.retrying.append(message_id)
+        else:
+            log.warning("Text %s failed after %s attempts: %s", message_id, MAX_ATTEMPTS, exc)
+            values = dict(status="failed")
+            run.failed.append(message_id)
+        values.update(last_error=str(exc)[:500], lease_until=None, claimed_by=None)
+    except UnknownOutcomeError as exc:
+        failpoints.hit("after-answer")
+        # It keeps its lease_until: reconciliation looks it up once that is old enough.
+        log.warning("Text %s may or may not have been sent: %s", message_id, exc)
+        values = dict(status="unknown", last_error=str(exc)[:500])
+        run.unknown.append(message_id)
+    except PermanentSendError as exc:
+        failpoints.hit("after-answer")
+        log.warning("Text %s cannot be delivered: %s", message_id, exc)
+        values = dict(
+            status="failed", last_error=str(exc)[:500], error_code=exc.code, lease_until=None
+        )
+        run.failed.append(message_id)
+        return _Answer(message_id, values, (text.to, exc.code))
+    except Exception as exc:  # anything else: recorded, never retried blindly
+        failpoints.hit("after-answer")
+        log.warning("Sending text %s failed: %s", message_id, exc)
+        values = dict(status="failed", last_error=str(exc)[:500], lease_until=None)
+        run.failed.append(message_id)
+    else:
+        failpoints.hit("after-answer")
+        values = dict(
+            status="sent",
+            provider_sid=result.provider_sid,
+            segments=result.segments,
+            sent_at=now,
+            lease_until=None,
+        )
+        run.sent.append(message_id)
+    return _Answer(message_id, values)
+
+
+def _record(orm: OrmSession, answers: list[_Answer], worker_id: str, now: datetime) -> None:
+    """Write answers in one transaction; answers of a kind go in one executemany."""
+    if not answers:
+        return
+    table = OutboundMessage.__table__
+    groups: dict[tuple[str, ...], list[dict[str, object]]] = {}
+    for answer in answers:
+        if answer.number is not None:
+            mark_number(orm, answer.number[0], answer.number[1], now)
+        keys = tuple(sorted(answer.values))
+        row = {f"v_{key}": value for key, value in answer.values.items()}
+        groups.setdefault(keys, []).append({"v_id": answer.id, **row})
+    for keys, rows in groups.items():
+        # Still ours, or marked unknown meanwhile because our lease ran out: the answer wins.
+        # Core statements: nothing in the ORM session needs to know, and this is the hot path.
+        statement = (
+            update(table)
+            .where(
+                table.c.id == bindparam("v_id"),
+                table.c.claimed_by == worker_id,
+                # Not IN (…): an expanding parameter cannot be used with executemany.
+                or_(table.c.status == "claimed", table.c.status == "unknown"),
+            )
+            .values({key: bindparam(f"v_{key}") for key in keys})
+        )
+        orm.connection().execute(statement, rows)
+    failpoints.hit("before-commit")
+    orm.commit()

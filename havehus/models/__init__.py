@@ -9,7 +9,13 @@ from havehus.models.access import (
     StaffInvite,
 )
 from havehus.models.attendance import Tally
-from havehus.models.messaging import InboundMessage, OptOut, OutboundMessage
+from havehus.models.messaging import (
+    Broadcast,
+    InboundMessage,
+    OptOut,
+    OutboundMessage,
+    ReminderRequest,
+)
 from havehus.models.people import (
     AuditEvent,
     Consent,
@@ -35,6 +41,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Booking",
+    "Broadcast",
     "Closure",
     "Consent",
     "Department",
@@ -48,6 +55,7 @@ __all__ = [
     "OutboundMessage",
     "Participant",
     "RecoveryCode",
+    "ReminderRequest",
     "ProgramVersion",
     "Room",
     "Session",

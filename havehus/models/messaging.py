@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from havehus.extensions import db
@@ -46,6 +46,8 @@ class OutboundMessage(db.Model):
         CheckConstraint(_in("status", MESSAGE_STATUSES), name="status"),
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
         Index("ix_outbound_message_due", "status", "send_after"),
+        # The daily cap per number counts a number's recent texts at send time.
+        Index("ix_outbound_message_phone_status", "to_phone", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,11 +77,71 @@ class OutboundMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    #: The broadcast this text is part of, if any.
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcast.id", ondelete="SET NULL")
+    )
+    #: Twilio's error code from a failed send or a status callback (e.g. 21211, 30003).
+    error_code: Mapped[int | None]
+    #: When the provider last told us about this text (status callback or a lookup).
+    status_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     participant: Mapped[Participant | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<OutboundMessage {self.id} {self.kind} {self.status}>"
+
+
+BROADCAST_PURPOSES = ("practical", "marketing")
+
+
+class Broadcast(db.Model):
+    """A text a manager sent to everyone booked on a session or an activity, and who sent it.
+
+    Practical notices (changes, weather) go to those who booked; news counts as marketing and
+    goes only to people with that separate consent.
+    """
+
+    __tablename__ = "broadcast"
+    __table_args__ = (
+        CheckConstraint(_in("purpose", BROADCAST_PURPOSES), name="purpose"),
+        CheckConstraint(
+            "(session_id IS NULL) <> (activity_id IS NULL)", name="session_xor_activity"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("session.id", ondelete="SET NULL"))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id", ondelete="SET NULL"))
+    #: The text per language, as the manager wrote it.
+    texts: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    recipients: Mapped[int] = mapped_column(default=0)
+    segments: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<Broadcast {self.id} {self.purpose}>"
+
+
+class ReminderRequest(db.Model):
+    """ "Remind me" for a drop-in session: a text before it, without taking a seat."""
+
+    __tablename__ = "reminder_request"
+    __table_args__ = (UniqueConstraint("participant_id", "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    participant: Mapped[Participant] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ReminderRequest {self.id} {self.session_id}>"
 
 
 class InboundMessage(db.Model):
@@ -99,6 +161,8 @@ class InboundMessage(db.Model):
     interpreted_as: Mapped[str | None] = mapped_column(String(10))
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    #: The booking the reply acted on (cancelled, confirmed, took an offer), if any.
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id", ondelete="SET NULL"))
 
     def __repr__(self) -> str:
         return f"<InboundMessage {self.id} {self.interpreted_as}>"

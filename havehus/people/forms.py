@@ -26,8 +26,16 @@ def role_choices(allowed: tuple[str, ...] | None = None) -> list[SelectChoice]:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[required(), max_length(254)])
-    password = PasswordField(_l("Password"), validators=[required(), max_length(200)])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[required(), max_length(254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[required(), max_length(200)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class SecondFactorForm(FlaskForm):

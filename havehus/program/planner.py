@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_skeleton
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select
@@ -28,7 +27,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from havehus.errors import HavehusError
-from havehus.i18n import KNOWN_LANGUAGES, pick
+from havehus.messaging import texts
 from havehus.models import (
     Activity,
     Booking,
@@ -1041,57 +1040,10 @@ def _house_text(message: str) -> str:
         return _(message)
 
 
-def _display_title(activity: Activity, lang: str) -> str:
-    texts = activity.neutral_title if activity.sensitive else activity.title
-    return pick(texts, lang) or pick(activity.title, lang)
-
-
-#: Weekday and date in a text, where CLDR's skeleton would abbreviate the weekday.
-_NOTICE_DAY_PATTERNS = {"da": "EEEE 'den' d. MMMM", "en": "EEEE d MMMM"}
-
-
-def _when(moment: datetime, lang: str, tz: ZoneInfo) -> str:
-    """E.g. "tirsdag den 10. marts 10:00" / "Tuesday 10 March 10:00", in local time."""
-    local = moment.astimezone(tz)
-    locale = lang if lang in KNOWN_LANGUAGES else "da"
-    pattern = _NOTICE_DAY_PATTERNS.get(locale)
-    if pattern:
-        day = format_date(local.date(), pattern, locale=locale)
-    else:
-        day = format_skeleton("MMMMEEEEd", local, locale=locale)
-    return f"{day} {local:%H:%M}"
-
-
 def _notice_body(
     kind: str, session: Session, lang: str, tz: ZoneInfo, old_start: datetime | None
 ) -> str:
-    activity = session.activity
-    title = _display_title(activity, lang)
-    when = _when(session.starts_at, lang, tz)
-    with force_locale(lang if lang in KNOWN_LANGUAGES else "da"):
-        if kind == "cancelled":
-            return _(
-                "Cancelled: %(title)s, %(when)s. %(reason)s",
-                title=title,
-                when=when,
-                reason=session.cancel_reason or "",
-            ).strip()
-        if kind == "reinstated":
-            return _("It takes place after all: %(title)s, %(when)s.", title=title, when=when)
-        if kind == "room":
-            room = session.effective_room
-            return _(
-                "New room for %(title)s, %(when)s: %(room)s.",
-                title=title,
-                when=when,
-                room=room.name if room else "",
-            )
-        return _(
-            "New time: %(title)s is now %(when)s (was %(old)s).",
-            title=title,
-            when=when,
-            old=_when(old_start or session.starts_at, lang, tz),
-        )
+    return texts.change_text(kind, session, lang, tz, old_start)
 
 
 def _queue_notices(

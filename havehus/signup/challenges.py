@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
 from havehus.messaging import texts
-from havehus.models import Session, SignupChallenge
+from havehus.models import Participant, Session, SignupChallenge
 from havehus.people.audit import Actor
 from havehus.security import hash_token, same
 from havehus.signup import services
@@ -63,6 +62,13 @@ def start(
             "consent_required",
             fields={"health_consent": _("Tick to agree.")},
         )
+    return issue_code(orm, session, request, ip, now)
+
+
+def issue_code(
+    orm: OrmSession, session: Session, request: SignupRequest, ip: str, now: datetime
+) -> tuple[SignupChallenge, str]:
+    """Text a 6-digit code for `request`, within the limits per number and per client."""
     config = current_app.config
     hour_ago = now - timedelta(hours=1)
     if _recent(orm, SignupChallenge.phone, request.phone, hour_ago) >= int(
@@ -90,13 +96,12 @@ def start(
     )
     orm.add(challenge)
     orm.flush()
-    with force_locale(request.language):
-        body = _(
-            "%(site)s: your code is %(code)s. It works for %(minutes)d minutes.",
-            site=config["HAVEHUS_SITE_NAME"],
-            code=code,
-            minutes=int(config["HAVEHUS_SIGNUP_CODE_MINUTES"]),
-        )
+    body = texts.code_text(
+        config["HAVEHUS_SITE_NAME"],
+        code,
+        int(config["HAVEHUS_SIGNUP_CODE_MINUTES"]),
+        request.language,
+    )
     texts.queue(
         orm,
         phone=request.phone,
@@ -114,6 +119,20 @@ def confirm(
     orm: OrmSession, challenge_id: int, code: str, now: datetime, actor: Actor
 ) -> BookingResult:
     """Check the code and make the booking (or return the one the person has already)."""
+    challenge = check_code(orm, challenge_id, code, now)
+    return services.book(
+        orm,
+        challenge.session,
+        verified_person(orm, challenge, now),
+        now,
+        actor,
+        source="web",
+        wants_company=challenge.wants_company,
+    )
+
+
+def check_code(orm: OrmSession, challenge_id: int, code: str, now: datetime) -> SignupChallenge:
+    """The challenge when `code` is right; each challenge is used once and guessed rarely."""
     challenge = orm.get(SignupChallenge, challenge_id)
     if challenge is None or challenge.used_at is not None or challenge.expires_at <= now:
         raise HavehusError(_("The code has run out. Please start again."), "expired")
@@ -137,6 +156,11 @@ def confirm(
     ).rowcount
     if used != 1:
         raise HavehusError(_("The code has run out. Please start again."), "expired")
+    return challenge
+
+
+def verified_person(orm: OrmSession, challenge: SignupChallenge, now: datetime) -> Participant:
+    """The participant who holds the challenge's phone, with the consents they just gave."""
     person = services.find_or_create_participant(
         orm,
         name=challenge.display_name,
@@ -150,12 +174,4 @@ def confirm(
         services.record_consent(orm, person, "sms", now)
     if challenge.health_consent:
         services.record_consent(orm, person, "health", now)
-    return services.book(
-        orm,
-        challenge.session,
-        person,
-        now,
-        actor,
-        source="web",
-        wants_company=challenge.wants_company,
-    )
+    return person

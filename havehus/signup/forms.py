@@ -45,6 +45,21 @@ class SignupForm(FlaskForm):
         ]
 
 
+class RemindForm(FlaskForm):
+    """ "Remind me" for a drop-in session: a text before it, no seat."""
+
+    name = SignupForm.name
+    phone = SignupForm.phone
+    language = SelectField(_l("Language of the text messages"))
+    sms_consent = BooleanField(_l("Yes, text me a reminder."))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = [
+            SelectChoice(lang.code, lang.native_name) for lang in offered_languages()
+        ]
+
+
 class CodeForm(FlaskForm):
     code = StringField(
         _l("The code from the text message"),

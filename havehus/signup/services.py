@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import Update, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -486,26 +485,18 @@ def _text_about(
     booking: Booking,
     session: Session | None,
     kind: str,
-    link: str,
     now: datetime,
-    wording: Callable[[str], str],
+    wording: Callable[[Session, str], str],
 ) -> None:
-    """Queue a text about the booking, worded for its status in the person's language."""
+    """Queue a text about the booking, worded (session, language) in the person's language."""
     person = booking.participant
     if session is None or not person.phone:
         return
-    with force_locale(person.language):
-        values = {
-            "name": texts.activity_name(session.activity, person.language),
-            "when": texts.when_text(session, person.language),
-            "link": link,
-        }
-        body = wording(booking.status) % values
     texts.queue(
         orm,
         phone=person.phone,
         language=person.language,
-        body=body,
+        body=wording(session, person.language),
         kind=kind,
         now=now,
         participant=person,
@@ -519,32 +510,23 @@ def _text_about(
 def _confirmation_text(
     orm: OrmSession, booking: Booking, token: str, now: datetime, session: Session
 ) -> None:
-    def wording(status: str) -> str:
-        if status == "waitlisted":
-            return _(
-                "You are on the waiting list for %(name)s, %(when)s. We text you if a seat "
-                "is free. See or cancel: %(link)s"
-            )
-        return _(
-            "You have a seat: %(name)s, %(when)s. Cannot come? Cancel here, so your seat "
-            "can go to someone on the waiting list: %(link)s"
-        )
-
     link = texts.public_link(BOOKING_PATH.format(token=token))
-    _text_about(orm, booking, session, "confirmation", link, now, wording)
+    waitlisted = booking.status == "waitlisted"
+
+    def wording(about: Session, language: str) -> str:
+        return texts.confirmation_text(about, language, link, waitlisted=waitlisted)
+
+    _text_about(orm, booking, session, "confirmation", now, wording)
 
 
 def _promotion_text(orm: OrmSession, booking: Booking, now: datetime) -> None:
-    def wording(status: str) -> str:
-        if status == "offered":
-            return _(
-                "A seat is free for you: %(name)s, %(when)s. Take it here before it goes to "
-                "the next person: %(link)s"
-            )
-        return _(
-            "A seat is free for you: %(name)s, %(when)s. You have it now. Cannot come? "
-            "Cancel here: %(link)s"
-        )
-
     session = session_of(orm, booking, now)
-    _text_about(orm, booking, session, "waitlist-promotion", booking_url(booking), now, wording)
+    link = booking_url(booking)
+    offered = booking.status == "offered"
+
+    def wording(about: Session, language: str) -> str:
+        if offered:
+            return texts.offer_text(about, language, link)
+        return texts.promotion_text(about, language, link)
+
+    _text_about(orm, booking, session, "waitlist-promotion", now, wording)

@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    g,
     redirect,
     render_template,
     request,
@@ -17,13 +16,13 @@ from flask.typing import ResponseReturnValue
 
 from havehus.errors import HavehusError
 from havehus.extensions import db
-from havehus.i18n import current_language, offered_languages
+from havehus.i18n import current_language, offered_languages, use_participant_language
 from havehus.models import Booking, Participant, Session, SignupChallenge
 from havehus.people.access import client_ip, current_actor
 from havehus.people.forms import ConfirmForm
 from havehus.program.services import public_session
-from havehus.signup import challenges, me, services
-from havehus.signup.forms import CodeForm, SignupForm
+from havehus.signup import challenges, me, remind_me, services
+from havehus.signup.forms import CodeForm, RemindForm, SignupForm
 from havehus.signup.phones import normalise_phone
 from havehus.timeutil import utcnow
 
@@ -93,6 +92,71 @@ def signup(session_id: int) -> ResponseReturnValue:
     ), status
 
 
+@bp.route("/sessions/<int:session_id>/remind", methods=["GET", "POST"])
+def remind(session_id: int) -> ResponseReturnValue:
+    """ "Remind me" for a drop-in session: prove the number with a code, then we text later."""
+    target = _bookable_session(session_id)
+    now = utcnow()
+    form = RemindForm()
+    if request.method == "GET":
+        form.language.data = current_language().code
+    closed_reason = None
+    try:
+        remind_me.check_remindable(target, now)
+    except HavehusError as error:
+        closed_reason = error.message
+    if closed_reason is None and form.validate_on_submit():
+        try:
+            phone = normalise_phone(
+                form.phone.data or "", current_app.config["HAVEHUS_PHONE_REGIONS"]
+            )
+            challenge, code = remind_me.start(
+                db.session,
+                target,
+                challenges.SignupRequest(
+                    name=form.name.data or "",
+                    phone=phone,
+                    language=form.language.data,
+                    wants_company=False,
+                    sms_consent=form.sms_consent.data,
+                    health_consent=False,
+                ),
+                client_ip(),
+                now,
+            )
+        except HavehusError as error:
+            db.session.rollback()
+            field = {
+                "invalid_phone": form.phone,
+                "invalid_name": form.name,
+                "consent_required": form.sms_consent,
+            }.get(error.code)
+            if field is not None:
+                field.errors = [*field.errors, error.message]
+            else:
+                form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            session[CHALLENGE_KEY] = challenge.id
+            if challenges.code_shown_on_screen():
+                session["signup_demo_code"] = code
+            return redirect(url_for("signup.enter_code"))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "signup/remind.html", form=form, session=target, closed_reason=closed_reason, now=now
+    ), status
+
+
+def _confirm_reminder(challenge: SignupChallenge, code: str) -> ResponseReturnValue:
+    now = utcnow()
+    person, reminder = remind_me.confirm(db.session, challenge.id, code, now)
+    token = me.personal_token(db.session, person, now)
+    db.session.commit()
+    session.pop(CHALLENGE_KEY, None)
+    session.pop("signup_demo_code", None)
+    return redirect(url_for("signup.my_bookings", token=token, reminded=reminder.session_id))
+
+
 @bp.route("/signup/code", methods=["GET", "POST"])
 def enter_code() -> ResponseReturnValue:
     challenge_id = session.get(CHALLENGE_KEY)
@@ -102,6 +166,8 @@ def enter_code() -> ResponseReturnValue:
     form = CodeForm()
     if form.validate_on_submit():
         try:
+            if remind_me.is_reminder_challenge(challenge):
+                return _confirm_reminder(challenge, form.code.data or "")
             result = challenges.confirm(
                 db.session, challenge.id, form.code.data or "", utcnow(), current_actor()
             )
@@ -124,6 +190,7 @@ def enter_code() -> ResponseReturnValue:
         "signup/code.html",
         form=form,
         challenge=challenge,
+        reminder=remind_me.is_reminder_challenge(challenge),
         demo_code=session.get("signup_demo_code"),
     ), status
 
@@ -133,6 +200,7 @@ def _booking_or_404(token: str) -> tuple[Booking, Session]:
     booking = services.find_booking_by_token(db.session, token)
     if booking is None:
         abort(404)
+    use_participant_language(booking.participant.language)
     session = services.session_of(db.session, booking, utcnow()) or services.last_session_of(
         db.session, booking
     )
@@ -184,10 +252,16 @@ def _person_or_404(token: str) -> Participant:
 def my_bookings(token: str) -> ResponseReturnValue:
     person = _person_or_404(token)
     now = utcnow()
-    g.participant_language = person.language  # the page speaks the person's language
+    use_participant_language(person.language)  # the page speaks the person's language
     bookings = me.upcoming_bookings(db.session, person, now)
+    reminders = [
+        (r, remind_me.session_of(db.session, r))
+        for r in remind_me.upcoming(db.session, person, now)
+    ]
     return render_template(
         "signup/me.html",
+        reminders=reminders,
+        reminded=request.args.get("reminded", type=int),
         person=person,
         bookings=[(b, services.session_of(db.session, b, now)) for b in bookings],
         token=token,
@@ -210,6 +284,18 @@ def my_language(token: str) -> ResponseReturnValue:
     db.session.commit()
     response = redirect(url_for("signup.my_bookings", token=token, lang=person.language))
     return response
+
+
+@bp.post("/me/<token>/reminders/<int:request_id>/withdraw")
+def my_reminder_withdraw(token: str, request_id: int) -> ResponseReturnValue:
+    """ "Don't remind me" for one drop-in session."""
+    person = _person_or_404(token)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not remind_me.withdraw(db.session, person, request_id, utcnow()):
+        abort(404)
+    db.session.commit()
+    return redirect(url_for("signup.my_bookings", token=token))
 
 
 @bp.post("/me/<token>/erase")

@@ -1,40 +1,52 @@
 /* havehus — the kiosk tablet: idle reset, and a number pad without a round trip per tap.
-   Progressive: without JavaScript every kiosk page has a <meta http-equiv="refresh"> back to
-   the start and the pad's buttons post one digit each. With it, the refresh is replaced by a
-   timer that starts again on every tap, and digits are collected here and sent with the next
-   step (a hidden "keys" field), so the whole number is never written into the page.
+   Progressive: without JavaScript every kiosk page has a <meta http-equiv="refresh"> (inside
+   <noscript>) back to the start and the pad's buttons post one digit each. With it, a timer
+   that starts again on every tap and warns before it runs out does the reset, and digits
+   are collected here and sent with the next step (a hidden "keys" field), so the whole
+   number is never written into the page.
    Our own code, no dependencies; loaded with defer from /static, so the CSP needs no nonce. */
 (function () {
   "use strict";
 
   var MASK = "\u2022";
-  var refresh = document.querySelector('meta[http-equiv="refresh"]');
+  var WARN_SECONDS = 20;
 
+  // The idle reset: the page's <noscript> refresh (read as text, since it is inert here) becomes
+  // a timer that starts again on every tap. From 40 seconds up, a notice with a "Continue"
+  // button shows for the last 20 seconds, so a slow reader is never sent away unwarned.
   function idleReset() {
-    if (!refresh) {
+    var holder = document.querySelector("noscript[data-idle-reset]");
+    var match = holder && /content="(\d+)(?:;\s*url=([^"]*))?"/i.exec(holder.textContent || "");
+    if (!match) {
       return;
     }
-    var content = refresh.getAttribute("content") || "";
-    var seconds = parseInt(content, 10);
-    var match = /url=(.*)$/i.exec(content);
-    var target = match ? match[1] : window.location.href;
-    if (!(seconds > 0)) {
-      return;
-    }
-    var timer = null;
+    var seconds = parseInt(match[1], 10);
+    var target = match[2] ? match[2].replace(/&amp;/g, "&") : window.location.href;
+    var notice = document.querySelector(".kiosk-idle");
+    var warn = notice && seconds >= 2 * WARN_SECONDS;
+    var warnTimer = null;
+    var resetTimer = null;
     function restart() {
-      window.clearTimeout(timer);
-      timer = window.setTimeout(function () { window.location.assign(target); }, seconds * 1000);
+      window.clearTimeout(warnTimer);
+      window.clearTimeout(resetTimer);
+      if (notice) {
+        notice.hidden = true;
+      }
+      if (warn) {
+        warnTimer = window.setTimeout(function () {
+          notice.hidden = false;
+          notice.querySelector("button").focus();
+        }, (seconds - WARN_SECONDS) * 1000);
+      }
+      resetTimer = window.setTimeout(function () { window.location.assign(target); }, seconds * 1000);
     }
-    // Stopping the (finished) page load cancels the pending meta refresh in browsers that
-    // allow it; where it does not, the refresh still fires and nothing is lost but a wait.
-    window.addEventListener("load", function () {
-      window.stop();
-      restart();
-    });
     ["pointerdown", "keydown", "input"].forEach(function (name) {
       document.addEventListener(name, restart, true);
     });
+    if (notice) {
+      notice.querySelector("button").addEventListener("click", restart);
+    }
+    restart();
   }
 
   function enhancePad(form) {

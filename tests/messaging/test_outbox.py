@@ -20,14 +20,14 @@ class RecordingGateway:
         self.sent: list[tuple[str, str]] = []
         self.lock = threading.Lock()
 
-    def send(self, to: str, body: str) -> SendResult:
+    def send(self, to: str, body: str, validity_seconds: int | None = None) -> SendResult:
         with self.lock:
             self.sent.append((to, body))
             return SendResult(provider_sid=f"SM{len(self.sent):032d}", segments=1)
 
 
 class BrokenGateway:
-    def send(self, to: str, body: str) -> SendResult:
+    def send(self, to: str, body: str, validity_seconds: int | None = None) -> SendResult:
         raise ConnectionError("provider unreachable")
 
 
@@ -36,7 +36,8 @@ def _queue(body: str = "Kommer du i dag?", **fields) -> OutboundMessage:
         to_phone="+4520990001",
         language="da",
         body=body,
-        kind="reminder",
+        # Not a reminder: those are re-checked against their booking at send time.
+        kind="change",
         send_after=NOW,
         created_at=NOW - timedelta(days=1),
     )

@@ -38,7 +38,7 @@ def test_each_session_shows_time_place_pictogram_and_attributes(client, program)
     assert "Havehuset, Køkkenet" in page
     assert 'src="/static/pictograms/food.svg" alt="Mad"' in page
     assert "Der er mad" in page and "Børnepasning" in page
-    assert "Vi taler: dansk, arabisk" in page
+    assert "Vi taler: dansk og arabisk" in page
 
 
 def test_staff_only_activities_are_not_public(client, program):

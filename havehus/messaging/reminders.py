@@ -1,0 +1,360 @@
+"""Reminders before a session: queued once per booking and offset, never in quiet hours."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session as OrmSession
+
+from havehus.messaging import texts
+from havehus.models import (
+    Activity,
+    Booking,
+    OutboundMessage,
+    ReminderRequest,
+    Session,
+    StaffUser,
+    session_host,
+)
+
+#: A reminder moved out of quiet hours is due this long before they begin, so the outbox
+#: (which runs every 20 seconds) has time to send it while it is still evening.
+QUIET_MARGIN = timedelta(minutes=15)
+
+
+def parse_clock(value: str) -> time:
+    """Read "HH:MM" from the configuration."""
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def in_quiet_hours(moment: datetime, quiet_start: time, quiet_end: time, tz: ZoneInfo) -> bool:
+    clock = moment.astimezone(tz).time()
+    if quiet_start <= quiet_end:
+        return quiet_start <= clock < quiet_end
+    return clock >= quiet_start or clock < quiet_end
+
+
+def _quiet_period_start(moment: datetime, quiet_start: time, tz: ZoneInfo) -> datetime:
+    """The instant the quiet period containing `moment` began (local wall-clock time)."""
+    local = moment.astimezone(tz)
+    day = local.date() if local.time() >= quiet_start else local.date() - timedelta(days=1)
+    return datetime.combine(day, quiet_start, tzinfo=tz).astimezone(moment.tzinfo)
+
+
+def _quiet_period_end(moment: datetime, quiet_end: time, tz: ZoneInfo) -> datetime:
+    """The instant the quiet period containing `moment` ends (local wall-clock time)."""
+    local = moment.astimezone(tz)
+    day = local.date() if local.time() < quiet_end else local.date() + timedelta(days=1)
+    return datetime.combine(day, quiet_end, tzinfo=tz).astimezone(moment.tzinfo)
+
+
+def due_at(
+    starts_at: datetime, offset_minutes: int, quiet_start: time, quiet_end: time, tz: ZoneInfo
+) -> datetime:
+    """When the reminder `offset_minutes` before the start is due, moved before quiet hours."""
+    # Offsets are absolute durations: "3 hours before" stays 3 hours across a DST change.
+    due = starts_at - timedelta(minutes=offset_minutes)
+    if in_quiet_hours(due, quiet_start, quiet_end, tz):
+        due = _quiet_period_start(due, quiet_start, tz) - QUIET_MARGIN
+    return due
+
+
+def _booking_link(orm: OrmSession, booking: Booking) -> str:
+    """The booking's link; the nonce is set by a conditional UPDATE so racing workers agree."""
+    from havehus.signup.services import booking_url
+
+    if booking.link_nonce is None:
+        orm.execute(
+            update(Booking)
+            .where(Booking.id == booking.id, Booking.link_nonce.is_(None))
+            .values(link_nonce=secrets.token_hex(16))
+        )
+        orm.refresh(booking)
+    return booking_url(booking)
+
+
+def reminder_body(booking: Booking, session: Session, link: str) -> str:
+    """The reminder in the person's language, with the neutral wording where needed."""
+    return texts.reminder_text(
+        session, booking.participant.language, link, can_reply=texts.replies_possible()
+    )
+
+
+def _bookings_of(orm: OrmSession, session: Session) -> list[Booking]:
+    """Confirmed bookings of a session, and of its course when it is one."""
+    return list(
+        orm.scalars(
+            select(Booking)
+            .where(
+                Booking.status == "confirmed",
+                or_(Booking.session_id == session.id, Booking.activity_id == session.activity_id),
+            )
+            .order_by(Booking.id)
+        )
+    )
+
+
+def queue_reminders(
+    orm: OrmSession, now: datetime, *, quiet_start: time, quiet_end: time, tz: ZoneInfo
+) -> int:
+    """Queue the reminders due at `now`; returns how many were queued. Commits nothing.
+
+    Of several offsets due at once (the worker was down) only the latest reminder (the smallest
+    offset) is queued, and earlier ones still waiting in the outbox are skipped.
+    """
+    queued = queue_shift_reminders(orm, now, quiet_start=quiet_start, quiet_end=quiet_end, tz=tz)
+    activities = orm.scalars(select(Activity)).all()
+    longest = max((max(a.reminder_offsets or [0]) for a in activities), default=0)
+    if longest <= 0:
+        return queued
+    # Moving out of quiet hours brings a reminder forward by less than a day.
+    horizon = now + timedelta(minutes=longest) + timedelta(days=1)
+    sessions = orm.scalars(
+        select(Session)
+        .where(Session.status == "scheduled", Session.starts_at > now, Session.starts_at <= horizon)
+        .order_by(Session.starts_at, Session.id)
+    ).all()
+    for session in sessions:
+        offsets = session.activity.reminder_offsets or []
+        due = [
+            o for o in offsets if due_at(session.starts_at, o, quiet_start, quiet_end, tz) <= now
+        ]
+        if not due:
+            continue
+        latest = min(due)
+        # Already in quiet hours (a late or restarted worker): wait for the morning, if that
+        # is still before the start; otherwise there is nothing useful left to say.
+        send_after = now
+        if in_quiet_hours(now, quiet_start, quiet_end, tz):
+            send_after = _quiet_period_end(now, quiet_end, tz)
+            if send_after >= session.starts_at:
+                continue
+        for booking in _bookings_of(orm, session):
+            queued += _queue_one(orm, booking, session, latest, now, send_after)
+            queued += _queue_companion(orm, booking, session, latest, now, send_after)
+        for request in _requests_of(orm, session):
+            queued += _queue_requested(orm, request, session, latest, now, send_after)
+    return queued
+
+
+def _queue_one(
+    orm: OrmSession,
+    booking: Booking,
+    session: Session,
+    offset: int,
+    now: datetime,
+    send_after: datetime,
+) -> int:
+    person = booking.participant
+    key = f"reminder:{booking.id}:{session.id}:{offset}"
+    if not person.phone or person.phone_unreachable:
+        return 0
+    if orm.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == key)):
+        return 0
+    orm.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.kind == "reminder",
+            OutboundMessage.booking_id == booking.id,
+            OutboundMessage.session_id == session.id,
+            OutboundMessage.status == "pending",
+        )
+        .values(status="skipped", last_error="a later reminder replaces it")
+    )
+    added = texts.queue(
+        orm,
+        phone=person.phone,
+        language=person.language,
+        body=reminder_body(booking, session, _booking_link(orm, booking)),
+        kind="reminder",
+        now=now,
+        send_after=send_after,
+        participant=person,
+        booking_id=booking.id,
+        session_id=session.id,
+        dedupe_key=key,
+        expires_at=session.starts_at,
+    )
+    return 1 if added else 0
+
+
+# ------------------------------------------------------------ drop-in "remind me" requests
+
+
+def _requests_of(orm: OrmSession, session: Session) -> list[ReminderRequest]:
+    return list(
+        orm.scalars(
+            select(ReminderRequest)
+            .where(ReminderRequest.session_id == session.id, ReminderRequest.cancelled_at.is_(None))
+            .order_by(ReminderRequest.id)
+        )
+    )
+
+
+def _queue_requested(
+    orm: OrmSession,
+    request: ReminderRequest,
+    session: Session,
+    offset: int,
+    now: datetime,
+    send_after: datetime,
+) -> int:
+    from havehus.signup.me import personal_token
+
+    person = request.participant
+    key = f"remind:{request.id}:{offset}"
+    if not person.phone or person.phone_unreachable or person.anonymised_at:
+        return 0
+    if orm.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == key)):
+        return 0
+    orm.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.kind == "reminder",
+            OutboundMessage.dedupe_key.like(f"remind:{request.id}:%"),
+            OutboundMessage.status == "pending",
+        )
+        .values(status="skipped", last_error="a later reminder replaces it")
+    )
+    link = texts.public_link(f"/me/{personal_token(orm, person, now)}")
+    added = texts.queue(
+        orm,
+        phone=person.phone,
+        language=person.language,
+        body=texts.drop_in_reminder_text(session, person.language, link),
+        kind="reminder",
+        now=now,
+        send_after=send_after,
+        participant=person,
+        session_id=session.id,
+        dedupe_key=key,
+        expires_at=session.starts_at,
+    )
+    return 1 if added else 0
+
+
+# ------------------------------------------------------------ companions (følgeskab)
+
+
+def _queue_companion(
+    orm: OrmSession,
+    booking: Booking,
+    session: Session,
+    offset: int,
+    now: datetime,
+    send_after: datetime,
+) -> int:
+    companion = booking.companion
+    if companion is None or not companion.phone or not companion.active:
+        return 0
+    key = f"companion:{booking.id}:{session.id}:{offset}"
+    if orm.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == key)):
+        return 0
+    orm.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.kind == "reminder",
+            OutboundMessage.dedupe_key.like(f"companion:{booking.id}:{session.id}:%"),
+            OutboundMessage.status == "pending",
+        )
+        .values(status="skipped", last_error="a later reminder replaces it")
+    )
+    added = texts.queue(
+        orm,
+        phone=companion.phone,
+        language=companion.language,
+        body=texts.companion_text(session, companion.language, booking.participant.display_name),
+        kind="reminder",
+        now=now,
+        send_after=send_after,
+        booking_id=booking.id,
+        session_id=session.id,
+        dedupe_key=key,
+        expires_at=session.starts_at,
+        needs_consent=False,  # a volunteer gives the number for exactly this
+    )
+    return 1 if added else 0
+
+
+# ------------------------------------------------------------ volunteer hosts' shifts
+
+#: Hosts are texted this long before a shift (moved out of quiet hours like reminders).
+SHIFT_REMINDER_MINUTES = 24 * 60
+
+
+def queue_shift_reminders(
+    orm: OrmSession, now: datetime, *, quiet_start: time, quiet_end: time, tz: ZoneInfo
+) -> int:
+    """Text each host with a phone once before each session they are on the rota for."""
+    if in_quiet_hours(now, quiet_start, quiet_end, tz):
+        send_after = _quiet_period_end(now, quiet_end, tz)
+    else:
+        send_after = now
+    horizon = now + timedelta(minutes=SHIFT_REMINDER_MINUTES) + timedelta(days=1)
+    rows = orm.execute(
+        select(Session, StaffUser)
+        .join(session_host, session_host.c.session_id == Session.id)
+        .join(StaffUser, StaffUser.id == session_host.c.staff_user_id)
+        .where(
+            Session.status == "scheduled",
+            Session.starts_at > now,
+            Session.starts_at <= horizon,
+            StaffUser.phone.is_not(None),
+            StaffUser.active.is_(True),
+        )
+        .order_by(Session.starts_at, Session.id, StaffUser.id)
+    ).all()
+    queued = 0
+    for session, host in rows:
+        due = due_at(session.starts_at, SHIFT_REMINDER_MINUTES, quiet_start, quiet_end, tz)
+        if due > now or send_after >= session.starts_at:
+            continue
+        key = f"shift:{session.id}:{host.id}"
+        if orm.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == key)):
+            continue
+        added = texts.queue(
+            orm,
+            phone=host.phone or "",
+            language=host.language,
+            body=texts.shift_text(session, host.language),
+            kind="shift",
+            now=now,
+            send_after=send_after,
+            session_id=session.id,
+            dedupe_key=key,
+            expires_at=session.starts_at,
+            needs_consent=False,
+        )
+        queued += 1 if added else 0
+    return queued
+
+
+def reason_not_to_remind(orm: OrmSession, message: OutboundMessage) -> str | None:
+    """Why a reminder or shift text is no longer wanted (checked again at send time)."""
+    key = message.dedupe_key or ""
+    if message.kind == "shift":
+        host_id = int(key.rsplit(":", 1)[1]) if key.startswith("shift:") else None
+        still_on_rota = orm.scalar(
+            select(session_host.c.staff_user_id).where(
+                session_host.c.session_id == message.session_id,
+                session_host.c.staff_user_id == host_id,
+            )
+        )
+        return None if still_on_rota is not None else "the host is no longer on the rota"
+    if key.startswith("remind:"):
+        request = orm.get(ReminderRequest, int(key.split(":")[1]))
+        if request is None or request.cancelled_at is not None:
+            return "the person no longer wants the reminder"
+        return None
+    booking = orm.get(Booking, message.booking_id) if message.booking_id else None
+    if booking is None or booking.status != "confirmed":
+        return "the booking was cancelled"
+    if key.startswith("companion:") and (
+        booking.companion is None or booking.companion.phone != message.to_phone
+    ):
+        return "the companion changed"
+    return None

@@ -1,0 +1,100 @@
+"""Twilio's webhooks: replies at /sms/inbound and delivery reports at /sms/status.
+
+Both are signed by Twilio (X-Twilio-Signature, an HMAC of the URL and the form with the account's
+auth token). The URL is rebuilt from HAVEHUS_PUBLIC_URL, never from the Host header, so the
+check is right behind a proxy and cannot be steered by the request. Without an auth token in the
+configuration nothing can be verified, so everything is refused: there is no "open" mode.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, request
+from flask.typing import ResponseReturnValue
+from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from havehus.extensions import db
+from havehus.messaging import delivery, replies
+from havehus.timeutil import utcnow
+
+log = logging.getLogger("havehus.messaging")
+
+bp = Blueprint("sms", __name__)
+
+
+def public_request_url() -> str:
+    """The URL Twilio was told to call: the public URL, this path and query string."""
+    url = current_app.config["HAVEHUS_PUBLIC_URL"].rstrip("/") + request.path
+    if request.query_string:
+        url += "?" + request.query_string.decode("utf-8", "replace")
+    return url
+
+
+def signed_by_twilio() -> bool:
+    """Whether the request carries Twilio's valid signature; logs why not (never the token)."""
+    token = current_app.config.get("HAVEHUS_TWILIO_AUTH_TOKEN") or ""
+    signature = request.headers.get("X-Twilio-Signature", "")
+    reason = None
+    if not token:
+        reason = "HAVEHUS_TWILIO_AUTH_TOKEN is not set, so no signature can be checked"
+    elif not signature:
+        reason = "no X-Twilio-Signature"
+    elif not RequestValidator(token).validate(public_request_url(), request.form, signature):
+        reason = "wrong X-Twilio-Signature"
+        if request.headers.get(SIGNATURE_SETTINGS_HEADER):
+            reason += " (signed with a webhook SharedKey; havehus checks the auth token)"
+    if reason is None:
+        return True
+    log.warning(
+        "Refused %s %s from %s: %s", request.method, request.path, request.remote_addr, reason
+    )
+    return False
+
+
+def _refused() -> Response:
+    return Response("Forbidden: not signed by Twilio.\n", 403, content_type="text/plain")
+
+
+def _twiml(reply: str | None) -> Response:
+    answer = MessagingResponse()
+    if reply:
+        answer.message(reply)
+    return Response(str(answer), 200, content_type="application/xml")
+
+
+@bp.post("/sms/inbound")
+def inbound() -> ResponseReturnValue:
+    if not signed_by_twilio():
+        return _refused()
+    sender = request.form.get("From", "").strip()
+    sid = request.form.get("MessageSid", "").strip()
+    if not sender or not sid:
+        return Response("From and MessageSid are required.\n", 400, content_type="text/plain")
+    reply = replies.handle_inbound(
+        db.session,
+        from_phone=sender,
+        body=request.form.get("Body", ""),
+        message_sid=sid,
+        now=utcnow(),
+    )
+    db.session.commit()
+    return _twiml(reply)
+
+
+@bp.post("/sms/status")
+def status() -> ResponseReturnValue:
+    if not signed_by_twilio():
+        return _refused()
+    sid = request.form.get("MessageSid", "").strip()
+    state = request.form.get("MessageStatus", "").strip()
+    if not sid or not state:
+        return Response(
+            "MessageSid and MessageStatus are required.\n", 400, content_type="text/plain"
+        )
+    raw_code = request.form.get("ErrorCode", "").strip()
+    code = int(raw_code) if raw_code.isdigit() else None
+    delivery.record_status(db.session, sid, state, code, utcnow())
+    db.session.commit()
+    return Response(status=204)

@@ -1,0 +1,66 @@
+"""Fixtures of the messaging tests: people with consent, and sessions with bookings."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+
+import pytest
+
+from havehus.extensions import db
+from havehus.models import Participant
+from havehus.people.audit import CLI
+from havehus.signup.services import book, record_consent
+from tests.messaging.test_reminders import JOINED, START
+
+
+@pytest.fixture
+def person():
+    counter = itertools.count(1)
+
+    def make(language: str = "da") -> Participant:
+        number = next(counter)
+        someone = Participant(
+            public_id=f"person-{number}",
+            display_name=f"Person {number}",
+            phone=f"+452099{number:04d}",
+            language=language,
+            created_at=JOINED,
+        )
+        db.session.add(someone)
+        db.session.flush()
+        record_consent(db.session, someone, "sms", JOINED)
+        return someone
+
+    return make
+
+
+@pytest.fixture
+def booked(make_activity, make_session, person):
+    """A session at `starts_at` with `people` confirmed bookings; returns (session, bookings)."""
+
+    def make(starts_at: datetime = START, people: int = 1, *, offsets=(1440, 180), **fields):
+        activity = make_activity(
+            mode=fields.pop("mode", "signup"),
+            capacity=10,
+            title={"da": "Sammen om maden", "en": "Cooking together"},
+            reminder_offsets=list(offsets),
+            **fields,
+        )
+        session = make_session(activity, starts_at)
+        bookings = [
+            book(
+                db.session,
+                session,
+                person(),
+                starts_at - timedelta(days=5),
+                CLI,
+                source="staff",
+                notify=False,
+            ).booking
+            for _ in range(people)
+        ]
+        db.session.commit()
+        return session, bookings
+
+    return make
