@@ -301,6 +301,9 @@ def main() -> int:
     parser.add_argument("--database-url", help="default: a throw-away SQLite file")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--verbose", action="store_true", help="print the workers' output")
+    parser.add_argument(
+        "--profile", metavar="DIR", help="run the workers under cProfile, writing DIR/worker-N.prof"
+    )
     parser.add_argument("--raw-client", nargs=3, metavar=("BASE", "COUNT", "OFFSET"))
     parser.add_argument("--fake-server", metavar="PORT_FILE")
     args = parser.parse_args()
@@ -347,11 +350,23 @@ def main() -> int:
         command = [sys.executable, "-m", "havehus", "worker", "--once", "--at", AT.isoformat()]
         print("Two workers sending …", flush=True)
         started = time.perf_counter()
+
+        def worker_command(number: int) -> list[str]:
+            if not args.profile:
+                return command
+            Path(args.profile).mkdir(parents=True, exist_ok=True)
+            out = str(Path(args.profile) / f"worker-{number}.prof")
+            return [sys.executable, "-m", "cProfile", "-o", out, *command[1:]]
+
         workers = [
             subprocess.Popen(
-                command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-            )  # fmt: skip
-            for _ in (1, 2)
+                worker_command(number),
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for number in (1, 2)
         ]
         outputs = [w.communicate(timeout=3600)[0] for w in workers]
         wall = time.perf_counter() - started

@@ -105,5 +105,6 @@ def gateway_for(config: Mapping[str, Any]) -> Gateway:
             status_callback=config["HAVEHUS_PUBLIC_URL"].rstrip("/") + "/sms/status",
             api_base=config["HAVEHUS_TWILIO_API_BASE"],
             timeout=float(config["HAVEHUS_TWILIO_TIMEOUT"]),
+            messaging_service_sid=config["HAVEHUS_TWILIO_MESSAGING_SERVICE_SID"],
         )
     raise ConfigError(f"HAVEHUS_SMS_BACKEND={backend!r} is not one of: console, twilio")

@@ -7,7 +7,7 @@ with the reason in `last_error`, for staff to see on /staff/messages.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -130,10 +130,35 @@ def texts_in_last_day(orm: OrmSession, phone: str, now: datetime) -> int:
     )
 
 
+def texts_in_last_day_for(orm: OrmSession, phones: Iterable[str], now: datetime) -> dict[str, int]:
+    """`texts_in_last_day` for many numbers in one query (a worker's batch)."""
+    wanted = set(phones)
+    if not wanted:
+        return {}
+    rows = orm.execute(
+        select(OutboundMessage.to_phone, func.count(OutboundMessage.id))
+        .where(
+            OutboundMessage.to_phone.in_(wanted),
+            OutboundMessage.status.in_(COUNTED_STATUSES),
+            _when_counted() > now - DAY,
+        )
+        .group_by(OutboundMessage.to_phone)
+    ).all()
+    return {phone: int(count) for phone, count in rows}
+
+
 def reason_to_hold(
-    orm: OrmSession, message: OutboundMessage, now: datetime, limits: Limits | None = None
+    orm: OrmSession,
+    message: OutboundMessage,
+    now: datetime,
+    limits: Limits | None = None,
+    *,
+    recent: Mapping[str, int] | None = None,
 ) -> str | None:
-    """Why the guard rails stop this text now; None when it may go."""
+    """Why the guard rails stop this text now; None when it may go.
+
+    `recent`, when given, holds the batch's counts from `texts_in_last_day_for`.
+    """
     limits = limits or current_limits()
     region = region_of(message.to_phone)
     if region not in limits.allowed_countries:
@@ -142,7 +167,10 @@ def reason_to_hold(
             f"(allowed: {', '.join(limits.allowed_countries)})"
         )
     if limits.daily_limit:
-        count = texts_in_last_day(orm, message.to_phone, now)
+        if recent is None:
+            count = texts_in_last_day(orm, message.to_phone, now)
+        else:
+            count = recent.get(message.to_phone, 0)
         if count >= limits.daily_limit:
             return (
                 f"not sent: this number got {count} texts in the last 24 hours "

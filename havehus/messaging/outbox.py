@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from time import monotonic
@@ -104,12 +105,23 @@ def _mark_stale(orm: OrmSession, now: datetime) -> tuple[int, int]:
     return int(expired or 0), int(lost or 0)
 
 
-def reason_not_to_send(orm: OrmSession, message: OutboundMessage, now: datetime) -> str | None:
-    """Why a claimed reminder must not go out after all; None when it still should."""
+def reason_not_to_send(
+    orm: OrmSession,
+    message: OutboundMessage,
+    now: datetime,
+    opted_out: Collection[str] | None = None,
+) -> str | None:
+    """Why a claimed reminder must not go out after all; None when it still should.
+
+    `opted_out`, when given, holds the numbers of the batch that said STOP (one query for
+    the whole batch instead of one per text).
+    """
     # Checked at send time, not only when queued: much can change in the hours between.
     if message.kind not in ("reminder", "shift"):
         return None
-    if orm.scalar(select(OptOut.id).where(OptOut.phone == message.to_phone)) is not None:
+    if opted_out is None:
+        opted_out = opted_out_among(orm, [message.to_phone])
+    if message.to_phone in opted_out:
         return "the number opted out"
     from havehus.messaging.reminders import reason_not_to_remind
 
@@ -122,6 +134,14 @@ def reason_not_to_send(orm: OrmSession, message: OutboundMessage, now: datetime)
     if session.starts_at <= now:
         return "the session has started"
     return None
+
+
+def opted_out_among(orm: OrmSession, phones: Iterable[str]) -> set[str]:
+    """Those of `phones` that said STOP."""
+    wanted = set(phones)
+    if not wanted:
+        return set()
+    return set(orm.scalars(select(OptOut.phone).where(OptOut.phone.in_(wanted))))
 
 
 #: Why a reminder of a moved session is dropped; queue_reminders then queues it afresh.
@@ -430,6 +450,10 @@ def _vet(
             orm.scalars(select(Booking).where(Booking.id.in_(booking_ids))).all()
         if session_ids:
             orm.scalars(select(Session).where(Session.id.in_(session_ids))).all()
+        phones = {m.to_phone for m in messages}
+        opted_out = opted_out_among(orm, phones)
+        limits = guards.current_limits()
+        recent = guards.texts_in_last_day_for(orm, phones, now) if limits.daily_limit else {}
         numbers: set[str] = set()
         for message in messages:
             if message.to_phone in numbers:
@@ -437,7 +461,7 @@ def _vet(
                 # the first is recorded, so the daily cap per number counts the first.
                 hand_backs.append((message.id, message.send_after))
                 continue
-            reason = reason_not_to_send(orm, message, now)
+            reason = reason_not_to_send(orm, message, now, opted_out)
             if reason is None and message.kind == "reminder" and message.session_id is not None:
                 session = orm.get(Session, message.session_id)
                 if session is not None and message.expires_at not in (None, session.starts_at):
@@ -451,7 +475,7 @@ def _vet(
                     continue
             if reason is None:
                 # Countries, the daily cap per number and the monthly budget (guards.py).
-                reason = guards.reason_to_hold(orm, message, now)
+                reason = guards.reason_to_hold(orm, message, now, limits, recent=recent)
             if reason is not None:
                 skips.append((message.id, reason))
                 run.skipped.append(message.id)

@@ -110,6 +110,7 @@ def public_link(path: str) -> str:
 #: The one word that cancels a booking by reply, per language. Other languages get the Danish
 #: word, which the reply handler understands from everyone.
 CANCEL_WORDS = {"da": "NEJ", "en": "NO"}
+YES_WORDS = {"da": "JA", "en": "YES"}
 
 #: The kinds of text about changes to a session (the planner's cancel, move, room, reinstate).
 CHANGES = ("cancelled", "moved", "room", "reinstated")
@@ -120,6 +121,11 @@ _NOTICE_DAY_PATTERNS = {"da": "EEEE 'den' d. MMMM", "en": "EEEE d MMMM"}
 
 def cancel_word(language: str) -> str:
     return CANCEL_WORDS.get(language, CANCEL_WORDS["da"])
+
+
+def yes_word(language: str) -> str:
+    """The word that says yes by reply (takes an offered seat); the reply handler knows JA."""
+    return YES_WORDS.get(language, YES_WORDS["da"])
 
 
 def replies_possible() -> bool:
@@ -153,10 +159,17 @@ def confirmation_text(session: Session, language: str, link: str, *, waitlisted:
         )
 
 
-def promotion_text(session: Session, language: str, link: str) -> str:
+def promotion_text(session: Session, language: str, link: str, *, can_reply: bool) -> str:
     """A seat freed up and is now the person's, off the waiting list."""
     values = _about(session, language, link)
     with force_locale(language):
+        if can_reply:
+            return _(
+                "A seat is free for you: %(name)s, %(when)s. You have it now. Cannot come? "
+                "Reply %(word)s. Your booking: %(link)s",
+                **values,
+                word=cancel_word(language),
+            )
         return _(
             "A seat is free for you: %(name)s, %(when)s. You have it now. Cannot come? "
             "Cancel here: %(link)s",
@@ -164,10 +177,17 @@ def promotion_text(session: Session, language: str, link: str) -> str:
         )
 
 
-def offer_text(session: Session, language: str, link: str) -> str:
-    """A freed seat is held for the person for a while: they take it through the link."""
+def offer_text(session: Session, language: str, link: str, *, can_reply: bool) -> str:
+    """A freed seat is held for the person for a while: they take it by reply or link."""
     values = _about(session, language, link)
     with force_locale(language):
+        if can_reply:
+            return _(
+                "A seat is free for you: %(name)s, %(when)s. Reply %(word)s to take it, or "
+                "take it here, before it goes to the next person: %(link)s",
+                **values,
+                word=yes_word(language),
+            )
         return _(
             "A seat is free for you: %(name)s, %(when)s. Take it here before it goes to "
             "the next person: %(link)s",

@@ -85,11 +85,13 @@ class TwilioGateway:
         status_callback: str,
         api_base: str = "",
         timeout: float = 10.0,
+        messaging_service_sid: str = "",
     ) -> None:
-        if not (account_sid and auth_token and from_):
+        if not (account_sid and auth_token and (from_ or messaging_service_sid)):
             raise ConfigError(
                 "HAVEHUS_SMS_BACKEND=twilio needs HAVEHUS_TWILIO_ACCOUNT_SID, "
-                "HAVEHUS_TWILIO_AUTH_TOKEN and HAVEHUS_TWILIO_FROM."
+                "HAVEHUS_TWILIO_AUTH_TOKEN and HAVEHUS_TWILIO_FROM (or "
+                "HAVEHUS_TWILIO_MESSAGING_SERVICE_SID)."
             )
         http_client = (
             RebasedHttpClient(api_base, timeout)
@@ -99,7 +101,15 @@ class TwilioGateway:
         _read_environment_once(http_client, api_base or "https://api.twilio.com")
         self.client = Client(account_sid, auth_token, http_client=http_client)
         self.from_ = from_
+        #: With a Messaging Service, Twilio picks the sender from the service's pool.
+        self.messaging_service_sid = messaging_service_sid
         self.status_callback = status_callback
+
+    def _sender(self) -> dict[str, str]:
+        sender = {"from_": self.from_} if self.from_ else {}
+        if self.messaging_service_sid:
+            sender["messaging_service_sid"] = self.messaging_service_sid
+        return sender
 
     def send(self, to: str, body: str, validity_seconds: int | None = None) -> SendResult:
         extra: dict[str, object] = {}
@@ -107,7 +117,11 @@ class TwilioGateway:
             extra["validity_period"] = max(1, min(MAX_VALIDITY_SECONDS, validity_seconds))
         try:
             message = self.client.messages.create(
-                to=to, from_=self.from_, body=body, status_callback=self.status_callback, **extra
+                to=to,
+                body=body,
+                status_callback=self.status_callback,
+                **self._sender(),
+                **extra,
             )
         except TwilioRestException as exc:
             if exc.code in PERMANENT_CODES:
@@ -138,9 +152,10 @@ class TwilioGateway:
                         raise
                     found = []
             else:
+                sender = {"from_": self.from_} if self.from_ else {}
                 found = self.client.messages.list(
                     to=message.to,
-                    from_=self.from_,
+                    **sender,
                     date_sent_after=message.since - LOOKUP_SLACK,
                     limit=LOOKUP_LIMIT,
                 )

@@ -526,7 +526,7 @@ def _promotion_text(orm: OrmSession, booking: Booking, now: datetime) -> None:
 
     def wording(about: Session, language: str) -> str:
         if offered:
-            return texts.offer_text(about, language, link)
-        return texts.promotion_text(about, language, link)
+            return texts.offer_text(about, language, link, can_reply=texts.replies_possible())
+        return texts.promotion_text(about, language, link, can_reply=texts.replies_possible())
 
     _text_about(orm, booking, session, "waitlist-promotion", now, wording)

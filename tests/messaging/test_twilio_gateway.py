@@ -75,6 +75,28 @@ def test_a_text_goes_through_the_sdk_with_callback_and_validity(any_app, twilio)
     assert sent.status == "sent" and sent.provider_sid.startswith("SM") and sent.segments == 1
 
 
+def test_a_messaging_service_picks_the_sender(app, twilio):
+    queue()
+    service = TwilioGateway(
+        ACCOUNT_SID,
+        AUTH_TOKEN,
+        "",
+        status_callback="https://havehus.example/sms/status",
+        api_base=twilio.base,
+        timeout=1.0,
+        messaging_service_sid="MG" + "1" * 32,
+    )
+    run = process_due(db.session, service, NOW, "worker-1", 300)
+    assert len(run.sent) == 1
+    (request,) = twilio.requests
+    assert request["MessagingServiceSid"] == "MG" + "1" * 32 and "From" not in request
+
+
+def test_twilio_needs_a_sender_or_a_messaging_service():
+    with pytest.raises(ConfigError, match="HAVEHUS_TWILIO_MESSAGING_SERVICE_SID"):
+        TwilioGateway(ACCOUNT_SID, AUTH_TOKEN, "", status_callback="https://x.example/sms/status")
+
+
 def test_validity_is_capped_to_twilios_range(any_app, twilio):
     queue(expires_at=NOW + timedelta(days=2))
     queue(to_phone="+4520990002", expires_at=None)
