@@ -123,7 +123,130 @@ def _t(da: str, en: str) -> dict[str, str]:
     return {"da": da, "en": en}
 
 
+#: The five named activities in the residents' other languages (first drafts, like the
+#: catalogues: see docs/translations.md), so the demo reads right in every language.
+_MORE_LANGUAGES: dict[str, dict[str, dict[str, str]]] = {
+    "havefaellesskabet": {
+        "title": {
+            "ar": "مجتمع الحديقة",
+            "tr": "Bahçe topluluğu",
+            "so": "Bulshada beerta",
+            "ur": "باغ کی برادری",
+            "uk": "Спільнота саду",
+        },
+        "summary": {
+            "ar": "نزرع وننظف ونحصد معًا في الحديقة المشتركة. تعال كما أنت.",
+            "tr": "Ortak bahçede birlikte eker, ot temizler ve hasat ederiz. Olduğun gibi gel.",
+            "so": (
+                "Waxaan wada beernaa, nadiifinaa oo goosanaa "
+                "beerta wadajirka ah. Kaalay sidaad tahay."
+            ),
+            "ur": (
+                "ہم مل کر مشترکہ باغ میں بوتے، صفائی کرتے اور فصل اٹھاتے ہیں۔ جیسے ہیں ویسے آئیں۔"
+            ),
+            "uk": "Разом сіємо, полемо і збираємо врожай у спільному саду. Приходьте такими, як є.",
+        },
+    },
+    "sammen-om-maden": {
+        "title": {
+            "ar": "نطبخ معًا",
+            "tr": "Birlikte yemek",
+            "so": "Cunto wadajir ah",
+            "ur": "مل کر کھانا",
+            "uk": "Готуємо разом",
+        },
+        "summary": {
+            "ar": "نطبخ ونأكل معًا. حلال ونباتي. الأطفال مرحب بهم.",
+            "tr": "Birlikte yemek yapar ve yeriz. Helal ve vejetaryen. Çocuklar da gelebilir.",
+            "so": (
+                "Waan wada karsannaa oo wada cunnaa. Xalaal iyo khudaar. Carruurtu waa soo dhaweyn."
+            ),
+            "ur": "ہم مل کر کھانا پکاتے اور کھاتے ہیں۔ حلال اور سبزی۔ بچے خوش آمدید ہیں۔",
+            "uk": "Разом готуємо і їмо. Халяль і вегетаріанське. Діти — ласкаво просимо.",
+        },
+    },
+    "norklecafe": {
+        "title": {
+            "ar": "مقهى الحياكة",
+            "tr": "Örgü kafe",
+            "so": "Maqaaxida tolmada",
+            "ur": "بُنائی کیفے",
+            "uk": "В'язальне кафе",
+        },
+        "summary": {
+            "ar": "حياكة وكروشيه وفنجان قهوة. الخيوط والإبر موجودة.",
+            "tr": "Örgü, tığ işi ve bir fincan kahve. İp ve şiş burada.",
+            "so": "Tolid, gacan-tolid iyo koob kafee ah. Dun iyo irbado waa joogaan.",
+            "ur": "بُنائی، کروشیا اور ایک کپ کافی۔ اون اور سلائیاں یہاں ہیں۔",
+            "uk": "В'язання спицями, гачком і чашка кави. Пряжа і спиці є.",
+        },
+    },
+    "gaa-faellesskab": {
+        "title": {
+            "ar": "مجموعة المشي",
+            "tr": "Yürüyüş grubu",
+            "so": "Kooxda socodka",
+            "ur": "چہل قدمی کا گروپ",
+            "uk": "Група прогулянок",
+        },
+        "summary": {
+            "ar": "مشي لمدة ساعة بخطى هادئة. نلتقي أمام Havehuset، في كل الأجواء.",
+            "tr": "Sakin tempoda bir saatlik yürüyüş. Havehuset'in önünde buluşuruz, her havada.",
+            "so": (
+                "Socod saacad ah oo tartiib ah. Waxaan ku "
+                "kulannaa Havehuset hortiisa, cimilo kasta."
+            ),
+            "ur": "آرام سے ایک گھنٹے کی سیر۔ ہم Havehuset کے سامنے ملتے ہیں، ہر موسم میں۔",
+            "uk": (
+                "Година прогулянки спокійним кроком. Зустрічаємося "
+                "перед Havehuset, у будь-яку погоду."
+            ),
+        },
+    },
+    "popup-vaccination": {
+        "title": {
+            "ar": "تطعيم متنقل",
+            "tr": "Gezici aşı",
+            "so": "Tallaal socda",
+            "ur": "عارضی ویکسینیشن",
+            "uk": "Виїзна вакцинація",
+        },
+        "summary": {
+            "ar": "المنطقة تطعّم في Havehuset. احجز موعدًا لمدة 15 دقيقة. يمكن أن يأتي مترجم.",
+            "tr": "Bölge Havehuset'te aşı yapıyor. 15 dakikalık bir saat alın. Tercüman gelebilir.",
+            "so": (
+                "Gobolku wuxuu ku tallaalayaa Havehuset. Ballan "
+                "15 daqiiqo ah qabso. Turjubaan ayaa iman kara."
+            ),
+            "ur": "ریجن Havehuset میں ویکسین لگاتا ہے۔ 15 منٹ کا وقت لیں۔ مترجم ساتھ آ سکتا ہے۔",
+            "uk": (
+                "Регіон робить щеплення в Havehuset. Запишіться на 15 хвилин. Може бути перекладач."
+            ),
+        },
+        "neutral_title": {
+            "ar": "موعد في Havehuset",
+            "tr": "Havehuset'te randevu",
+            "so": "Ballan Havehuset",
+            "ur": "Havehuset میں ملاقات",
+            "uk": "Зустріч у Havehuset",
+        },
+    },
+}
+
+
+def _in_more_languages(spec: dict[str, Any]) -> dict[str, Any]:
+    for field_name, texts in _MORE_LANGUAGES.get(spec["slug"], {}).items():
+        spec[field_name] = {**spec[field_name], **texts}
+    return spec
+
+
 def _activities(
+    locations: Mapping[str, Location], rooms: Mapping[str, Room]
+) -> list[dict[str, Any]]:
+    return [_in_more_languages(spec) for spec in _named_activities(locations, rooms)]
+
+
+def _named_activities(
     locations: Mapping[str, Location], rooms: Mapping[str, Room]
 ) -> list[dict[str, Any]]:
     house, garden, park = locations["havehuset"], locations["faelleshaven"], locations["parken"]
