@@ -141,6 +141,27 @@ def queue_reminders(
     return queued
 
 
+def _replaces_earlier(orm: OrmSession, key: str) -> bool:
+    """Whether the reminder `key` ("<kind>:<ids…>:<offset>") is still to be queued.
+
+    When it is, the earlier reminders of the same person and session still waiting are
+    skipped: only the latest is sent.
+    """
+    if orm.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == key)):
+        return False
+    same_series = key.rsplit(":", 1)[0] + ":"
+    orm.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.kind == "reminder",
+            OutboundMessage.dedupe_key.startswith(same_series, autoescape=True),
+            OutboundMessage.status == "pending",
+        )
+        .values(status="skipped", last_error="a later reminder replaces it")
+    )
+    return True
+
+
 def _queue_one(
     orm: OrmSession,
     booking: Booking,
@@ -153,18 +174,8 @@ def _queue_one(
     key = f"reminder:{booking.id}:{session.id}:{offset}"
     if not person.phone or person.phone_unreachable:
         return 0
-    if orm.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == key)):
+    if not _replaces_earlier(orm, key):
         return 0
-    orm.execute(
-        update(OutboundMessage)
-        .where(
-            OutboundMessage.kind == "reminder",
-            OutboundMessage.booking_id == booking.id,
-            OutboundMessage.session_id == session.id,
-            OutboundMessage.status == "pending",
-        )
-        .values(status="skipped", last_error="a later reminder replaces it")
-    )
     added = texts.queue(
         orm,
         phone=person.phone,
@@ -209,17 +220,8 @@ def _queue_requested(
     key = f"remind:{request.id}:{offset}"
     if not person.phone or person.phone_unreachable or person.anonymised_at:
         return 0
-    if orm.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == key)):
+    if not _replaces_earlier(orm, key):
         return 0
-    orm.execute(
-        update(OutboundMessage)
-        .where(
-            OutboundMessage.kind == "reminder",
-            OutboundMessage.dedupe_key.like(f"remind:{request.id}:%"),
-            OutboundMessage.status == "pending",
-        )
-        .values(status="skipped", last_error="a later reminder replaces it")
-    )
     link = texts.public_link(f"/me/{personal_token(orm, person, now)}")
     added = texts.queue(
         orm,
@@ -252,17 +254,8 @@ def _queue_companion(
     if companion is None or not companion.phone or not companion.active:
         return 0
     key = f"companion:{booking.id}:{session.id}:{offset}"
-    if orm.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == key)):
+    if not _replaces_earlier(orm, key):
         return 0
-    orm.execute(
-        update(OutboundMessage)
-        .where(
-            OutboundMessage.kind == "reminder",
-            OutboundMessage.dedupe_key.like(f"companion:{booking.id}:{session.id}:%"),
-            OutboundMessage.status == "pending",
-        )
-        .values(status="skipped", last_error="a later reminder replaces it")
-    )
     added = texts.queue(
         orm,
         phone=companion.phone,

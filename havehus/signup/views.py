@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from flask import (
     Blueprint,
     abort,
@@ -13,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from wtforms import Field
 
 from havehus.errors import HavehusError
 from havehus.extensions import db
@@ -38,16 +42,24 @@ def _bookable_session(session_id: int) -> Session:
     return found
 
 
-@bp.route("/sessions/<int:session_id>/signup", methods=["GET", "POST"])
-def signup(session_id: int) -> ResponseReturnValue:
-    target = _bookable_session(session_id)
+def _ask_for_code(
+    form: SignupForm | RemindForm,
+    template: str,
+    target: Session,
+    check: Callable[[Session, datetime], None],
+    start: Callable[..., tuple[SignupChallenge, str]],
+    consent_field: Field,
+    *,
+    wants_company: bool = False,
+    health_consent: bool = False,
+) -> ResponseReturnValue:
+    """The sign-up and remind-me forms: check the number, text a code, go to the code page."""
     now = utcnow()
-    form = SignupForm()
     if request.method == "GET":
         form.language.data = current_language().code
     closed_reason = None
     try:
-        services.check_bookable(target, now, staff=False)
+        check(target, now)
     except HavehusError as error:
         closed_reason = error.message
     if closed_reason is None and form.validate_on_submit():
@@ -55,16 +67,16 @@ def signup(session_id: int) -> ResponseReturnValue:
             phone = normalise_phone(
                 form.phone.data or "", current_app.config["HAVEHUS_PHONE_REGIONS"]
             )
-            challenge, code = challenges.start(
+            challenge, code = start(
                 db.session,
                 target,
                 challenges.SignupRequest(
                     name=form.name.data or "",
                     phone=phone,
                     language=form.language.data,
-                    wants_company=form.wants_company.data,
+                    wants_company=wants_company,
                     sms_consent=form.sms_consent.data,
-                    health_consent=form.health_consent.data,
+                    health_consent=health_consent,
                 ),
                 client_ip(),
                 now,
@@ -74,7 +86,7 @@ def signup(session_id: int) -> ResponseReturnValue:
             field = {
                 "invalid_phone": form.phone,
                 "invalid_name": form.name,
-                "consent_required": form.health_consent,
+                "consent_required": consent_field,
             }.get(error.code)
             if field is not None:
                 field.errors = [*field.errors, error.message]
@@ -88,63 +100,37 @@ def signup(session_id: int) -> ResponseReturnValue:
             return redirect(url_for("signup.enter_code"))
     status = 400 if request.method == "POST" else 200
     return render_template(
-        "signup/form.html", form=form, session=target, closed_reason=closed_reason, now=now
+        template, form=form, session=target, closed_reason=closed_reason, now=now
     ), status
+
+
+@bp.route("/sessions/<int:session_id>/signup", methods=["GET", "POST"])
+def signup(session_id: int) -> ResponseReturnValue:
+    form = SignupForm()
+    return _ask_for_code(
+        form,
+        "signup/form.html",
+        _bookable_session(session_id),
+        lambda target, now: services.check_bookable(target, now, staff=False),
+        challenges.start,
+        form.health_consent,
+        wants_company=form.wants_company.data,
+        health_consent=form.health_consent.data,
+    )
 
 
 @bp.route("/sessions/<int:session_id>/remind", methods=["GET", "POST"])
 def remind(session_id: int) -> ResponseReturnValue:
     """ "Remind me" for a drop-in session: prove the number with a code, then we text later."""
-    target = _bookable_session(session_id)
-    now = utcnow()
     form = RemindForm()
-    if request.method == "GET":
-        form.language.data = current_language().code
-    closed_reason = None
-    try:
-        remind_me.check_remindable(target, now)
-    except HavehusError as error:
-        closed_reason = error.message
-    if closed_reason is None and form.validate_on_submit():
-        try:
-            phone = normalise_phone(
-                form.phone.data or "", current_app.config["HAVEHUS_PHONE_REGIONS"]
-            )
-            challenge, code = remind_me.start(
-                db.session,
-                target,
-                challenges.SignupRequest(
-                    name=form.name.data or "",
-                    phone=phone,
-                    language=form.language.data,
-                    wants_company=False,
-                    sms_consent=form.sms_consent.data,
-                    health_consent=False,
-                ),
-                client_ip(),
-                now,
-            )
-        except HavehusError as error:
-            db.session.rollback()
-            field = {
-                "invalid_phone": form.phone,
-                "invalid_name": form.name,
-                "consent_required": form.sms_consent,
-            }.get(error.code)
-            if field is not None:
-                field.errors = [*field.errors, error.message]
-            else:
-                form.form_errors.append(error.message)
-        else:
-            db.session.commit()
-            session[CHALLENGE_KEY] = challenge.id
-            if challenges.code_shown_on_screen():
-                session["signup_demo_code"] = code
-            return redirect(url_for("signup.enter_code"))
-    status = 400 if request.method == "POST" else 200
-    return render_template(
-        "signup/remind.html", form=form, session=target, closed_reason=closed_reason, now=now
-    ), status
+    return _ask_for_code(
+        form,
+        "signup/remind.html",
+        _bookable_session(session_id),
+        remind_me.check_remindable,
+        remind_me.start,
+        form.sms_consent,
+    )
 
 
 def _confirm_reminder(challenge: SignupChallenge, code: str) -> ResponseReturnValue:
