@@ -154,10 +154,12 @@ def reason_to_hold(
     limits: Limits | None = None,
     *,
     recent: Mapping[str, int] | None = None,
+    used: Budget | None = None,
 ) -> str | None:
     """Why the guard rails stop this text now; None when it may go.
 
-    `recent`, when given, holds the batch's counts from `texts_in_last_day_for`.
+    `recent` and `used`, when given, hold the batch's counts from `texts_in_last_day_for`
+    and `budget`, so a worker's batch asks the database once, not once per text.
     """
     limits = limits or current_limits()
     region = region_of(message.to_phone)
@@ -177,7 +179,7 @@ def reason_to_hold(
                 f"(the limit is {limits.daily_limit})"
             )
     if message.kind not in ESSENTIAL_KINDS:
-        used = budget(orm, now, limits)
+        used = used or budget(orm, now, limits)
         if used.exhausted:
             return (
                 f"not sent: the monthly SMS budget is used up ({used.used} of {used.limit} "

@@ -454,6 +454,11 @@ def _vet(
         opted_out = opted_out_among(orm, phones)
         limits = guards.current_limits()
         recent = guards.texts_in_last_day_for(orm, phones, now) if limits.daily_limit else {}
+        used = (
+            guards.budget(orm, now, limits)
+            if any(m.kind not in guards.ESSENTIAL_KINDS for m in messages)
+            else None
+        )
         numbers: set[str] = set()
         for message in messages:
             if message.to_phone in numbers:
@@ -475,7 +480,7 @@ def _vet(
                     continue
             if reason is None:
                 # Countries, the daily cap per number and the monthly budget (guards.py).
-                reason = guards.reason_to_hold(orm, message, now, limits, recent=recent)
+                reason = guards.reason_to_hold(orm, message, now, limits, recent=recent, used=used)
             if reason is not None:
                 skips.append((message.id, reason))
                 run.skipped.append(message.id)
