@@ -13,6 +13,7 @@ from havehus.config import flask_config, load_settings
 from havehus.extensions import babel, csrf, db, login, migrate
 from havehus.paths import LOCALES_DIR, MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR
 from havehus.people import access
+from havehus.timeutil import Clock, install_clock, system_clock
 
 __all__ = ["create_app"]
 
@@ -23,8 +24,11 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: settings, extensions, blueprints, CLI and translations."""
+def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, CLI and translations.
+
+    `clock` replaces the system clock as the app's "now" (the tests pin it; production never).
+    """
     settings = load_settings(config)
     instance_path = os.environ.get("HAVEHUS_INSTANCE_PATH") or str(Path.cwd() / "instance")
     app = Flask(
@@ -35,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=False,
     )
     app.config.from_mapping(flask_config(settings))
+    install_clock(app, clock or system_clock)
 
     from havehus import models  # noqa: F401  (registers every table with the metadata)
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import Flask, current_app, has_app_context
 
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+#: A source of the current instant (aware, UTC). The app has one; tests hand it a fixed one.
+Clock = Callable[[], datetime]
+_CLOCK_KEY = "havehus.clock"
 
 
 def house_tz() -> ZoneInfo:
@@ -16,9 +21,25 @@ def house_tz() -> ZoneInfo:
     return ZoneInfo(current_app.config["HAVEHUS_TIMEZONE"])
 
 
-def utcnow() -> datetime:
-    """The current instant, aware, in UTC. Only the edges (views, CLI, worker) call this."""
+def system_clock() -> datetime:
+    """The machine's clock, aware, in UTC."""
     return datetime.now(UTC)
+
+
+def install_clock(app: Flask, clock: Clock) -> None:
+    """Make `clock` the app's source of "now" for every view, command and job."""
+    app.extensions[_CLOCK_KEY] = clock
+
+
+def utcnow() -> datetime:
+    """The current instant by the app's clock. Only the edges (views, CLI, worker) call this.
+
+    Services never do: they take `now` as an argument, so the edge decides what time it is.
+    """
+    if has_app_context():
+        clock: Clock = current_app.extensions.get(_CLOCK_KEY, system_clock)
+        return clock()
+    return system_clock()
 
 
 def local_date(moment: datetime, tz: ZoneInfo) -> date:

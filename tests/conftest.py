@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,40 @@ use_test_parameters()
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 _db_counter = itertools.count()
+
+#: The suite's "now" unless a test pins another: Wednesday 2 December 2026, 12:00 in Copenhagen.
+#: No test reads the machine's clock, so the suite passes at any hour (CI proves it with faketime).
+DEFAULT_NOW = datetime(2026, 12, 2, 11, 0, tzinfo=UTC)
+
+
+class PinnedClock:
+    """The app's clock in tests: it stands still at an instant until the test moves it."""
+
+    def __init__(self, at: datetime) -> None:
+        self.now = at.astimezone(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("the clock needs an aware datetime")
+        self.now = at.astimezone(UTC)
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@pytest.fixture
+def clock_start() -> datetime:
+    """The instant the test's clock shows; a module or conftest overrides it to pin another."""
+    return DEFAULT_NOW
+
+
+@pytest.fixture
+def clock(clock_start: datetime) -> PinnedClock:
+    """The clock of every app the test builds: views, commands and jobs read "now" from it."""
+    return PinnedClock(clock_start)
 
 
 @pytest.fixture(autouse=True)
@@ -69,14 +103,15 @@ class FreshContextClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
-def build_app(database_url: str, **overrides: Any) -> Flask:
+def build_app(database_url: str, clock: PinnedClock | None = None, **overrides: Any) -> Flask:
+    """An app on the test settings whose clock is pinned (by default to DEFAULT_NOW)."""
     config = {
         "config_file": str(CONFIG_DIR / "test.toml"),
         "database_url": database_url,
         "testing": True,
         **overrides,
     }
-    app = create_app(config)
+    app = create_app(config, clock=clock or PinnedClock(DEFAULT_NOW))
     app.test_client_class = FreshContextClient
     return app
 
@@ -86,8 +121,8 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'havehus-test.db'}"
 
 
-def _app_with_tables(url: str) -> Iterator[Flask]:
-    app = build_app(url)
+def _app_with_tables(url: str, clock: PinnedClock) -> Iterator[Flask]:
+    app = build_app(url, clock)
     # The test's own session reads between requests; as IMMEDIATE (the CLI's default) each
     # of those reads would hold SQLite's write lock and block the requests under test.
     token = set_transaction_mode(read_only=True)
@@ -102,9 +137,9 @@ def _app_with_tables(url: str) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def app(sqlite_url: str) -> Iterator[Flask]:
+def app(sqlite_url: str, clock: PinnedClock) -> Iterator[Flask]:
     """An app on its own SQLite file, tables created, inside an app context."""
-    yield from _app_with_tables(sqlite_url)
+    yield from _app_with_tables(sqlite_url, clock)
 
 
 @pytest.fixture
@@ -126,9 +161,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def any_app(database_url: str) -> Iterator[Flask]:
+def any_app(database_url: str, clock: PinnedClock) -> Iterator[Flask]:
     """An app with tables, run once per database (SQLite and PostgreSQL)."""
-    yield from _app_with_tables(database_url)
+    yield from _app_with_tables(database_url, clock)
 
 
 @pytest.fixture
@@ -186,8 +221,6 @@ def make_session() -> Callable[..., Session]:
     counter = itertools.count(1)
 
     def make(activity: Activity, starts_at: datetime, minutes: int = 120, **fields: Any) -> Session:
-        from datetime import timedelta
-
         session = Session(
             activity=activity,
             uid=f"test-{next(counter)}@havehus",

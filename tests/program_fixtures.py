@@ -28,9 +28,9 @@ class Program:
 
 
 @pytest.fixture
-def frozen_now(monkeypatch: pytest.MonkeyPatch) -> datetime:
-    for module in ("havehus.program.views",):
-        monkeypatch.setattr(f"{module}.utcnow", lambda: NOW)
+def frozen_now(clock) -> datetime:
+    """The app's clock at NOW, the Wednesday of the program's week."""
+    clock.set(NOW)
     return NOW
 
 

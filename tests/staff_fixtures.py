@@ -77,5 +77,6 @@ def signed_in(client, make_user) -> Callable[[str], StaffUser]:
     return as_role
 
 
-def totp_code(secret: str, at: datetime | None = None) -> str:
-    return pyotp.TOTP(secret).at(at or datetime.now(UTC))
+def totp_code(secret: str, at: datetime) -> str:
+    """The authenticator app's code at `at` (the test's clock)."""
+    return pyotp.TOTP(secret).at(at)

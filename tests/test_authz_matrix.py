@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,14 +23,14 @@ from havehus.people.credentials import create_api_token, enrol_kiosk
 from havehus.people.services import create_staff_user, invite_user
 from havehus.program.services import expand_horizon
 from havehus.signup import services
-from tests.conftest import build_app
+from tests.conftest import DEFAULT_NOW, build_app
 from tests.staff_fixtures import PASSWORD, sign_in
 
 MATRIX_FILE = Path(__file__).with_name("authz_matrix.toml")
 MATRIX: dict[str, dict[str, Any]] = tomllib.loads(MATRIX_FILE.read_text())
 PRINCIPALS = ("anonymous", "partner", "host", "manager", "admin", "kiosk", "token")
 #: The real clock: sign-up pages check that the session lies ahead of now.
-NOW = datetime.now(UTC).replace(microsecond=0)
+NOW = DEFAULT_NOW
 
 
 def _routes(app: Flask) -> set[str]:

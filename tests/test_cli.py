@@ -108,10 +108,8 @@ def test_create_user_twice_is_refused(app):
     assert second.exit_code != 0 and "findes allerede" in second.output  # Danish by default
 
 
-def test_expand_extends_the_horizon(app, make_activity):
-    from datetime import date
-
-    make_activity(rrule="FREQ=WEEKLY", starts_on=date.today())
+def test_expand_extends_the_horizon(app, make_activity, clock):
+    make_activity(rrule="FREQ=WEEKLY", starts_on=clock.now.date())  # today, at noon in Copenhagen
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["expand", "--weeks", "4"])
     assert result.exit_code == 0, result.output

@@ -13,9 +13,9 @@ from havehus.messaging import texts
 from havehus.models import Participant
 from havehus.people.audit import Actor
 from havehus.signup import me, services
-from tests.conftest import build_app
+from tests.conftest import DEFAULT_NOW, build_app
 
-NOW = datetime.now(UTC).replace(microsecond=0)
+NOW = DEFAULT_NOW
 _HTML = re.compile(r'<html lang="([^"]+)" dir="([^"]+)">')
 
 

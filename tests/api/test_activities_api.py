@@ -16,9 +16,9 @@ from tests.program.planner_world import CPH, book, person
 NOW = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def frozen(monkeypatch):
-    monkeypatch.setattr("havehus.api.activities.utcnow", lambda: NOW)
+@pytest.fixture
+def clock_start():
+    return NOW
 
 
 def _token(role: str = "manager") -> dict[str, str]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from havehus.extensions import db
 from havehus.people.audit import CLI
 from havehus.people.credentials import create_api_token
 from havehus.ratelimit import FixedWindowLimiter
+from tests.conftest import DEFAULT_NOW
 
 
 def test_the_window_counts_and_resets():
@@ -22,7 +21,7 @@ def test_the_window_counts_and_resets():
 def test_public_callers_and_tokens_are_limited_separately(app, client):
     app.config["HAVEHUS_API_PUBLIC_REQUESTS_PER_MINUTE"] = 3
     app.config["HAVEHUS_API_TOKEN_REQUESTS_PER_MINUTE"] = 5
-    _token, raw = create_api_token(db.session, "Partner", "partner", datetime.now(UTC), CLI)
+    _token, raw = create_api_token(db.session, "Partner", "partner", DEFAULT_NOW, CLI)
     db.session.commit()
     url = "/api/v1/openapi.json"
     public = [client.get(url).status_code for _ in range(4)]

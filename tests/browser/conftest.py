@@ -28,7 +28,7 @@ from havehus import create_app
 from havehus.database import reset_transaction_mode, set_transaction_mode
 from havehus.extensions import db
 from havehus.paths import CONFIG_DIR
-from tests.conftest import IN_CI
+from tests.conftest import DEFAULT_NOW, IN_CI, PinnedClock
 
 HERE = Path(__file__).parent
 AXE_JS = HERE / "vendor" / "axe.min.js"
@@ -67,6 +67,7 @@ class LiveHouse:
 
     url: str
     app: Flask
+    now: datetime  # the server's clock stands still here, whatever the machine's clock says
     staff: dict[str, tuple[str, str]] = field(default_factory=dict)  # role -> (email, password)
     kiosk_token: str = ""
 
@@ -102,11 +103,11 @@ class LiveHouse:
         return self.read(find)
 
 
-def _build_house(folder: Path) -> tuple[Flask, dict[str, tuple[str, str]], str]:
+def _build_house(folder: Path, now: datetime) -> tuple[Flask, dict[str, tuple[str, str]], str]:
     from havehus.demo import seed_demo
     from havehus.people.audit import CLI
     from havehus.people.credentials import enrol_kiosk
-    from havehus.timeutil import house_tz, utcnow
+    from havehus.timeutil import house_tz
 
     with pytest.MonkeyPatch.context() as patch:
         for key in list(os.environ):
@@ -118,11 +119,11 @@ def _build_house(folder: Path) -> tuple[Flask, dict[str, tuple[str, str]], str]:
                 "config_file": str(CONFIG_DIR / "test.toml"),
                 "database_url": f"sqlite:///{folder / 'browser.db'}",
                 "sms_backend": "console",
-            }
+            },
+            clock=PinnedClock(now),
         )
     with app.app_context():
         upgrade()
-        now = utcnow()
         result = seed_demo(db.session, now, house_tz(), app.config)
         _device, kiosk_token = enrol_kiosk(db.session, "Tablet in the hall", None, now, CLI)
         _drop_in_on_now(now)
@@ -154,14 +155,15 @@ def _drop_in_on_now(now: datetime) -> None:
 @pytest.fixture(scope="session")
 def live_house(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHouse]:
     """The app with the demo house on a temporary SQLite file, served on a free local port."""
-    app, staff, kiosk_token = _build_house(tmp_path_factory.mktemp("browser-house"))
+    now = DEFAULT_NOW
+    app, staff, kiosk_token = _build_house(tmp_path_factory.mktemp("browser-house"), now)
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     app.config["HAVEHUS_PUBLIC_URL"] = url
     thread = threading.Thread(target=server.serve_forever, name="live-house", daemon=True)
     thread.start()
     try:
-        yield LiveHouse(url=url, app=app, staff=staff, kiosk_token=kiosk_token)
+        yield LiveHouse(url=url, app=app, now=now, staff=staff, kiosk_token=kiosk_token)
     finally:
         server.shutdown()
         thread.join(timeout=10)

@@ -68,10 +68,9 @@ def small_targets(page: Any, minimum: int, scope: str = "main") -> list[str]:
 def next_bookable(house: LiveHouse, slug: str = "sammen-om-maden") -> int:
     """The id of the next session of the activity with room for every test to book a seat."""
     from havehus.models import Activity, Session
-    from havehus.timeutil import utcnow
 
     def find(orm: Any) -> int:
-        soon = utcnow() + timedelta(hours=3)
+        soon = house.now + timedelta(hours=3)
         sessions = orm.scalars(
             select(Session)
             .join(Activity)

@@ -18,6 +18,7 @@ from icalendar import Calendar
 from havehus.extensions import db
 from havehus.models import Activity, Booking, Location, Participant, Room, Session
 from havehus.program.services import bump_program_version, expand_horizon
+from tests.conftest import PinnedClock
 
 CPH = ZoneInfo("Europe/Copenhagen")
 #: Tuesday 20 October 2026, 12:00 in Copenhagen (summer time, five days before it ends).
@@ -27,22 +28,10 @@ SPRING_DST = date(2027, 3, 28)
 _people = itertools.count(1)
 
 
-class Clock:
-    """The instant the feed views believe it is; tests move it."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock(NOW)
-    for module in ("havehus.feeds.views", "havehus.program.views"):
-        monkeypatch.setattr(f"{module}.utcnow", clock)
-    return clock
+def clock_start() -> datetime:
+    """The feed tests' clock starts at NOW; tests move it with `clock.now = …`."""
+    return NOW
 
 
 @pytest.fixture
@@ -78,7 +67,7 @@ class House:
 
 
 @pytest.fixture
-def house(feed_app: Flask, make_location, make_activity, clock: Clock) -> House:
+def house(feed_app: Flask, make_location, make_activity, clock: PinnedClock) -> House:
     place = make_location(
         address="Æblehaven 12, 4000 Roskilde", latitude=55.6415, longitude=12.0803
     )

@@ -25,9 +25,9 @@ def _events(client, path: str) -> dict[str, icalendar.Event]:
 
 
 def test_cancel_and_move_show_in_public_and_partner_calendars(
-    app, client, make_activity, make_location, monkeypatch
+    app, client, make_activity, make_location, clock
 ):
-    monkeypatch.setattr("havehus.feeds.views.utcnow", lambda: NOW)
+    clock.set(NOW)
     walk = make_activity(
         slug="gaa", title={"da": "Gå-fællesskab"}, category="walking",
         rrule="FREQ=WEEKLY;BYDAY=TU", starts_on=date(2027, 3, 2), start_time=time(10),

@@ -7,11 +7,13 @@ import json
 import re
 import threading
 import time
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from email.utils import format_datetime
 
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+
+from tests.conftest import DEFAULT_NOW
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token"
@@ -77,7 +79,7 @@ class FakeTwilio:
         return sum(1 for r in self.requests if r.get("To") == phone)
 
     def _now(self) -> datetime:
-        return self.clock or datetime.now(UTC)
+        return self.clock or DEFAULT_NOW
 
     def _next_outcome(self, to: str) -> str:
         with self._lock:

@@ -30,11 +30,9 @@ NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 TEXT = "Husk regntøj i morgen: vi laver mad i haven."
 
 
-@pytest.fixture(autouse=True)
-def _clock(monkeypatch):
-    import havehus.messaging.staff_views as views
-
-    monkeypatch.setattr(views, "utcnow", lambda: NOW)
+@pytest.fixture
+def clock_start():
+    return NOW
 
 
 def make_session(slug: str = "sammen-om-maden", days: int = 1) -> Session:

@@ -159,12 +159,8 @@ def test_a_budget_of_zero_is_unlimited(any_app):
     assert run().sent == [broadcast.id]
 
 
-def test_staff_pages_warn_at_80_percent_and_say_when_it_is_used_up(
-    app, client, signed_in, monkeypatch
-):
-    import havehus.messaging.staff_views as views
-
-    monkeypatch.setattr(views, "utcnow", lambda: NOW)
+def test_staff_pages_warn_at_80_percent_and_say_when_it_is_used_up(app, client, signed_in, clock):
+    clock.set(NOW)
     limits(app, monthly_segments=10, daily_limit_per_number=0)
     signed_in("manager")
     sent_before(7)
@@ -177,10 +173,8 @@ def test_staff_pages_warn_at_80_percent_and_say_when_it_is_used_up(
     assert "The monthly SMS budget is used up (10 of 10 segments)" in page
 
 
-def test_hosts_see_no_budget_warning(app, client, signed_in, monkeypatch):
-    import havehus.messaging.staff_views as views
-
-    monkeypatch.setattr(views, "utcnow", lambda: NOW)
+def test_hosts_see_no_budget_warning(app, client, signed_in, clock):
+    clock.set(NOW)
     limits(app, monthly_segments=10)
     signed_in("host")
     sent_before(10)

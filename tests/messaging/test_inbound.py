@@ -38,17 +38,17 @@ BOOKED_AT = NOW - timedelta(days=3)
 
 
 @pytest.fixture
-def sms(any_app, monkeypatch):
-    """The app with Twilio's auth token configured and the webhooks' clock at NOW."""
+def sms(any_app, clock):
+    """The app with Twilio's auth token configured and its clock at NOW."""
     any_app.config["HAVEHUS_TWILIO_AUTH_TOKEN"] = AUTH_TOKEN
-    monkeypatch.setattr("havehus.messaging.webhooks.utcnow", lambda: NOW)
+    clock.set(NOW)
     return any_app.test_client()
 
 
 @pytest.fixture
-def sqlite_sms(app, monkeypatch):
+def sqlite_sms(app, clock):
     app.config["HAVEHUS_TWILIO_AUTH_TOKEN"] = AUTH_TOKEN
-    monkeypatch.setattr("havehus.messaging.webhooks.utcnow", lambda: NOW)
+    clock.set(NOW)
     return app.test_client()
 
 

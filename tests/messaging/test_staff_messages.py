@@ -190,10 +190,8 @@ def test_replies_show_what_they_were_understood_as_and_who_sent_them(client, sig
     assert "Unknown number" in page
 
 
-def test_mark_handled_needs_the_form_and_records_who_and_when(app, client, signed_in, monkeypatch):
-    import havehus.messaging.staff_views as views
-
-    monkeypatch.setattr(views, "utcnow", lambda: NOW)
+def test_mark_handled_needs_the_form_and_records_who_and_when(app, client, signed_in, clock):
+    clock.set(NOW)
     app.config["WTF_CSRF_ENABLED"] = True
     user = signed_in("manager")
     waiting = reply()
@@ -283,11 +281,9 @@ def _coming_session(title: dict[str, str]) -> Session:
 
 
 def test_the_preview_shows_every_kind_in_every_language_with_its_numbers(
-    app, client, signed_in, monkeypatch
+    app, client, signed_in, clock
 ):
-    import havehus.messaging.staff_views as views
-
-    monkeypatch.setattr(views, "utcnow", lambda: NOW)
+    clock.set(NOW)
     app.config["HAVEHUS_LANGUAGES"] = ["da", "en", "ar"]
     _coming_session({"da": "Sammen om maden", "en": "Cooking together", "ar": "الطبخ معًا"})
     signed_in("manager")
@@ -328,12 +324,8 @@ def test_the_preview_works_in_an_empty_house_and_follows_the_sender(app, client,
     assert "NEJ" not in danish_reminder() and "Afmeld her" in danish_reminder()
 
 
-def test_the_monthly_estimate_is_the_last_30_days_plus_the_queue(
-    app, client, signed_in, monkeypatch
-):
-    import havehus.messaging.staff_views as views
-
-    monkeypatch.setattr(views, "utcnow", lambda: NOW)
+def test_the_monthly_estimate_is_the_last_30_days_plus_the_queue(app, client, signed_in, clock):
+    clock.set(NOW)
     app.config["HAVEHUS_SMS_PRICE_PER_SEGMENT"] = 0.5
     signed_in("manager")
     text(status="sent", segments=3, sent_at=NOW - timedelta(days=10))

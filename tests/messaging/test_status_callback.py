@@ -37,9 +37,9 @@ def twilio(httpserver) -> FakeTwilio:
 
 
 @pytest.fixture
-def sms(any_app, monkeypatch):
+def sms(any_app, clock):
     any_app.config["HAVEHUS_TWILIO_AUTH_TOKEN"] = AUTH_TOKEN
-    monkeypatch.setattr("havehus.messaging.webhooks.utcnow", lambda: NOW)
+    clock.set(NOW)
     return any_app.test_client()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from havehus.models import ApiToken, AuditEvent, KioskDevice
 from havehus.people.access import KIOSK_COOKIE
 from havehus.people.credentials import find_kiosk
 from havehus.security import hash_token
+from tests.conftest import DEFAULT_NOW
 from tests.staff_fixtures import post_form
 
 
@@ -91,7 +91,7 @@ def test_enrolling_a_kiosk_sets_a_long_lived_device_cookie(client, signed_in, ma
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith(f"{KIOSK_COOKIE}=") and "HttpOnly" in cookie and "Max-Age=" in cookie
     raw = cookie.split(";", 1)[0].split("=", 1)[1]
-    device = find_kiosk(db.session, raw, datetime.now(UTC))
+    device = find_kiosk(db.session, raw, DEFAULT_NOW)
     assert device is not None and device.name == "Tablet i gangen"
     listing = client.get("/staff/devices").get_data(as_text=True)
     assert "Tablet i gangen" in listing and "Havehuset" in listing
@@ -104,7 +104,7 @@ def test_a_revoked_kiosk_stops_working_at_once(client, signed_in):
     device = db.session.scalar(select(KioskDevice))
     post_form(client, "/staff/devices", f"/staff/devices/{device.id}/revoke")
     db.session.expire_all()
-    assert find_kiosk(db.session, raw, datetime.now(UTC)) is None
+    assert find_kiosk(db.session, raw, DEFAULT_NOW) is None
     actions = set(db.session.scalars(select(AuditEvent.action)))
     assert {"kiosk.enrol", "kiosk.revoke"} <= actions
 

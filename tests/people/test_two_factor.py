@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import pyotp
 import pytest
@@ -15,10 +14,10 @@ from tests.conftest import build_app
 from tests.staff_fixtures import post_form, sign_in, totp_code
 
 
-def _enable(client) -> tuple[str, list[str]]:
+def _enable(client, clock) -> tuple[str, list[str]]:
     page = client.get("/staff/account/two-factor").get_data(as_text=True)
     secret = re.search(r'<code class="secret" dir="ltr">([A-Z2-7]+)</code>', page).group(1)
-    response = post_form(client, "/staff/account/two-factor", code=totp_code(secret))
+    response = post_form(client, "/staff/account/two-factor", code=totp_code(secret, clock.now))
     assert response.status_code == 200
     codes = re.findall(
         r"<li><code>([0-9a-f]{5}-[0-9a-f]{5})</code></li>", response.get_data(as_text=True)
@@ -26,11 +25,11 @@ def _enable(client) -> tuple[str, list[str]]:
     return secret, codes
 
 
-def test_turning_on_shows_a_qr_code_and_ten_recovery_codes_once(client, signed_in):
+def test_turning_on_shows_a_qr_code_and_ten_recovery_codes_once(client, signed_in, clock):
     user = signed_in("host")
     page = client.get("/staff/account/two-factor").get_data(as_text=True)
     assert "<svg" in page and "Scan denne kode" in page
-    secret, codes = _enable(client)
+    secret, codes = _enable(client, clock)
     assert len(codes) == 10 and len(set(codes)) == 10
     db.session.refresh(user)
     assert user.totp_secret == secret
@@ -51,33 +50,33 @@ def test_a_wrong_code_does_not_turn_it_on(client, signed_in):
     assert user.totp_secret is None
 
 
-def test_sign_in_then_asks_for_the_code(app, client, signed_in):
+def test_sign_in_then_asks_for_the_code(app, client, signed_in, clock):
     user = signed_in("manager")
-    secret, _codes = _enable(client)
+    secret, _codes = _enable(client, clock)
     other = app.test_client()
     first = sign_in(other, user.email)
     assert first.status_code == 302 and first.location.endswith("/staff/login/code")
     assert other.get("/staff/").status_code == 302  # not signed in yet
-    step = pyotp.TOTP(secret).timecode(datetime.now(UTC)) + 1  # the next, unused step
+    step = pyotp.TOTP(secret).timecode(clock.now) + 1  # the next, unused step
     code = pyotp.TOTP(secret).generate_otp(step)
     done = post_form(other, "/staff/login/code", code=code)
     assert done.status_code == 302
     assert other.get("/staff/").status_code == 200
 
 
-def test_a_code_cannot_be_used_twice(app, client, signed_in):
+def test_a_code_cannot_be_used_twice(app, client, signed_in, clock):
     user = signed_in("manager")
-    secret, _codes = _enable(client)  # that code's step is now used
+    secret, _codes = _enable(client, clock)  # that code's step is now used
     other = app.test_client()
     sign_in(other, user.email)
-    reused = post_form(other, "/staff/login/code", code=totp_code(secret))
+    reused = post_form(other, "/staff/login/code", code=totp_code(secret, clock.now))
     assert reused.status_code == 401
     assert "allerede brugt" in reused.get_data(as_text=True)
 
 
-def test_a_recovery_code_works_once(app, client, signed_in):
+def test_a_recovery_code_works_once(app, client, signed_in, clock):
     user = signed_in("manager")
-    _secret, codes = _enable(client)
+    _secret, codes = _enable(client, clock)
     first = app.test_client()
     sign_in(first, user.email)
     assert post_form(first, "/staff/login/code", code=codes[0]).status_code == 302
@@ -86,9 +85,9 @@ def test_a_recovery_code_works_once(app, client, signed_in):
     assert post_form(second, "/staff/login/code", code=codes[0]).status_code == 401
 
 
-def test_the_code_step_expires_after_five_minutes(app, client, signed_in):
+def test_the_code_step_expires_after_five_minutes(app, client, signed_in, clock):
     user = signed_in("manager")
-    secret, _codes = _enable(client)
+    secret, _codes = _enable(client, clock)
     other = app.test_client()
     sign_in(other, user.email)
     with other.session_transaction() as session:
@@ -98,9 +97,9 @@ def test_the_code_step_expires_after_five_minutes(app, client, signed_in):
     assert response.status_code == 302 and response.location.endswith("/staff/login")
 
 
-def test_turning_it_off_in_development(client, signed_in):
+def test_turning_it_off_in_development(client, signed_in, clock):
     user = signed_in("host")
-    _enable(client)
+    _enable(client, clock)
     response = post_form(client, "/staff/account/two-factor", "/staff/account/two-factor/disable")
     assert response.status_code == 302
     db.session.refresh(user)
@@ -108,10 +107,10 @@ def test_turning_it_off_in_development(client, signed_in):
 
 
 @pytest.fixture
-def production_client(sqlite_url):
+def production_client(sqlite_url, clock):
     from havehus.database import reset_transaction_mode, set_transaction_mode
 
-    app = build_app(sqlite_url, env="production", secret_key="p" * 40)
+    app = build_app(sqlite_url, clock, env="production", secret_key="p" * 40)
     token = set_transaction_mode(read_only=True)
     with app.app_context():
         db.create_all()
@@ -135,10 +134,10 @@ def test_production_requires_two_factor_for_admin_and_manager(
         assert landing.status_code == 200
 
 
-def test_production_refuses_to_turn_it_off_for_a_manager(production_client, make_user):
+def test_production_refuses_to_turn_it_off_for_a_manager(production_client, make_user, clock):
     user = make_user("manager")
     sign_in(production_client, user.email)
-    _enable(production_client)
+    _enable(production_client, clock)
     response = post_form(
         production_client, "/staff/account/two-factor", "/staff/account/two-factor/disable"
     )

@@ -17,8 +17,14 @@ NOW = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def frozen(monkeypatch):
-    monkeypatch.setattr("havehus.program.planner_views.utcnow", lambda: NOW)
+def clock_start():
+    return NOW
+
+
+@pytest.fixture
+def frozen(clock):
+    """The pages act as if it were NOW (the default of this folder's clock)."""
+    assert clock.now == NOW
 
 
 @pytest.fixture

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from havehus.extensions import db
 from havehus.models import Participant, Session
 from havehus.signup.services import record_consent
+from tests.conftest import DEFAULT_NOW
 
 #: Well ahead of the tests' clock, so sign-up is open.
-NOW = datetime.now(UTC).replace(microsecond=0)
+NOW = DEFAULT_NOW
 
 
 @pytest.fixture

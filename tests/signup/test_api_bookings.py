@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import select
 
@@ -11,12 +9,13 @@ from havehus.extensions import db
 from havehus.models import ApiToken, Booking, Consent
 from havehus.people.audit import CLI
 from havehus.people.credentials import create_api_token
+from tests.conftest import DEFAULT_NOW
 
 
 @pytest.fixture
 def bearer(app):
     def make(role: str = "host") -> dict[str, str]:
-        _token, raw = create_api_token(db.session, f"Partner {role}", role, datetime.now(UTC), CLI)
+        _token, raw = create_api_token(db.session, f"Partner {role}", role, DEFAULT_NOW, CLI)
         db.session.commit()
         return {"Authorization": f"Bearer {raw}"}
 

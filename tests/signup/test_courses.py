@@ -11,6 +11,7 @@ from havehus.extensions import db
 from havehus.models import Activity, Booking, Session
 from havehus.people.audit import Actor
 from havehus.signup import me, services
+from tests.conftest import DEFAULT_NOW
 from tests.signup.conftest import NOW
 from tests.signup.test_race import RACERS, _race
 from tests.staff_fixtures import post_form
@@ -122,13 +123,12 @@ def test_staff_see_course_bookings_on_every_time(client, signed_in, course, make
 
 
 def test_the_api_enrols_through_any_time_of_the_course(client, course, app):
-    from datetime import UTC, datetime
 
     from havehus.people.audit import CLI
     from havehus.people.credentials import create_api_token
 
     first, second, *_ = course()
-    _token, raw = create_api_token(db.session, "Kommunen", "host", datetime.now(UTC), CLI)
+    _token, raw = create_api_token(db.session, "Kommunen", "host", DEFAULT_NOW, CLI)
     db.session.commit()
     response = client.post(
         f"/api/v1/sessions/{second.id}/bookings", json={"name": "Grace"},

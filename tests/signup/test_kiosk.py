@@ -15,9 +15,10 @@ from havehus.people.access import KIOSK_COOKIE
 from havehus.people.audit import CLI
 from havehus.people.credentials import enrol_kiosk, revoke_kiosk
 from havehus.signup import services
+from tests.conftest import DEFAULT_NOW
 from tests.staff_fixtures import post_form
 
-NOW = datetime.now(UTC).replace(microsecond=0)
+NOW = DEFAULT_NOW
 TZ = ZoneInfo("Europe/Copenhagen")
 PHONE_DIGITS = "20123456"
 
