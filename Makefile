@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_ENV := HAVEHUS_CONFIG=config/demo.toml
 
-.PHONY: run test lint format i18n i18n-check wheel-check clean
+.PHONY: run test test-odd-hours lint format i18n i18n-check wheel-check clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+## make test-odd-hours: the time-sensitive tests under faketime at four awkward instants
+test-odd-hours: $(STAMP)
+	$(BIN)/python .ci/odd_hours.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -482,7 +482,7 @@ def session_new(activity_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.start_time.data = activity.start_time
         form.end_time.data = (
-            datetime.combine(date.today(), activity.start_time)
+            datetime.combine(date.min, activity.start_time)  # any day: only the time matters
             + timedelta(minutes=activity.duration_minutes)
         ).time()
         form.room.data = activity.room_id or 0

@@ -115,19 +115,30 @@ class ProgramDay:
 
 
 def group_entries(sessions: Sequence[Session]) -> list[ProgramEntry]:
-    """Group a day's sessions so an activity's slots (e.g. vaccination times) share a card."""
-    entries: dict[int, ProgramEntry] = {}
+    """Group a day's sessions so an activity's slots (e.g. vaccination times) share a card.
+
+    Only sign-up sessions are slots to choose between; two drop-in sessions of one activity on
+    one day (a morning and an evening walk) are two cards, each with its own time.
+    """
+    entries: list[ProgramEntry] = []
+    slots: dict[int, ProgramEntry] = {}
     for session in sessions:
-        entry = entries.setdefault(session.activity_id, ProgramEntry(session.activity, []))
-        entry.sessions.append(session)
-    return list(entries.values())
+        if session.activity.mode == "signup" and session.activity_id in slots:
+            slots[session.activity_id].sessions.append(session)
+            continue
+        entry = ProgramEntry(session.activity, [session])
+        entries.append(entry)
+        if session.activity.mode == "signup":
+            slots[session.activity_id] = entry
+    return entries
 
 
-def week_program(orm: OrmSession, monday: date, today: date, tz: ZoneInfo) -> list[ProgramDay]:
-    """The seven days of the ISO week starting at monday, each with its public sessions."""
-    sunday = monday + timedelta(days=6)
-    by_day: dict[date, list[Session]] = {monday + timedelta(days=i): [] for i in range(7)}
-    for session in public_sessions_between(orm, monday, sunday, tz):
+def program_days(
+    orm: OrmSession, first: date, days: int, today: date, tz: ZoneInfo
+) -> list[ProgramDay]:
+    """`days` local days from `first`, each with its public sessions (past days marked)."""
+    by_day: dict[date, list[Session]] = {first + timedelta(days=i): [] for i in range(days)}
+    for session in public_sessions_between(orm, first, first + timedelta(days=days - 1), tz):
         by_day[session.starts_at.astimezone(tz).date()].append(session)
     return [
         ProgramDay(
@@ -135,6 +146,11 @@ def week_program(orm: OrmSession, monday: date, today: date, tz: ZoneInfo) -> li
         )
         for day, items in by_day.items()
     ]
+
+
+def week_program(orm: OrmSession, monday: date, today: date, tz: ZoneInfo) -> list[ProgramDay]:
+    """The seven days of the ISO week starting at monday, each with its public sessions."""
+    return program_days(orm, monday, 7, today, tz)
 
 
 def public_activity(orm: OrmSession, slug: str) -> Activity | None:

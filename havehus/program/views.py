@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from havehus.extensions import db
@@ -19,10 +20,26 @@ def _page_number() -> int:
     return max(page, 1)
 
 
+#: The front page and the kiosk show today and this many days after it.
+COMING_DAYS = 6
+
+
 @bp.get("/")
 def index() -> str:
+    """Today and the next six days: on a Sunday evening, the coming week rather than the last."""
     now = utcnow()
-    return _render_week(week_monday(now.astimezone(house_tz()).date()), now)
+    today = now.astimezone(house_tz()).date()
+    return render_template(
+        "program/week.html",
+        days=services.program_days(db.session, today, COMING_DAYS + 1, today, house_tz()),
+        heading=_("Today and the next %(count)d days", count=COMING_DAYS),
+        first=today,
+        last=today + timedelta(days=COMING_DAYS),
+        previous_week=iso_week_label(today - timedelta(days=7)),
+        this_week=iso_week_label(today),
+        next_week=iso_week_label(today + timedelta(days=7)),
+        now=now,
+    )
 
 
 @bp.get("/week/<week>")
@@ -42,14 +59,12 @@ def _render_week(monday: date, now: datetime) -> str:
     return render_template(
         "program/week.html",
         days=days,
-        week_label=iso_week_label(monday),
-        week_number=monday.isocalendar().week,
-        monday=monday,
-        sunday=monday + timedelta(days=6),
+        heading=_("Week %(number)d", number=monday.isocalendar().week),
+        first=monday,
+        last=monday + timedelta(days=6),
         previous_week=iso_week_label(monday - timedelta(days=7)),
         next_week=iso_week_label(monday + timedelta(days=7)),
-        this_week=iso_week_label(today),
-        is_this_week=week_monday(today) == monday,
+        this_week=None if week_monday(today) == monday else iso_week_label(today),
         now=now,
     )
 

@@ -55,7 +55,7 @@ STATE_KEY = "kiosk"
 #: The Flask-session key of the outcome the done (or thank-you) screen shows once.
 DONE_KEY = "kiosk_done"
 #: Days shown after today.
-DAYS_AHEAD = 7
+DAYS_AHEAD = 6
 #: "I am here" is offered from this long before the start until the end.
 CHECK_IN_EARLY = timedelta(minutes=30)
 #: Longest number the pad accepts (E.164 has at most 15 digits).
@@ -74,14 +74,19 @@ class KioskDay:
 
 
 def kiosk_days(orm: OrmSession, now: datetime, tz: ZoneInfo) -> list[KioskDay]:
-    """Today and the next seven days, each with its public sessions that have not ended."""
+    """Today and the next six days, each with its public sessions that have not ended.
+
+    A session that began yesterday and is still on (an evening running past midnight) is
+    listed under today: it is what is on now.
+    """
     today = now.astimezone(tz).date()
     by_day: dict[date, list[Session]] = {
         today + timedelta(days=offset): [] for offset in range(DAYS_AHEAD + 1)
     }
-    for found in public_sessions_between(orm, today, today + timedelta(days=DAYS_AHEAD), tz):
+    yesterday = today - timedelta(days=1)
+    for found in public_sessions_between(orm, yesterday, today + timedelta(days=DAYS_AHEAD), tz):
         if found.ends_at > now:
-            by_day[found.starts_at.astimezone(tz).date()].append(found)
+            by_day[max(found.starts_at.astimezone(tz).date(), today)].append(found)
     # An activity's sessions on one day (vaccination time slots) share one card.
     return [
         KioskDay(day=day, is_today=day == today, entries=group_entries(found))

@@ -7,26 +7,47 @@ from datetime import UTC, datetime
 
 from havehus.extensions import db
 from havehus.models import Session
+from havehus.program.services import expand_horizon
+from tests.program_fixtures import CPH
+from tests.program_fixtures import NOW as PROGRAM_NOW
 
 
 def _session_on(program_sessions: list[Session], day: str) -> Session:
     return next(s for s in program_sessions if s.starts_at.date().isoformat() == day)
 
 
-def test_home_shows_this_week_in_danish(client, program):
-    page = client.get("/").get_data(as_text=True)
+def test_home_shows_today_and_the_next_six_days_in_danish(client, program):
+    page = client.get("/").get_data(as_text=True)  # Wednesday 2 December
 
     assert '<html lang="da" dir="ltr">' in page
-    assert "Uge 49" in page
-    assert "mandag 30. november" in page and "søndag 6. december" in page
-    assert "Havefællesskabet" in page and "Sammen om maden" in page
+    assert "I dag og de næste 6 dage" in page
+    assert "onsdag 2. december" in page and "tirsdag 8. december" in page
+    assert "tirsdag 1. december" not in page and "onsdag 9. december" not in page
+    assert "Sammen om maden" in page and "Havefællesskabet" in page  # Thursday, next Tuesday
     assert "Kræver tilmelding" in page and "20 pladser tilbage" in page
-    next_week = client.get("/week/2026-W50").get_data(as_text=True)
-    assert "Bare kom – ingen tilmelding" in next_week
+    assert "Bare kom – ingen tilmelding" in page
+    days = re.findall(r'<li class="(day[^"]*)">', page)
+    assert days == ["day day--today"] + ["day"] * 6
 
 
-def test_past_days_are_dimmed_and_today_is_marked(client, program):
+def test_on_a_sunday_evening_the_home_page_shows_the_coming_week(client, program, clock):
+    clock.set(datetime(2026, 12, 6, 20, 0, tzinfo=UTC))  # Sunday 21:00 in Copenhagen
     page = client.get("/").get_data(as_text=True)
+    assert "søndag 6. december" in page and "lørdag 12. december" in page
+    assert "Havefællesskabet" in page  # Tuesday 8 December, in the coming week
+    assert 'href="/week/2026-W49">Denne uge</a>' in page
+    assert 'href="/week/2026-W50" rel="next"' in page
+
+
+def test_after_midnight_utc_the_home_page_is_already_on_the_copenhagen_day(client, program, clock):
+    clock.set(datetime(2026, 12, 2, 23, 30, tzinfo=UTC))  # 00:30 on Thursday in Copenhagen
+    page = client.get("/").get_data(as_text=True)
+    assert re.search(r'<h2 id="day-2026-12-03">torsdag 3. december <span class="badge">', page)
+    assert "onsdag 2. december" not in page
+
+
+def test_past_days_of_a_week_are_dimmed_and_today_is_marked(client, program):
+    page = client.get("/week/2026-W49").get_data(as_text=True)
     days = re.findall(r'<li class="(day[^"]*)">', page)
     assert days == ["day day--past", "day day--past", "day day--today"] + ["day"] * 4
     assert "I dag" in page
@@ -58,7 +79,7 @@ def test_any_week_has_previous_and_next_links(client, program):
     assert "Uge 53" in page
     assert 'href="/week/2026-W52" rel="prev"' in page
     assert 'href="/week/2027-W01" rel="next"' in page
-    assert 'href="/">Denne uge</a>' in page
+    assert 'href="/week/2026-W49">Denne uge</a>' in page
 
 
 def test_week_numbers_are_normalised_and_nonsense_is_not_found(client, program):
@@ -82,14 +103,14 @@ def test_english_with_lang_parameter_is_remembered_in_a_cookie(client, program):
 
 def test_accept_language_is_used_when_nothing_was_chosen(client, program):
     page = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
-    assert "Week 49" in page
+    assert "Today and the next 6 days" in page
     page = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
-    assert "Uge 49" in page
+    assert "I dag og de næste 6 dage" in page
 
 
 def test_an_unsupported_language_falls_back_to_danish(client, program):
     response = client.get("/?lang=xx")
-    assert "Uge 49" in response.get_data(as_text=True)
+    assert "I dag og de næste 6 dage" in response.get_data(as_text=True)
     assert "Set-Cookie" not in response.headers
 
 
@@ -194,6 +215,23 @@ def test_time_slots_of_one_activity_share_one_card(client, program):
     assert "Book en tid" in page and "2 tider ledige" in page
     slots = re.findall(r'<a class="slot[^"]*" href="/sessions/(\d+)">', page)
     assert len(slots) == 2
+
+
+def test_two_drop_in_walks_on_one_day_are_two_cards_not_slots(client, program, make_activity):
+    make_activity(
+        slug="gaa-faellesskab",
+        title={"da": "Gå-fællesskab"},
+        category="walking",
+        rrule="FREQ=WEEKLY;BYDAY=SA;BYHOUR=9,16;BYMINUTE=0",
+        starts_on=datetime(2026, 12, 5).date(),
+        duration_minutes=60,
+    )
+    expand_horizon(db.session, 2, PROGRAM_NOW, CPH)
+    db.session.commit()
+    page = client.get("/week/2026-W50").get_data(as_text=True)  # Saturday 12 December
+    assert page.count('class="card card--walking"') == 2
+    assert ">09:00</time>" in page and ">16:00</time>" in page
+    assert "Bare kom – ingen tilmelding" in page
 
 
 def test_a_full_slot_is_marked_and_not_counted_as_free(client, program):

@@ -80,11 +80,11 @@ def drop_in_now(make_activity, make_session):
 # ---------------------------------------------------------------- the start page
 
 
-def test_start_lists_today_and_the_next_seven_days(client, make_activity, make_session):
+def test_start_lists_today_and_the_next_six_days(client, make_activity, make_session):
     for title, starts in (
         ("Garden today", NOW),
-        ("Walk in seven days", _local(7, time(10))),
-        ("Dinner in eight days", _local(8, time(10))),
+        ("Walk in six days", _local(6, time(10))),
+        ("Dinner in seven days", _local(7, time(10))),
     ):
         make_session(make_activity(title={"da": title, "en": title}), starts)
     db.session.commit()
@@ -93,8 +93,25 @@ def test_start_lists_today_and_the_next_seven_days(client, make_activity, make_s
     page = client.get("/kiosk").get_data(as_text=True)
 
     assert "Garden today" in page
-    assert "Walk in seven days" in page
-    assert "Dinner in eight days" not in page
+    assert "Walk in six days" in page
+    assert "Dinner in seven days" not in page
+
+
+def test_just_after_midnight_a_session_still_on_from_the_evening_says_i_am_here(
+    client, make_activity, make_session, clock
+):
+    late = make_activity(mode="drop_in", title={"da": "Sangaften", "en": "Song evening"})
+    session = make_session(late, _local(0, time(23, 0)), minutes=90)  # until 00:30
+    db.session.commit()
+    clock.set(_local(1, time(0, 5)))
+    _enrol(client)
+    _english(client)
+
+    page = client.get("/kiosk").get_data(as_text=True)
+
+    today = re.search(r'<li class="kiosk-day kiosk-day--today">(.*?)</li>\s*<li', page, re.S)
+    assert "Song evening" in today.group(1)
+    assert f'action="/kiosk/sessions/{session.id}/here"' in page
 
 
 def test_cards_lead_to_the_kiosk_pages_and_not_out_of_the_kiosk(client, bookable):
