@@ -6,10 +6,12 @@ import itertools
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 
 import pyotp
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.datastructures import MultiDict
 
 from havehus.extensions import db
 from havehus.models import StaffUser
@@ -37,6 +39,68 @@ def post_form(client: FlaskClient, page: str, action: str | None = None, **data:
     referer = f"{scheme}://localhost{page}"
     return client.post(
         action or page, data={"csrf_token": token, **data}, headers={"Referer": referer}
+    )
+
+
+class _Forms(HTMLParser):
+    """The forms of a page with the fields a browser would send (no JavaScript)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict] = []
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.forms.append({"action": a.get("action", ""), "method": a.get("method", "get"),
+                               "fields": [], "buttons": []})  # fmt: skip
+        elif not self.forms:
+            return
+        elif tag == "input" and "name" in a:
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            if kind == "submit":
+                self.forms[-1]["buttons"].append((a["name"], a.get("value", "")))
+                return
+            self.forms[-1]["fields"].append(
+                (a["name"], a.get("value", "on" if kind in ("checkbox", "radio") else ""))
+            )
+        elif tag == "select" and "name" in a:
+            self._select = a["name"]
+        elif tag == "option" and self._select and "selected" in a:
+            self.forms[-1]["fields"].append((self._select, a.get("value", "")))
+        elif tag == "textarea" and "name" in a:
+            self.forms[-1]["fields"].append((a["name"], ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+
+
+def submit_page_form(client: FlaskClient, page: str, containing: str, **changes: str):
+    """Submit the form on `page` whose HTML contains `containing`, exactly as a browser would.
+
+    Every field the page renders is sent, duplicates included (a hidden field rendered twice is
+    sent twice, and the server takes the first), with `changes` replacing or adding values.
+    """
+    html = client.get(page).get_data(as_text=True)
+    chunks = html.split("<form")[1:]
+    matching = [i for i, chunk in enumerate(chunks) if containing in chunk.split("</form>")[0]]
+    assert len(matching) == 1, f"{len(matching)} forms on {page} contain {containing!r}"
+    parser = _Forms()
+    parser.feed(html)
+    form = parser.forms[matching[0]]
+    data = MultiDict(form["fields"])
+    for key, value in changes.items():
+        data.setlist(key, [value])
+    scheme = client.application.config["PREFERRED_URL_SCHEME"]
+    return client.open(
+        form["action"] or page,
+        method=form["method"].upper(),
+        data=data,
+        headers={"Referer": f"{scheme}://localhost{page}"},
     )
 
 

@@ -24,8 +24,8 @@ def _invalid(fields: dict[str, str]) -> ResponseReturnValue:
     return json_error("invalid", _("Some fields are not valid."), 422, fields=fields)
 
 
-def _parse(body: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    """The booking request's fields, checked; and the field errors."""
+def _parse(body: Any, target: Session) -> tuple[dict[str, Any], dict[str, str]]:
+    """The booking request's fields, checked against the session; and the field errors."""
     fields: dict[str, str] = {}
     if not isinstance(body, dict):
         return {}, {"body": _("Send a JSON object.")}
@@ -49,13 +49,18 @@ def _parse(body: Any) -> tuple[dict[str, Any], dict[str, str]]:
     if channel not in CHANNELS:
         fields["channel"] = _("Must be one of: %(values)s.", values=", ".join(CHANNELS))
     flags = {}
-    for key in ("wants_company", "sms_consent"):
+    for key in ("wants_company", "sms_consent", "health_consent"):
         value = body.get(key, False)
         if not isinstance(value, bool):
             fields[key] = _("Must be true or false.")
         flags[key] = value is True
     if flags["sms_consent"] and not normalised:
         fields["sms_consent"] = _("Consent to text messages needs a phone number.")
+    if target.activity.sensitive and "health_consent" not in fields and not flags["health_consent"]:
+        fields["health_consent"] = _(
+            "Required for this activity: true when the person agreed that the booking is "
+            "registered."
+        )
     parsed = {
         "name": name,
         "phone": normalised,
@@ -74,7 +79,7 @@ def create_booking(session_id: int) -> ResponseReturnValue:
     target = db.session.get(Session, session_id)
     if target is None or target.activity.visibility == "staff":
         return json_error("not_found", _("There is no such session."), 404)
-    parsed, fields = _parse(request.get_json(silent=True))
+    parsed, fields = _parse(request.get_json(silent=True), target)
     if fields:
         return _invalid(fields)
     now = utcnow()
@@ -88,18 +93,22 @@ def create_booking(session_id: int) -> ResponseReturnValue:
             channel=parsed["channel"],
             now=now,
         )
-        if parsed["sms_consent"]:
-            services.record_consent(db.session, person, "sms", now, recorded_by_token_id=token.id)
+        for kind in ("sms", "health"):
+            if parsed[f"{kind}_consent"]:
+                services.record_consent(
+                    db.session, person, kind, now, recorded_by_token_id=token.id
+                )
         result = services.book(
             db.session, target, person, now, actor, source="api",
             wants_company=parsed["wants_company"],
         )  # fmt: skip
     except HavehusError as error:
         db.session.rollback()
-        status = 409 if error.code in ("full",) else 422
-        if status == 422:
-            return json_error(error.code, error.message, 422, fields={"session": error.message})
-        return json_error(error.code, error.message, status)
+        if error.code == "full":
+            return json_error(error.code, error.message, 409)
+        return json_error(
+            error.code, error.message, 422, fields=error.fields or {"session": error.message}
+        )
     db.session.commit()
     booking = result.booking
     return {"id": booking.id, "status": booking.status, "position": result.position}, 201

@@ -27,7 +27,6 @@ from havehus.models import (
     Booking,
     Broadcast,
     Consent,
-    OptOut,
     OutboundMessage,
     Participant,
     Session,
@@ -173,7 +172,7 @@ def audience(
         people = _booked(orm, target, now)
         allowed = _with_consent(orm, "sms", [p.id for p in people])
     phones = [p.phone for p in people if p.phone]
-    opted_out = set(orm.scalars(select(OptOut.phone).where(OptOut.phone.in_(phones))))
+    opted_out = texts.opted_out_among(orm, phones)
     recipients: list[Recipient] = []
     seen: set[str] = set()
     excluded = 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from time import monotonic
@@ -30,7 +30,8 @@ from havehus.messaging.gateway import (
     UnknownOutcomeError,
 )
 from havehus.messaging.numbers import mark_number
-from havehus.models import Booking, OptOut, OutboundMessage, Session
+from havehus.messaging.texts import opted_out_among
+from havehus.models import Booking, OutboundMessage, Session
 
 log = logging.getLogger("havehus.messaging")
 
@@ -111,18 +112,19 @@ def reason_not_to_send(
     now: datetime,
     opted_out: Collection[str] | None = None,
 ) -> str | None:
-    """Why a claimed reminder must not go out after all; None when it still should.
+    """Why a claimed text must not go out after all; None when it still should.
 
     `opted_out`, when given, holds the numbers of the batch that said STOP (one query for
     the whole batch instead of one per text).
     """
     # Checked at send time, not only when queued: much can change in the hours between.
-    if message.kind not in ("reminder", "shift"):
-        return None
+    # After STOP nothing goes to the number, whatever its kind, until it says START.
     if opted_out is None:
         opted_out = opted_out_among(orm, [message.to_phone])
     if message.to_phone in opted_out:
         return "the number opted out"
+    if message.kind not in ("reminder", "shift"):
+        return None
     from havehus.messaging.reminders import reason_not_to_remind
 
     reason = reason_not_to_remind(orm, message)
@@ -134,14 +136,6 @@ def reason_not_to_send(
     if session.starts_at <= now:
         return "the session has started"
     return None
-
-
-def opted_out_among(orm: OrmSession, phones: Iterable[str]) -> set[str]:
-    """Those of `phones` that said STOP."""
-    wanted = set(phones)
-    if not wanted:
-        return set()
-    return set(orm.scalars(select(OptOut.phone).where(OptOut.phone.in_(wanted))))
 
 
 #: Why a reminder of a moved session is dropped; queue_reminders then queues it afresh.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -42,8 +43,16 @@ def has_sms_consent(orm: OrmSession, participant: Participant) -> bool:
     )
 
 
+def opted_out_among(orm: OrmSession, phones: Iterable[str | None]) -> set[str]:
+    """Those of `phones` that said STOP (and not START since): nothing at all goes to them."""
+    wanted = {phone for phone in phones if phone}
+    if not wanted:
+        return set()
+    return set(orm.scalars(select(OptOut.phone).where(OptOut.phone.in_(wanted))))
+
+
 def opted_out(orm: OrmSession, phone: str) -> bool:
-    return orm.scalar(select(OptOut.id).where(OptOut.phone == phone)) is not None
+    return bool(opted_out_among(orm, [phone]))
 
 
 def queue(
@@ -126,6 +135,20 @@ def cancel_word(language: str) -> str:
 def yes_word(language: str) -> str:
     """The word that says yes by reply (takes an offered seat); the reply handler knows JA."""
     return YES_WORDS.get(language, YES_WORDS["da"])
+
+
+def opted_out_advice() -> str:
+    """What to tell someone whose number said STOP and who now wants a text from us."""
+    sender = str(current_app.config.get("HAVEHUS_TWILIO_FROM") or "")
+    if sender.startswith("+"):
+        return _(
+            "This number said STOP, so we send it no texts. Send START to %(number)s "
+            "to get texts again, then try once more.",
+            number=sender,
+        )
+    return _(
+        "This number said STOP, so we send it no texts. Ask the host in the house to sign you up."
+    )
 
 
 def replies_possible() -> bool:

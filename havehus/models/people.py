@@ -89,6 +89,9 @@ class Participant(db.Model):
     staff_note: Mapped[str | None] = mapped_column(Text)
     #: Set when texts cannot reach the number (invalid number reported by the SMS provider).
     phone_unreachable: Mapped[bool] = mapped_column(default=False)
+    #: When the person last typed back a code texted to `phone`: the number is theirs, so texts
+    #: about their own bookings (confirmation, a free seat) need no reminder consent.
+    phone_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     #: Last booking, visit or reply; retention counts from here.

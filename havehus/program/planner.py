@@ -33,7 +33,6 @@ from havehus.models import (
     Booking,
     Closure,
     Location,
-    OutboundMessage,
     Participant,
     Room,
     Session,
@@ -98,6 +97,8 @@ class ChangeSummary:
     created: int = 0
     deleted: int = 0
     notices: int = 0
+    #: Booked people whose number said STOP: no text reaches them, staff must tell them.
+    unreached: int = 0
     warnings: list[Conflict] = field(default_factory=list)
 
 
@@ -716,8 +717,8 @@ def _reschedule(
             session.updated_at = now
             summary.moved.append(session)
             if session.id in keep and session.status == "scheduled":
-                summary.notices += _queue_notices(
-                    orm, session, "moved", now, actor, tz, old_start=old_start_at
+                _queue_notices(
+                    orm, session, "moved", now, actor, tz, summary, old_start=old_start_at
                 )
     orm.flush()
     summary.created = expand_activity(orm, activity, until, now, tz)
@@ -834,7 +835,7 @@ def reinstate_session(
     session.sequence += 1
     session.updated_at = now
     summary = ChangeSummary()
-    summary.notices = _queue_notices(orm, session, "reinstated", now, actor, tz)
+    _queue_notices(orm, session, "reinstated", now, actor, tz, summary)
     orm.flush()
     summary.warnings = conflicts_for(orm, [session], tz)
     audit.record(orm, "session.reinstate", now, actor, target=session)
@@ -873,7 +874,7 @@ def _cancel(
     session.sequence += 1
     session.updated_at = now
     summary.cancelled.append(session)
-    summary.notices += _queue_notices(orm, session, "cancelled", now, actor, tz)
+    _queue_notices(orm, session, "cancelled", now, actor, tz, summary)
 
 
 def move_session(
@@ -926,7 +927,7 @@ def move_session(
     summary.moved.append(session)
     if session.status == "scheduled":
         kind = "moved" if moved else "room"
-        summary.notices = _queue_notices(orm, session, kind, now, actor, tz, old_start=old_start)
+        _queue_notices(orm, session, kind, now, actor, tz, summary, old_start=old_start)
     orm.flush()
     summary.warnings = conflicts_for(orm, [session], tz)
     audit.record(
@@ -1053,10 +1054,15 @@ def _queue_notices(
     now: datetime,
     actor: Actor,
     tz: ZoneInfo,
+    summary: ChangeSummary,
     *,
     old_start: datetime | None = None,
-) -> int:
-    """A change text in the outbox for every booked or waitlisted person with a phone."""
+) -> None:
+    """A change text in the outbox for every booked or waitlisted person with a phone.
+
+    Adds to the summary how many were queued, and how many people said STOP to texts and
+    must be told another way.
+    """
     rows = orm.execute(
         select(Booking, Participant)
         .join(Participant, Booking.participant_id == Participant.id)
@@ -1069,27 +1075,29 @@ def _queue_notices(
         .order_by(Booking.id)
     ).all()
     expires = max(session.starts_at, old_start or session.starts_at)
+    stopped = texts.opted_out_among(orm, [person.phone for _booking, person in rows])
     for booking, person in rows:
         assert person.phone is not None
-        orm.add(
-            OutboundMessage(
-                to_phone=person.phone,
-                participant_id=person.id,
-                language=person.language,
-                body=_notice_body(kind, session, person.language, tz, old_start),
-                kind="change",
-                booking_id=booking.id,
-                session_id=session.id,
-                dedupe_key=f"change:{booking.id}:{session.id}:{session.sequence}",
-                send_after=now,
-                expires_at=expires,
-                status="pending",
-                attempts=0,
-                created_at=now,
-                created_by_id=actor.user_id,
-            )
+        if person.phone in stopped:
+            # Nothing goes to a number that said STOP: staff see it beside the name and call.
+            summary.unreached += 1
+            continue
+        # A change to a booking is news the person needs, so no reminder consent is asked.
+        summary.notices += texts.queue(
+            orm,
+            phone=person.phone,
+            language=person.language,
+            body=_notice_body(kind, session, person.language, tz, old_start),
+            kind="change",
+            now=now,
+            participant=person,
+            booking_id=booking.id,
+            session_id=session.id,
+            dedupe_key=f"change:{booking.id}:{session.id}:{session.sequence}",
+            expires_at=expires,
+            needs_consent=False,
+            created_by_id=actor.user_id,
         )
-    return len(rows)
 
 
 def _sessions_with_participants(orm: OrmSession, sessions: Sequence[Session]) -> set[int]:

@@ -108,6 +108,15 @@ def _flash_summary(summary: planner.ChangeSummary) -> None:
             ),
             "info",
         )
+    if summary.unreached:
+        flash(
+            ngettext(
+                "%(num)d person said STOP to texts and gets no text: tell them another way.",
+                "%(num)d people said STOP to texts and get no text: tell them another way.",
+                summary.unreached,
+            ),
+            "warning",
+        )
     for conflict in summary.warnings:
         flash(_conflict_text(conflict), "warning")
 

@@ -70,6 +70,10 @@ def issue_code(
 ) -> tuple[SignupChallenge, str]:
     """Text a 6-digit code for `request`, within the limits per number and per client."""
     config = current_app.config
+    if texts.opted_out(orm, request.phone):
+        # No text reaches a number that said STOP (Twilio refuses it too): say so now,
+        # instead of leaving the person waiting for a code that never comes.
+        raise HavehusError(texts.opted_out_advice(), "opted_out")
     hour_ago = now - timedelta(hours=1)
     if _recent(orm, SignupChallenge.phone, request.phone, hour_ago) >= int(
         config["HAVEHUS_SIGNUP_CODES_PER_PHONE_HOUR"]
@@ -170,6 +174,7 @@ def verified_person(orm: OrmSession, challenge: SignupChallenge, now: datetime) 
         now=now,
     )
     person.language = challenge.language
+    person.phone_verified_at = now
     if challenge.sms_consent:
         services.record_consent(orm, person, "sms", now)
     if challenge.health_consent:

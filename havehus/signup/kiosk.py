@@ -181,16 +181,16 @@ def _closed_reason(target: Session, now: datetime) -> str | None:
     return None
 
 
-def _finish(
-    target: Session, result: services.BookingResult, *, texted: bool
-) -> ResponseReturnValue:
+def _finish(target: Session, result: services.BookingResult) -> ResponseReturnValue:
     session.pop(STATE_KEY, None)
     session[DONE_KEY] = {
         "kind": "booking",
         "session_id": target.id,
         "status": result.booking.status,
         "position": result.position,
-        "texted": texted,
+        "created": result.created,
+        # Only what was really queued: the done screen never promises a text that isn't coming.
+        "texted": result.texted,
     }
     return redirect(url_for("kiosk.done"))
 
@@ -389,7 +389,7 @@ def _book_at_once(
         wants_company=wants_company, notify=bool(phone_number),
     )  # fmt: skip
     db.session.commit()
-    return _finish(target, result, texted=bool(phone_number))
+    return _finish(target, result)
 
 
 @bp.route("/kiosk/code", methods=["GET", "POST"])
@@ -429,7 +429,7 @@ def code() -> ResponseReturnValue:
                 state["code"] = ""
             else:
                 db.session.commit()
-                return _finish(target, result, texted=True)
+                return _finish(target, result)
         _save(state)
         if error is None:
             return redirect(url_for("kiosk.code"))

@@ -45,6 +45,8 @@ class BookingResult:
     created: bool
     #: 1 for the first on the waiting list; None unless waitlisted.
     position: int | None
+    #: Whether a confirmation text is on its way (what the done screen may promise).
+    texted: bool = False
 
 
 # ---------------------------------------------------------------- people and consent
@@ -92,6 +94,18 @@ def clean_name(name: str) -> str:
     return cleaned
 
 
+def has_consent(orm: OrmSession, participant: Participant, kind: str) -> bool:
+    """Whether the person gave this kind of consent and has not withdrawn it."""
+    found = orm.scalar(
+        select(Consent.id).where(
+            Consent.participant_id == participant.id,
+            Consent.kind == kind,
+            Consent.withdrawn_at.is_(None),
+        )
+    )
+    return found is not None
+
+
 def record_consent(
     orm: OrmSession,
     participant: Participant,
@@ -102,14 +116,7 @@ def record_consent(
     recorded_by_token_id: int | None = None,
 ) -> None:
     """Note a consent with its wording version and who recorded it (once per kind)."""
-    exists = orm.scalar(
-        select(Consent.id).where(
-            Consent.participant_id == participant.id,
-            Consent.kind == kind,
-            Consent.withdrawn_at.is_(None),
-        )
-    )
-    if exists:
+    if has_consent(orm, participant, kind):
         return
     orm.add(
         Consent(
@@ -256,6 +263,11 @@ def book(
     """
     check_bookable(session, now, staff=source == "staff")
     activity = session.activity
+    if activity.sensitive and not has_consent(orm, participant, "health"):
+        # Who booked a health appointment is special-category data (GDPR art. 9): it is
+        # recorded only with the person's explicit consent, whichever way the booking came.
+        message = _("This appointment is registered only when the person agrees to it.")
+        raise HavehusError(message, "consent_required", fields={"health_consent": message})
     course = activity.mode == "enrolment"
     holder: Holder = activity if course else session
     # A course is booked once for all its sessions; a session on its own otherwise.
@@ -325,9 +337,8 @@ def book(
         from havehus.signup.me import personal_token
 
         personal_token(orm, participant, now)  # "my bookings" exists from the first booking on
-    if notify:
-        _confirmation_text(orm, booking, token, now, session)
-    return BookingResult(booking, True, waitlist_position(orm, booking))
+    texted = notify and _confirmation_text(orm, booking, token, now, session)
+    return BookingResult(booking, True, waitlist_position(orm, booking), texted)
 
 
 def cancel(orm: OrmSession, booking: Booking, now: datetime, actor: Actor) -> Booking | None:
@@ -487,12 +498,17 @@ def _text_about(
     kind: str,
     now: datetime,
     wording: Callable[[Session, str], str],
-) -> None:
-    """Queue a text about the booking, worded (session, language) in the person's language."""
+) -> bool:
+    """Queue a text about the booking, worded (session, language) in the person's language.
+
+    These texts answer what the person asked for (a seat, a place in the queue), so a number
+    the person proved with a code gets them without the reminder consent; an unproved number
+    (typed in by staff or on the house's tablet) only with it. False when nothing was queued.
+    """
     person = booking.participant
     if session is None or not person.phone:
-        return
-    texts.queue(
+        return False
+    return texts.queue(
         orm,
         phone=person.phone,
         language=person.language,
@@ -504,19 +520,20 @@ def _text_about(
         session_id=session.id,
         dedupe_key=f"{kind}:{booking.id}:{booking.updated_at.timestamp():.0f}",
         expires_at=session.starts_at,
+        needs_consent=person.phone_verified_at is None,
     )
 
 
 def _confirmation_text(
     orm: OrmSession, booking: Booking, token: str, now: datetime, session: Session
-) -> None:
+) -> bool:
     link = texts.public_link(BOOKING_PATH.format(token=token))
     waitlisted = booking.status == "waitlisted"
 
     def wording(about: Session, language: str) -> str:
         return texts.confirmation_text(about, language, link, waitlisted=waitlisted)
 
-    _text_about(orm, booking, session, "confirmation", now, wording)
+    return _text_about(orm, booking, session, "confirmation", now, wording)
 
 
 def _promotion_text(orm: OrmSession, booking: Booking, now: datetime) -> None:

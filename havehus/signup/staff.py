@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
-from havehus.models import Booking, OptOut, Participant, Session, StaffUser
+from havehus.models import Booking, Participant, Session, StaffUser
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.people.retention import anonymise
@@ -129,12 +129,6 @@ def session_bookings(orm: OrmSession, session: Session) -> Sequence[Booking]:
             Booking.created_at,
         )
     ).all()
-
-
-def opted_out_phones(orm: OrmSession, phones: list[str]) -> set[str]:
-    if not phones:
-        return set()
-    return set(orm.scalars(select(OptOut.phone).where(OptOut.phone.in_(phones))))
 
 
 def erasure_requests(orm: OrmSession) -> Sequence[Participant]:

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from havehus.errors import HavehusError
 from havehus.extensions import db
+from havehus.messaging import texts
 from havehus.models import Booking, Participant, Session
 from havehus.people.access import HOSTS, MANAGERS, current_actor, staff_required
 from havehus.people.forms import ConfirmForm
@@ -43,7 +44,7 @@ def _render(
     search = SearchForm(request.args)
     found = staff.search_participants(db.session, search.q.data or "") if search.q.data else []
     bookings = staff.session_bookings(db.session, target)
-    phones = [b.participant.phone for b in bookings if b.participant.phone]
+    phones = [b.participant.phone for b in bookings] + [person.phone for person in found]
     return render_template(
         "signup/staff_bookings.html",
         session=target,
@@ -52,7 +53,7 @@ def _render(
         found=found,
         bookings=bookings,
         names_visible=_names_visible(target),
-        opted_out=staff.opted_out_phones(db.session, phones),
+        opted_out=texts.opted_out_among(db.session, phones),
         confirm=ConfirmForm(),
         channels=CHANNEL_LABELS,
         last_four=last_four,

@@ -48,18 +48,16 @@ def booked(make_activity, make_session, person):
             **fields,
         )
         session = make_session(activity, starts_at)
-        bookings = [
-            book(
-                db.session,
-                session,
-                person(),
-                starts_at - timedelta(days=5),
-                CLI,
-                source="staff",
-                notify=False,
-            ).booking
-            for _ in range(people)
-        ]
+        bookings = []
+        for _ in range(people):
+            someone = person()
+            if activity.sensitive:
+                record_consent(db.session, someone, "health", JOINED)
+            result = book(
+                db.session, session, someone, starts_at - timedelta(days=5), CLI,
+                source="staff", notify=False,
+            )  # fmt: skip
+            bookings.append(result.booking)
         db.session.commit()
         return session, bookings
 

@@ -18,6 +18,7 @@ from havehus.messaging.reminders import queue_reminders
 from havehus.messaging.replies import KEYWORDS, MEANINGS, interpret
 from havehus.models import Booking, InboundMessage, OptOut, OutboundMessage, Participant
 from havehus.people.audit import CLI
+from havehus.program import planner
 from havehus.signup.services import book, cancel, record_consent
 from tests.messaging.fake_twilio import (
     AUTH_TOKEN,
@@ -451,6 +452,7 @@ def test_a_sensitive_activity_is_named_by_its_neutral_wording(sms, dinner, perso
         sensitive=True,
         neutral_title={"da": "Sundhedstjek", "en": "Health check"},
     )
+    record_consent(db.session, someone, "health", BOOKED_AT)
     sign_up(session, someone)
     (text,) = answer(post_inbound(sms, someone.phone, "JA"))
     assert "Sundhedstjek" in text and "vaccination" not in text
@@ -492,6 +494,45 @@ def test_stop_blocks_reminders_and_start_allows_them_again(sms, dinner, person):
     assert [m.interpreted_as for m in inbound()] == ["stop", "start"]
     assert replies_recorded() == []  # Twilio answers STOP and START itself
     assert db.session.get(Booking, booking.id).status == "confirmed"
+
+
+def test_after_stop_no_change_notice_or_seat_offer_reaches_the_number(sms, dinner, person):
+    someone, neighbour, waiting = person(), person(), person()
+    session = dinner(capacity=1)
+    sign_up(session, someone)
+    sign_up(session, waiting)  # on the waiting list
+    moved = dinner(capacity=2, starts_at=START + timedelta(days=7))
+    sign_up(moved, someone)
+    sign_up(moved, neighbour)
+    # A notice queued before STOP, still waiting in the outbox when STOP comes.
+    planner.cancel_session(db.session, moved, "Syg kok", NOW, CLI, tz=TZ)
+    db.session.commit()
+
+    answer(post_inbound(sms, someone.phone, "STOP"))
+    answer(post_inbound(sms, waiting.phone, "STOP"))
+    summary = planner.cancel_session(db.session, session, "Stormvarsel", NOW, CLI, tz=TZ)
+    db.session.commit()
+
+    assert (summary.notices, summary.unreached) == (0, 2)
+    run = process_due(db.session, RecordingGateway(), NOW, "w", 300)
+    sent_to = {m.to_phone for m in db.session.scalars(select(OutboundMessage)) if m.id in run.sent}
+    assert sent_to == {neighbour.phone}
+    stopped = db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.to_phone == someone.phone)
+    ).all()
+    assert [(m.kind, m.status) for m in stopped] == [("change", "skipped")]
+
+
+def test_staff_see_who_said_stop_beside_their_name(client, signed_in, dinner, person):
+    signed_in("manager")
+    someone = person(name="Zainab")
+    session = dinner(capacity=2)
+    sign_up(session, someone)
+    db.session.add(OptOut(phone=someone.phone, opted_out_at=NOW, source="sms"))
+    db.session.commit()
+    listing = client.get(f"/staff/sessions/{session.id}/bookings?q=Zainab")
+    assert listing.get_data(as_text=True).count("no texts (STOP)") == 0  # Danish page
+    assert listing.get_data(as_text=True).count("ingen sms (STOP)") == 2  # list and search
 
 
 def test_a_repeated_message_sid_gets_the_same_answer_and_acts_once(sms, dinner, person):

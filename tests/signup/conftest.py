@@ -22,7 +22,7 @@ def make_person() -> Callable[..., Participant]:
     counter = itertools.count(1)
 
     def make(name: str | None = None, *, phone: str | None = "auto", consent: bool = True,
-             language: str = "da") -> Participant:  # fmt: skip
+             language: str = "da", health: bool = False) -> Participant:  # fmt: skip
         number = next(counter)
         person = Participant(
             public_id=f"person-{number}",
@@ -35,6 +35,8 @@ def make_person() -> Callable[..., Participant]:
         db.session.flush()
         if consent and person.phone:
             record_consent(db.session, person, "sms", NOW)
+        if health:  # agreed that a health appointment of theirs is registered
+            record_consent(db.session, person, "health", NOW)
         return person
 
     return make

@@ -67,6 +67,43 @@ def test_waitlisted_with_position_and_full_is_409(client, bookable, bearer):
     assert full.status_code == 409 and full.get_json()["code"] == "full"
 
 
+def _vaccination(bookable):
+    return bookable(
+        capacity=3, category="health", sensitive=True, title={"da": "Pop-up vaccination"}
+    )
+
+
+def test_a_health_appointment_needs_the_health_consent(client, bookable, bearer):
+    session = _vaccination(bookable)
+    url = f"/api/v1/sessions/{session.id}/bookings"
+
+    refused = client.post(url, json=PERSON, headers=bearer())
+
+    assert refused.status_code == 422
+    assert refused.get_json()["code"] == "invalid"
+    assert set(refused.get_json()["fields"]) == {"health_consent"}
+    assert db.session.scalar(select(Booking)) is None
+    assert db.session.scalar(select(Consent)) is None  # nothing recorded of the person
+    not_boolean = client.post(url, json={**PERSON, "health_consent": "yes"}, headers=bearer())
+    assert not_boolean.status_code == 422
+
+
+def test_the_health_consent_is_recorded_on_the_persons_behalf(client, bookable, bearer):
+    session = _vaccination(bookable)
+    response = client.post(
+        f"/api/v1/sessions/{session.id}/bookings",
+        json={**PERSON, "health_consent": True},
+        headers=bearer(),
+    )
+    assert response.status_code == 201
+    booking = db.session.get(Booking, response.get_json()["id"])
+    kinds = db.session.execute(select(Consent.kind, Consent.recorded_by_token_id)).all()
+    assert sorted(kinds) == [
+        ("health", booking.created_by_token_id),
+        ("sms", booking.created_by_token_id),
+    ]
+
+
 def test_invalid_fields_are_listed(client, bookable, bearer):
     session = bookable()
     bad = {"name": "", "phone": "123", "language": "xx", "channel": "tv", "wants_company": "yes"}

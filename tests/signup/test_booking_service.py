@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.models import Booking, OutboundMessage
-from havehus.people.audit import Actor
+from havehus.people.audit import CLI, Actor
 from havehus.people.services import create_staff_user
 from havehus.signup import services
 from tests.signup.conftest import NOW
@@ -200,6 +200,21 @@ def test_a_confirmation_text_needs_consent_and_respects_stop(any_app, bookable, 
     assert texts == ["confirmation"]
 
 
+def test_no_path_books_a_health_appointment_without_the_health_consent(
+    any_app, bookable, make_person
+):
+    session = bookable(capacity=2, category="health", sensitive=True)
+    person = make_person()  # consents to texts, not to the registration
+    for source in ("web", "kiosk", "staff", "api", "sms"):
+        with pytest.raises(HavehusError) as refused:
+            services.book(db.session, session, person, NOW, CLI, source=source)
+        assert refused.value.code == "consent_required"
+        assert "health_consent" in refused.value.fields
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 0
+    db.session.refresh(session)
+    assert session.seats_taken == 0
+
+
 def test_sensitive_activities_are_texted_by_their_neutral_name(any_app, bookable, make_person):
     session = bookable(
         capacity=2,
@@ -208,6 +223,6 @@ def test_sensitive_activities_are_texted_by_their_neutral_name(any_app, bookable
         neutral_title={"da": "Aftale i Havehuset"},
         sensitive=True,
     )
-    _book(session, make_person())
+    _book(session, make_person(health=True))
     body = db.session.scalar(select(OutboundMessage.body))
     assert "Aftale i Havehuset" in body and "vaccination" not in body.lower()

@@ -10,7 +10,15 @@ import pytest
 from sqlalchemy import select
 
 from havehus.extensions import db
-from havehus.models import Booking, Consent, Participant, SignupChallenge, Tally
+from havehus.models import (
+    Booking,
+    Consent,
+    OptOut,
+    OutboundMessage,
+    Participant,
+    SignupChallenge,
+    Tally,
+)
 from havehus.people.access import KIOSK_COOKIE
 from havehus.people.audit import CLI
 from havehus.people.credentials import enrol_kiosk, revoke_kiosk
@@ -219,6 +227,85 @@ def test_ordinary_browser_confirms_the_sign_up_with_the_texted_code(client, book
     assert response.status_code == 302 and response.location == "/kiosk/done"
     booking = db.session.scalar(select(Booking))
     assert booking.status == "confirmed" and booking.participant.phone == "+4520123456"
+
+
+def _enter_shown_code(client) -> str:
+    page = client.get("/kiosk/code").get_data(as_text=True)
+    code = re.search(r"\b(\d{6})\b", page).group(1)  # the demo shows the code (console SMS)
+    return client.get(post_form(client, "/kiosk/code", keys=code, step="next").location).get_data(
+        as_text=True
+    )
+
+
+def _texts(kind: str) -> list[OutboundMessage]:
+    return db.session.scalars(select(OutboundMessage).where(OutboundMessage.kind == kind)).all()
+
+
+def test_without_the_reminder_box_the_code_booking_still_texts_its_cancel_link(client, bookable):
+    session = bookable(capacity=20)
+    _english(client)
+    _type_number(client, session)
+    _give_name(client, session)  # the reminder box is left unticked
+
+    done = _enter_shown_code(client)
+
+    assert "We have sent you a text message. With it you can cancel later." in done
+    [confirmation] = _texts("confirmation")
+    assert confirmation.to_phone == "+4520123456" and "/bookings/" in confirmation.body
+    assert db.session.scalar(select(Consent)) is None  # no reminder consent was given
+    assert db.session.scalar(select(Participant.phone_verified_at)) == NOW
+
+
+def test_an_enrolled_kiosk_without_the_reminder_box_says_no_text_was_sent(client, bookable):
+    session = bookable(capacity=20)
+    _enrol(client)
+    _english(client)
+    _type_number(client, session)
+
+    done = client.get(_give_name(client, session).location).get_data(as_text=True)
+
+    assert "You have a seat!" in done
+    assert "We have sent you" not in done
+    assert "We have not sent you a text message. If you cannot come, tell the host" in done
+    assert _texts("confirmation") == []  # a number typed on the tablet is not proved
+
+
+def test_an_enrolled_kiosk_with_the_reminder_box_texts_the_confirmation(client, bookable):
+    session = bookable(capacity=20)
+    _enrol(client)
+    _english(client)
+    _type_number(client, session)
+
+    done = client.get(_give_name(client, session, sms_consent="y").location).get_data(as_text=True)
+
+    assert "We have sent you a text message. With it you can cancel later." in done
+    assert len(_texts("confirmation")) == 1
+
+
+def test_signing_up_twice_at_the_kiosk_says_so_and_texts_once(client, bookable):
+    session = bookable(capacity=20)
+    _enrol(client)
+    _english(client)
+    for _visit in range(2):
+        _type_number(client, session)
+        done = client.get(_give_name(client, session, sms_consent="y").location)
+    assert "You were signed up already." in done.get_data(as_text=True)
+    assert len(_texts("confirmation")) == 1
+
+
+def test_a_number_that_said_stop_is_told_to_send_start_first(client, bookable):
+    session = bookable(capacity=20)
+    db.session.add(OptOut(phone="+4520123456", opted_out_at=NOW, source="sms"))
+    db.session.commit()
+    _english(client)
+    _type_number(client, session)
+
+    page = _give_name(client, session)
+
+    assert page.status_code == 400
+    assert "This number said STOP" in page.get_data(as_text=True)
+    assert db.session.scalar(select(SignupChallenge)) is None
+    assert _texts("code") == []
 
 
 def test_a_wrong_code_is_refused_and_counted(client, bookable):

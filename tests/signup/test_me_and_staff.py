@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from havehus.extensions import db
 from havehus.models import AuditEvent, Booking, Consent, FeedToken
 from havehus.people.audit import Actor
 from havehus.signup import me, services
 from tests.signup.conftest import NOW
-from tests.staff_fixtures import post_form, sign_in
+from tests.staff_fixtures import post_form, sign_in, submit_page_form
 
 
 def _booked(session, person):
@@ -121,6 +121,46 @@ def test_staff_find_people_by_name_or_last_four_digits(client, signed_in, bookab
     assert db.session.scalar(select(Booking.participant_id)) == person.id
 
 
+def test_a_host_signs_up_someone_the_house_knows_with_the_button_beside_their_name(
+    client, signed_in, bookable, make_person
+):
+    host = signed_in("host")
+    session = bookable(capacity=5)
+    zainab = make_person("Zainab", phone="+4520336780", language="ar")
+    db.session.commit()
+    page = f"/staff/sessions/{session.id}/bookings?q=6780"
+
+    response = submit_page_form(client, page, "Tilmeld Zainab (…6780)")
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    booking = db.session.scalar(select(Booking))
+    assert booking.participant_id == zainab.id and booking.status == "confirmed"
+    assert booking.source == "staff" and booking.created_by_id == host.id
+    again = submit_page_form(client, page, "Tilmeld Zainab (…6780)")
+    assert again.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 1  # no second seat
+    db.session.refresh(session)
+    assert session.seats_taken == 1
+
+
+def test_a_known_person_goes_on_the_waiting_list_when_it_is_full(
+    client, signed_in, bookable, make_person
+):
+    signed_in("host")
+    session = bookable(capacity=1)
+    _booked(session, make_person("First"))
+    make_person("Zainab", phone="+4520336780")
+    db.session.commit()
+
+    response = submit_page_form(
+        client, f"/staff/sessions/{session.id}/bookings?q=Zainab", "Tilmeld Zainab"
+    )
+
+    assert response.status_code == 302
+    statuses = db.session.scalars(select(Booking.status).order_by(Booking.id)).all()
+    assert statuses == ["confirmed", "waitlisted"]
+
+
 def test_staff_overbook_only_when_they_say_so(client, signed_in, bookable):
     signed_in("manager")
     session = bookable(capacity=1, waitlist=False)
@@ -153,7 +193,7 @@ def test_hosts_see_counts_not_names_for_sensitive_appointments(
         title={"da": "Pop-up vaccination"},
         neutral_title={"da": "Aftale"},
     )
-    booking = _booked(session, make_person("Khaled"))
+    booking = _booked(session, make_person("Khaled", health=True))
     page = client.get(f"/staff/sessions/{session.id}/bookings").get_data(as_text=True)
     assert "Khaled" not in page and "Pladser: 1" in page
     refused = post_form(
@@ -171,7 +211,7 @@ def test_managers_see_names_for_sensitive_appointments(client, signed_in, bookab
         title={"da": "Pop-up vaccination"},
         neutral_title={"da": "Aftale"},
     )
-    _booked(session, make_person("Khaled"))
+    _booked(session, make_person("Khaled", health=True))
     assert "Khaled" in client.get(f"/staff/sessions/{session.id}/bookings").get_data(as_text=True)
 
 
