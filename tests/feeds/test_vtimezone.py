@@ -1,15 +1,16 @@
-"""The feeds' VTIMEZONE: yearly rules as major calendar servers write them."""
+"""The feeds' VTIMEZONE: yearly rules as major calendar servers write them, read back right."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from havehus.feeds import services
 from havehus.feeds.services import vtimezone
+from tests.feeds.conftest import FeedReader
 
 COPENHAGEN = [
     (
@@ -119,3 +120,71 @@ def test_a_zone_whose_changes_follow_no_yearly_rule_gets_one_rdate_line_per_chan
         before = datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=zone)
         assert before.utcoffset() == timedelta(hours=2)
         assert (before + timedelta(hours=1)).utcoffset() == timedelta(hours=3)
+
+
+# Zones with a rule (both hemispheres, quarter hours, Ireland's negative summer time),
+# without summer time, and without a yearly rule (Israel, Chile, Morocco's Ramadan changes).
+ZONES = [
+    "Europe/Copenhagen",
+    "Europe/Dublin",
+    "America/New_York",
+    "Australia/Sydney",
+    "Pacific/Chatham",
+    "Asia/Tokyo",
+    "UTC",
+    "Asia/Jerusalem",
+    "America/Santiago",
+    "Africa/Casablanca",
+]
+
+
+def _probe_times(zone: ZoneInfo, first_year: int, years: int) -> list[datetime]:
+    """Local noon every day, and two hours either side of every change, as local times."""
+    day, end = date(first_year, 1, 1), date(first_year + years, 1, 1)
+    times = []
+    while day < end:
+        times.append(datetime(day.year, day.month, day.day, 12))
+        noon_utc = datetime(day.year, day.month, day.day, 12, tzinfo=zone).astimezone(UTC)
+        tomorrow_utc = noon_utc + timedelta(days=1)
+        if noon_utc.astimezone(zone).utcoffset() != tomorrow_utc.astimezone(zone).utcoffset():
+            step = noon_utc
+            while step.astimezone(zone).utcoffset() == noon_utc.astimezone(zone).utcoffset():
+                step += timedelta(minutes=15)
+            for shift in (timedelta(hours=-2), timedelta(hours=2)):
+                times.append((step + shift).astimezone(zone).replace(tzinfo=None))
+        day += timedelta(days=1)
+    return times
+
+
+def _calendar(tzid: str, times: list[datetime]) -> bytes:
+    """A minimal calendar: the zone and one hour-long event at each local time."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//havehus//zone test//EN"]
+    lines += vtimezone(tzid, 2026).to_ical().decode().rstrip("\r\n").split("\r\n")
+    for number, local in enumerate(times):
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{number}@zone-test",
+            "DTSTAMP:20260101T000000Z",
+            f"DTSTART;TZID={tzid}:{local:%Y%m%dT%H%M%S}",
+            f"DTEND;TZID={tzid}:{local + timedelta(hours=1):%Y%m%dT%H%M%S}",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+@pytest.mark.parametrize("tzid", ZONES)
+def test_independent_readers_find_the_offsets_zoneinfo_has(tzid, read_independently: FeedReader):
+    zone = ZoneInfo(tzid)
+    # Three years cover a feed (30 days back, 400 ahead) wherever in the year it starts.
+    times = _probe_times(zone, 2026, 3)
+
+    readings = read_independently(_calendar(tzid, times))
+
+    assert len(readings) == len(times)
+    wrong = [
+        (local, reading.start, local.replace(tzinfo=zone).astimezone(UTC))
+        for local, reading in zip(times, readings, strict=True)
+        if reading.start != local.replace(tzinfo=zone).astimezone(UTC)
+    ]
+    assert wrong == []
