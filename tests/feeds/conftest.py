@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +20,9 @@ from icalendar import Calendar
 from havehus.extensions import db
 from havehus.models import Activity, Booking, Location, Participant, Room, Session
 from havehus.program.services import bump_program_version, expand_horizon
-from tests.conftest import PinnedClock
+from tests.conftest import IN_CI, PinnedClock
+from tests.feeds import readers
+from tests.feeds.readers import Reading
 
 CPH = ZoneInfo("Europe/Copenhagen")
 #: Tuesday 20 October 2026, 12:00 in Copenhagen (summer time, five days before it ends).
@@ -242,3 +246,52 @@ def in_window(sessions: list[Session], now: datetime = NOW) -> list[Session]:
     first = now.astimezone(CPH).date() - timedelta(days=30)
     start = datetime.combine(first, time(0), tzinfo=CPH)
     return [s for s in sessions if s.ends_at > start]
+
+
+# ---------------------------------------------------------------- independent readers
+
+#: Reads a feed's bytes and returns its events as the reader understood them.
+FeedReader = Callable[[bytes], list[Reading]]
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"The ical.js feed tests must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def read_with_icaljs(tmp_path: Path) -> FeedReader:
+    """ical.js run by node; skipped without node or `npm ci` in tests/feeds/js (failed in CI)."""
+    node = shutil.which("node")
+    if node is None:
+        _unavailable("node is not installed (the feeds are also read with ical.js, an npm package)")
+    installed, pinned = readers.icaljs_version(), readers.icaljs_pinned_version()
+    if installed is None:
+        _unavailable("ical.js is not installed in tests/feeds/js: `make test` installs it (npm ci)")
+    elif installed != pinned:
+        _unavailable(
+            f"ical.js {installed} is installed, the lock file pins {pinned}: run `make test`"
+        )
+    assert node is not None
+    files = itertools.count(1)
+
+    def read(body: bytes) -> list[Reading]:
+        path = tmp_path / f"feed-{next(files)}.ics"
+        path.write_bytes(body)
+        return readers.read_with_icaljs(node, path)
+
+    return read
+
+
+@pytest.fixture
+def read_with_dateutil() -> FeedReader:
+    return readers.read_with_dateutil
+
+
+@pytest.fixture(params=["ical.js", "dateutil"])
+def read_independently(request: pytest.FixtureRequest) -> FeedReader:
+    """Each independent reader in turn."""
+    name = "read_with_icaljs" if request.param == "ical.js" else "read_with_dateutil"
+    reader: FeedReader = request.getfixturevalue(name)
+    return reader
