@@ -38,7 +38,7 @@ test: $(STAMP) $(JS_STAMP)
 	$(BIN)/pytest
 
 ## make test-odd-hours: the time-sensitive tests under faketime at four awkward instants
-test-odd-hours: $(STAMP)
+test-odd-hours: $(STAMP) $(JS_STAMP)
 	$(BIN)/python .ci/odd_hours.py
 
 lint: $(STAMP)

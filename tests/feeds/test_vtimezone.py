@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from havehus.feeds import services
-from havehus.feeds.services import vtimezone
+from havehus.feeds import vtimezone as zones
+from havehus.feeds.vtimezone import vtimezone
 from tests.feeds.conftest import FeedReader
 
 COPENHAGEN = [
@@ -113,7 +113,7 @@ def test_a_zone_whose_changes_follow_no_yearly_rule_gets_one_rdate_line_per_chan
     assert [name for name, _ in parts] == ["STANDARD", "DAYLIGHT", "STANDARD"]
     assert all("RRULE" not in lines for _, lines in parts)
     summer_starts = parts[1][1]["RDATE"]
-    assert len(summer_starts) == services.RULE_PROBE_YEARS
+    assert len(summer_starts) == zones.RULE_PROBE_YEARS
     assert all("," not in value for _, lines in parts for value in lines.get("RDATE", []))
     assert parts[1][1]["DTSTART"] == summer_starts[:1]
     for value in summer_starts:
