@@ -26,8 +26,8 @@ with app.app_context():
     upgrade(directory=str(MIGRATIONS_DIR))
 client = app.test_client()
 page = client.get("/?lang=en").get_data(as_text=True)
-assert "Week" in page and "Skip to content" in page, page[:300]
-assert "Uge" in client.get("/?lang=da").get_data(as_text=True)
+assert "Today and the next 6 days" in page and "Skip to content" in page, page[:300]
+assert "I dag og de næste 6 dage" in client.get("/?lang=da").get_data(as_text=True)
 assert client.get("/static/css/site.css").status_code == 200
 assert client.get("/static/pictograms/garden.svg").status_code == 200
 print("installed wheel OK")
