@@ -244,4 +244,4 @@ def test_a_host_put_on_a_shift_finds_it_under_my_shifts(app, client, signed_in, 
     as_host = app.test_client()
     assert sign_in(as_host, host.email).status_code == 302
     mine = as_host.get("/staff/week/2026-W11?mine=y").get_data(as_text=True)
-    assert mine.count('class="shift ') == 1 and "Vært: Amal" in mine
+    assert mine.count('class="shift ') == 1 and "Vært: <bdi>Amal</bdi>" in mine
