@@ -293,7 +293,6 @@ def _render_activity_form(form, activity: Activity | None, preview=None, status:
             activity=activity,
             preview=preview,
             languages=offered_languages(),
-            categories=CATEGORIES,
         ),
         status,
     )

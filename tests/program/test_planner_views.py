@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -245,3 +246,12 @@ def test_a_host_put_on_a_shift_finds_it_under_my_shifts(app, client, signed_in, 
     assert sign_in(as_host, host.email).status_code == 302
     mine = as_host.get("/staff/week/2026-W11?mine=y").get_data(as_text=True)
     assert mine.count('class="shift ') == 1 and "Vært: <bdi>Amal</bdi>" in mine
+
+
+def test_the_pictogram_picker_names_each_pictogram_in_words(client, signed_in, walk):
+    signed_in("manager")
+    page = client.get("/staff/activities/new").get_data(as_text=True)
+    options = re.findall(r'<label for="pictogram-\d+">(.*?)</label>', page)
+    labels = [re.sub(r"<[^>]+>", "", option) for option in options]
+    assert "Der er mad" in labels and "Kun for kvinder" in labels and "Have" in labels
+    assert not {"food-served", "women-only", "house", "phone"} & set(labels)
