@@ -33,10 +33,18 @@ PICTOGRAM_LABELS = {
 }
 
 
+#: Names the CLDR data Babel ships lacks in a resident language, so that Babel would give the
+#: English name: a Somali page said "Turkish".
+LANGUAGE_NAMES = {
+    "so": {"tr": "Turki"},
+}
+
+
 def language_name(code: str) -> str:
     """A language's name in the page's language, e.g. "arabisk" on a Danish page."""
     locale = get_locale() or Locale("da")
-    return locale.languages.get(code, code)
+    own = LANGUAGE_NAMES.get(locale.language, {}).get(code)
+    return own or locale.languages.get(code, code)
 
 
 def pictogram_for(category: str, pictogram: str | None) -> str:
