@@ -361,6 +361,7 @@ def activity_new() -> ResponseReturnValue:
             current_actor(),
             tz=house_tz(),
             horizon_weeks=_horizon(),
+            derive_slug=True,
         )
     except HavehusError as error:
         db.session.rollback()

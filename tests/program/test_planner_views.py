@@ -113,6 +113,30 @@ def test_slug_clash_is_refused_next_to_the_slug(client, signed_in, walk):
     assert 'id="slug-error"' in response.get_data(as_text=True)
 
 
+def test_a_new_activity_without_a_web_name_gets_one_from_its_danish_title(client, signed_in, walk):
+    signed_in("manager")
+    form = _new_activity_form(slug="", title_da="Strik & snak på Ærø")
+    response = post_form(client, "/staff/activities/new", **form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    created = db.session.scalar(select(Activity).where(Activity.id != walk.id))
+    assert created.slug == "strik-snak-paa-aeroe"
+
+
+def test_a_web_name_made_from_a_title_in_use_gets_a_number(client, signed_in, walk):
+    signed_in("manager")
+    form = _new_activity_form(slug="", title_da="Gå-tur")
+    assert post_form(client, "/staff/activities/new", **form).status_code == 302
+    created = db.session.scalar(select(Activity).where(Activity.id != walk.id))
+    assert (walk.slug, created.slug) == ("gaa-tur", "gaa-tur-2")
+
+
+def test_a_typed_web_name_must_still_be_small_letters_digits_and_hyphens(client, signed_in, walk):
+    signed_in("manager")
+    response = post_form(client, "/staff/activities/new", **_new_activity_form(slug="Sprog Hjælp"))
+    assert response.status_code == 400
+    assert 'id="slug-error"' in response.get_data(as_text=True)
+
+
 def test_end_before_start_is_refused(client, signed_in, walk):
     signed_in("manager")
     response = post_form(
