@@ -202,6 +202,23 @@ def test_moving_a_session_bumps_its_sequence(client, signed_in, walk):
     assert session.sequence == 1
 
 
+def test_a_session_that_never_changed_shows_no_version_number(client, signed_in, walk):
+    signed_in("manager")
+    session = _session_on(walk, date(2026, 3, 10))
+    page = client.get(f"/staff/sessions/{session.id}").get_data(as_text=True)
+    assert "Kalenderversion" not in page and "Sidst ændret" not in page
+
+
+def test_a_moved_session_says_when_it_last_changed(client, signed_in, walk, clock):
+    signed_in("manager")
+    session = _session_on(walk, date(2026, 3, 10))
+    clock.advance(timedelta(minutes=10))
+    move = {"sequence": "0", "day": "2026-03-11", "start_time": "13:00", "end_time": "15:00"}
+    post_form(client, f"/staff/sessions/{session.id}", room="0", scope="this", **move)
+    page = client.get(f"/staff/sessions/{session.id}").get_data(as_text=True)
+    assert re.search(r"<dt>Sidst ændret</dt><dd><time [^>]*>mandag den 2\. marts 2026 12:10", page)
+
+
 def test_closure_shows_the_sessions_then_cancels_them(client, signed_in, walk):
     signed_in("manager")
     first = post_form(
