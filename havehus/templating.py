@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from urllib.parse import urlencode
 
 from babel.dates import format_skeleton
 from flask import Flask, request
 from flask_babel import format_date, format_time, get_locale
+from markupsafe import Markup
 
 from havehus import i18n
 from havehus.program.labels import CATEGORY_LABELS, language_name
@@ -62,6 +64,27 @@ def translated(texts: dict[str, str] | None) -> str:
     return i18n.pick(texts, i18n.current_language().code, i18n.default_language())
 
 
+def isolate(value: str | Mapping[str, str] | None) -> Markup:
+    """Typed text (a title, a reason, a place) in <bdi>, isolated from the page's direction."""
+    # Without it the bidirectional algorithm reorders Danish text in an Arabic page (or an
+    # Arabic name in a Danish one) together with its neighbours: "Stormvarsel – vi går igen på
+    # fredag." shows its dashes and full stop on the wrong side. Texts per language are picked
+    # as `translated` picks them; one shown in another language carries that `lang`, so that a
+    # screen reader reads it in that language.
+    if isinstance(value, Mapping):
+        page = i18n.current_language().code
+        code = next(
+            (c for c in (page, i18n.default_language(), *value) if value.get(c)),
+            page,
+        )
+        text = value.get(code) or ""
+        if text and code != page:
+            return Markup('<bdi lang="{}">{}</bdi>').format(code, text)
+    else:
+        text = value or ""
+    return Markup("<bdi>{}</bdi>").format(text) if text else Markup("")
+
+
 def url_for_language(code: str) -> str:
     """The current page in another language."""
     args = request.args.copy()
@@ -90,6 +113,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(day_label)
     app.add_template_filter(long_date)
     app.add_template_filter(translated)
+    app.add_template_filter(isolate)
     app.add_template_filter(iso_week)
     app.add_template_filter(local_iso)
     app.add_template_global(url_for_language)

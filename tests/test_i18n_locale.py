@@ -6,12 +6,15 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from babel import Locale
 from flask.testing import FlaskClient
 
 from havehus.extensions import db
+from havehus.i18n import KNOWN_LANGUAGES
 from havehus.messaging import texts
 from havehus.models import Participant
 from havehus.people.audit import Actor
+from havehus.program.labels import language_name
 from havehus.signup import me, services
 from tests.conftest import DEFAULT_NOW, build_app
 
@@ -124,6 +127,35 @@ def test_the_switch_names_each_language_in_itself(client):
     ]:
         assert f'lang="{code}" dir="{direction}" hreflang="{code}"' in page
         assert f">{name}</a>" in page
+
+
+RESIDENT_LANGUAGES = ("da", "en", "ar", "tr", "so", "ur", "uk")
+
+
+@pytest.mark.parametrize("page", [code for code in RESIDENT_LANGUAGES if code != "en"])
+def test_a_page_names_every_resident_language_in_its_own_words_not_in_english(app, page):
+    english = Locale("en").languages
+    with app.test_request_context(f"/?lang={page}"):
+        names = {code: language_name(code) for code in RESIDENT_LANGUAGES}
+    assert [code for code, name in names.items() if name == english[code]] == []
+
+
+@pytest.mark.parametrize("code", RESIDENT_LANGUAGES)
+def test_each_language_names_itself_as_the_switch_does(app, code):
+    with app.test_request_context(f"/?lang={code}"):
+        name = language_name(code)
+    assert name.casefold() == KNOWN_LANGUAGES[code].native_name.casefold()
+
+
+def test_a_somali_page_says_which_languages_are_spoken_in_somali(
+    client, make_activity, make_session, make_location
+):
+    activity = make_activity(spoken_languages=["so", "tr"], location=make_location())
+    make_session(activity, datetime(2026, 12, 3, 16, 0, tzinfo=UTC))
+    db.session.commit()
+    page = client.get("/week/2026-W49?lang=so").get_data(as_text=True)
+    assert "Soomaali iyo Turki" in page
+    assert "Turkish" not in page
 
 
 @pytest.mark.parametrize("path", ["/staff/login", "/staff/no-such-page"])

@@ -57,6 +57,7 @@ from havehus.program.recurrence import (
 )
 from havehus.program.repeat import DAY_CODES, join_rule, rule_parts
 from havehus.program.services import bump_program_version
+from havehus.program.slugs import free_slug, slug_from_title
 from havehus.timeutil import day_bounds_utc, local_to_utc
 
 SCOPES = ("this", "following", "all")
@@ -394,8 +395,13 @@ def create_activity(
     *,
     tz: ZoneInfo,
     horizon_weeks: int,
+    derive_slug: bool = False,
 ) -> tuple[Activity, ChangeSummary]:
     """Create an activity with its sessions up to the horizon."""
+    # The planner's form may leave the web name to be made from the Danish title; the API's
+    # callers always send their own (a contract), so only the form asks for `derive_slug`.
+    if derive_slug and not data.slug.strip():
+        data = replace(data, slug=free_slug(orm, slug_from_title(data.title.get("da", ""))))
     clean = _validate(orm, data, None, now, tz)
     _check_slug_free(orm, clean.slug, None)
     activity = Activity(created_at=now, updated_at=now)

@@ -28,7 +28,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from havehus.models.program import ACTIVITY_TYPES, CATEGORIES
-from havehus.program.labels import CATEGORY_LABELS
+from havehus.program.labels import CATEGORY_LABELS, PICTOGRAM_LABELS
 from havehus.program.planner import PICTOGRAMS, ActivityData
 from havehus.program.repeat import Repeat, build_rrule
 
@@ -362,7 +362,7 @@ def activity_form(languages: Sequence[str], **kwargs: Any) -> _ActivityFormBase:
     ActivityForm.languages = tuple(languages)
     form = ActivityForm(**kwargs)
     form.pictogram.choices = [SelectChoice("", _l("The category's"))] + [
-        SelectChoice(p, p) for p in PICTOGRAMS
+        SelectChoice(p, PICTOGRAM_LABELS[p]) for p in PICTOGRAMS
     ]
     return form
 

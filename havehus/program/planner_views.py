@@ -302,7 +302,6 @@ def _render_activity_form(form, activity: Activity | None, preview=None, status:
             activity=activity,
             preview=preview,
             languages=offered_languages(),
-            categories=CATEGORIES,
         ),
         status,
     )
@@ -371,6 +370,7 @@ def activity_new() -> ResponseReturnValue:
             current_actor(),
             tz=house_tz(),
             horizon_weeks=_horizon(),
+            derive_slug=True,
         )
     except HavehusError as error:
         db.session.rollback()

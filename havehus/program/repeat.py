@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, get_day_names
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
 from havehus.program.recurrence import parse_rule
@@ -132,15 +132,59 @@ def _ordinal(week: int) -> str:
     }[week]
 
 
+#: Parts of a rule that set the times of day (time slots) rather than the days.
+_TIME_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
+#: Parts a rule of whole days ("every day") may have besides FREQ.
+_PLAIN_PARTS = {"FREQ", "INTERVAL", "UNTIL", "COUNT", "WKST"}
+
+
+def _day_times(parts: dict[str, str], start_time: time) -> list[time] | None:
+    """The start times a rule gives each of its days; None when they cannot be read."""
+    # As dateutil does: BYHOUR × BYMINUTE, each defaulting to the first session's start.
+    if parts.get("BYSECOND", "0") != "0":
+        return None
+    try:
+        hours = [int(h) for h in parts["BYHOUR"].split(",")] if "BYHOUR" in parts else None
+        minutes = [int(m) for m in parts["BYMINUTE"].split(",")] if "BYMINUTE" in parts else None
+    except ValueError:
+        return None
+    hours = hours or [start_time.hour]
+    minutes = minutes or [start_time.minute]
+    if not all(0 <= h < 24 for h in hours) or not all(0 <= m < 60 for m in minutes):
+        return None
+    return sorted({time(h, m) for h in hours for m in minutes})
+
+
+def _hours(times: list[time], duration_minutes: int) -> str:
+    """The hours of each day: "14:00–16:00", or "8 slots of 15 minutes, 14:00–16:00"."""
+    end = (datetime.combine(date.min, times[-1]) + timedelta(minutes=duration_minutes)).time()
+    span = f"{times[0]:%H:%M}–{end:%H:%M}"
+    if len(times) == 1:
+        return span
+    return ngettext(
+        "%(num)d slot of %(minutes)d minutes, %(hours)s",
+        "%(num)d slots of %(minutes)d minutes, %(hours)s",
+        len(times),
+        minutes=duration_minutes,
+        hours=span,
+    )
+
+
 def describe(rrule: str | None, starts_on: date, start_time: time, duration_minutes: int) -> str:
     """The pattern in plain words, e.g. "Every Tuesday, 10:00–12:00, until 30 June 2026"."""
-    end = (datetime.combine(starts_on, start_time) + timedelta(minutes=duration_minutes)).time()
-    hours = f"{start_time:%H:%M}–{end:%H:%M}"
     locale = get_locale()
     if not rrule:
         day = format_date(starts_on, "full", locale=locale)
+        hours = _hours([start_time], duration_minutes)
         return _("Once, %(day)s, %(hours)s", day=day, hours=hours)
-    repeat = repeat_from_rrule(rrule)
+    parts = rule_parts(rrule)
+    times = _day_times(parts, start_time)
+    # The days of the rule, read as the form reads them once its time slots are set aside.
+    day_parts = {name: value for name, value in parts.items() if name not in _TIME_PARTS}
+    if day_parts.get("FREQ") == "WEEKLY" and "BYDAY" not in day_parts:
+        day_parts["BYDAY"] = DAY_CODES[starts_on.weekday()]
+    repeat = repeat_from_rrule(join_rule(day_parts)) if times else Repeat("custom")
+    hours = _hours(times or [start_time], duration_minutes)
     days = list(repeat.weekdays) or [starts_on.weekday()]
     if repeat.kind == "weekly":
         text = _("Every %(days)s, %(hours)s", days=_day_names(days), hours=hours)
@@ -153,14 +197,25 @@ def describe(rrule: str | None, starts_on: date, start_time: time, duration_minu
             days=_day_names(days),
             hours=hours,
         )
+    elif (
+        times
+        and day_parts.get("FREQ") == "DAILY"
+        and day_parts.get("INTERVAL", "1") == "1"
+        and set(day_parts) <= _PLAIN_PARTS
+    ):
+        text = _("Every day, %(hours)s", hours=hours)
     else:
-        text = _("By the rule %(rule)s, %(hours)s", rule=rrule, hours=hours)
+        # Any other rule (from the API, or typed as "another rule"): staff read words, never
+        # the raw RRULE; the form shows the rule itself.
+        text = _("Repeats by another rule, %(hours)s", hours=hours)
     first = format_date(starts_on, "long", locale=locale)
     text += ", " + _("from %(day)s", day=first)
-    if repeat.until:
-        text += ", " + _("until %(day)s", day=format_date(repeat.until, "long", locale=locale))
-    elif repeat.count:
-        text += ", " + _("%(num)d times in all", num=repeat.count)
+    until = _until_date(parts["UNTIL"]) if "UNTIL" in parts else None
+    count = int(parts["COUNT"]) if parts.get("COUNT", "").isdigit() else None
+    if until:
+        text += ", " + _("until %(day)s", day=format_date(until, "long", locale=locale))
+    elif count:
+        text += ", " + _("%(num)d times in all", num=count)
     return text
 
 

@@ -69,3 +69,13 @@ def test_session_and_activity_pages_link_their_calendar_files(house, feed_client
     assert f'href="/sessions/{walk.id}.ics"' in session_page
     assert 'href="webcal://havehus.test/activities/gaa-faellesskab.ics"' in activity_page
     assert 'href="/calendar"' in session_page
+
+
+def test_feed_addresses_read_left_to_right_in_an_arabic_page(house, feed_client):
+    # In a right-to-left box a long address shows only its tail; an address is read from its
+    # start, whatever the page's language.
+    page = feed_client.get("/calendar?lang=ar").get_data(as_text=True)
+
+    boxes = re.findall(r'<input class="copy-field"[^>]*>', page)
+    assert boxes
+    assert all('dir="ltr"' in box for box in boxes)

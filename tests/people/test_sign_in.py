@@ -18,7 +18,7 @@ def test_sign_in_leads_to_the_overview(client, make_user):
     response = sign_in(client, user.email)
     assert response.status_code == 302 and response.location.endswith("/staff/")
     page = client.get("/staff/").get_data(as_text=True)
-    assert "Hej Mette" in page
+    assert "Hej <bdi>Mette</bdi>" in page
     assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "auth.login"))
 
 

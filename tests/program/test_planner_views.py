@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -112,6 +113,30 @@ def test_slug_clash_is_refused_next_to_the_slug(client, signed_in, walk):
     assert 'id="slug-error"' in response.get_data(as_text=True)
 
 
+def test_a_new_activity_without_a_web_name_gets_one_from_its_danish_title(client, signed_in, walk):
+    signed_in("manager")
+    form = _new_activity_form(slug="", title_da="Strik & snak på Ærø")
+    response = post_form(client, "/staff/activities/new", **form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    created = db.session.scalar(select(Activity).where(Activity.id != walk.id))
+    assert created.slug == "strik-snak-paa-aeroe"
+
+
+def test_a_web_name_made_from_a_title_in_use_gets_a_number(client, signed_in, walk):
+    signed_in("manager")
+    form = _new_activity_form(slug="", title_da="Gå-tur")
+    assert post_form(client, "/staff/activities/new", **form).status_code == 302
+    created = db.session.scalar(select(Activity).where(Activity.id != walk.id))
+    assert (walk.slug, created.slug) == ("gaa-tur", "gaa-tur-2")
+
+
+def test_a_typed_web_name_must_still_be_small_letters_digits_and_hyphens(client, signed_in, walk):
+    signed_in("manager")
+    response = post_form(client, "/staff/activities/new", **_new_activity_form(slug="Sprog Hjælp"))
+    assert response.status_code == 400
+    assert 'id="slug-error"' in response.get_data(as_text=True)
+
+
 def test_end_before_start_is_refused(client, signed_in, walk):
     signed_in("manager")
     response = post_form(
@@ -175,6 +200,23 @@ def test_moving_a_session_bumps_its_sequence(client, signed_in, walk):
     db.session.refresh(session)
     assert session.starts_at.astimezone(CPH) == datetime(2026, 3, 11, 13, tzinfo=CPH)
     assert session.sequence == 1
+
+
+def test_a_session_that_never_changed_shows_no_version_number(client, signed_in, walk):
+    signed_in("manager")
+    session = _session_on(walk, date(2026, 3, 10))
+    page = client.get(f"/staff/sessions/{session.id}").get_data(as_text=True)
+    assert "Kalenderversion" not in page and "Sidst ændret" not in page
+
+
+def test_a_moved_session_says_when_it_last_changed(client, signed_in, walk, clock):
+    signed_in("manager")
+    session = _session_on(walk, date(2026, 3, 10))
+    clock.advance(timedelta(minutes=10))
+    move = {"sequence": "0", "day": "2026-03-11", "start_time": "13:00", "end_time": "15:00"}
+    post_form(client, f"/staff/sessions/{session.id}", room="0", scope="this", **move)
+    page = client.get(f"/staff/sessions/{session.id}").get_data(as_text=True)
+    assert re.search(r"<dt>Sidst ændret</dt><dd><time [^>]*>mandag den 2\. marts 2026 12:10", page)
 
 
 def test_closure_shows_the_sessions_then_cancels_them(client, signed_in, walk):
@@ -244,4 +286,13 @@ def test_a_host_put_on_a_shift_finds_it_under_my_shifts(app, client, signed_in, 
     as_host = app.test_client()
     assert sign_in(as_host, host.email).status_code == 302
     mine = as_host.get("/staff/week/2026-W11?mine=y").get_data(as_text=True)
-    assert mine.count('class="shift ') == 1 and "Vært: Amal" in mine
+    assert mine.count('class="shift ') == 1 and "Vært: <bdi>Amal</bdi>" in mine
+
+
+def test_the_pictogram_picker_names_each_pictogram_in_words(client, signed_in, walk):
+    signed_in("manager")
+    page = client.get("/staff/activities/new").get_data(as_text=True)
+    options = re.findall(r'<label for="pictogram-\d+">(.*?)</label>', page)
+    labels = [re.sub(r"<[^>]+>", "", option) for option in options]
+    assert "Der er mad" in labels and "Kun for kvinder" in labels and "Have" in labels
+    assert not {"food-served", "women-only", "house", "phone"} & set(labels)

@@ -8,6 +8,7 @@ from io import BytesIO
 from pypdf import PdfReader
 
 from havehus.extensions import db
+from havehus.program.poster import poster_titles
 from havehus.program.recurrence import expand_activity
 from tests.program.conftest import NOW
 from tests.program.planner_world import CPH
@@ -52,3 +53,17 @@ def test_the_a3_poster_is_a3_and_only_shows_public_activities(
     text = _text(response.data)
     assert "Week 11" in text and "Walk" in text
     assert "Styregruppe" not in text
+
+
+def test_an_arabic_poster_prints_the_danish_title_of_an_activity_without_an_arabic_one(
+    client, signed_in, walk
+):
+    signed_in("host")
+    response = client.get("/staff/week/2026-W11/poster?lang=ar&size=A3")
+    assert response.status_code == 200
+    assert "Gå-tur" in _text(response.data)
+
+
+def test_a_fallback_title_is_printed_once_when_its_language_is_ticked_too():
+    titles = {"da": "Gå-tur", "en": "Walk"}
+    assert poster_titles(titles, ["ar", "da", "en"], "da") == [("da", "Gå-tur"), ("en", "Walk")]

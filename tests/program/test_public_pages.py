@@ -56,7 +56,7 @@ def test_past_days_of_a_week_are_dimmed_and_today_is_marked(client, program):
 def test_each_session_shows_time_place_pictogram_and_attributes(client, program):
     page = client.get("/week/2026-W49").get_data(as_text=True)
     assert '<time datetime="2026-12-03T17:00+01:00">17:00</time>' in page
-    assert "Havehuset, Køkkenet" in page
+    assert "<bdi>Havehuset</bdi>, <bdi>Køkkenet</bdi>" in page
     assert 'src="/static/pictograms/food.svg" alt="Mad"' in page
     assert "Der er mad" in page and "Børnepasning" in page
     assert "Vi taler: dansk og arabisk" in page
@@ -127,7 +127,28 @@ def test_a_cancelled_session_is_shown_struck_with_its_reason(client, program):
     db.session.commit()
     page = client.get("/week/2026-W49").get_data(as_text=True)
     assert "card--cancelled" in page
-    assert "Aflyst</strong> – Storm" in page
+    assert "Aflyst</strong> – <bdi>Storm</bdi>" in page
+
+
+def test_a_danish_cancellation_reason_in_an_arabic_page_is_isolated(client, program):
+    walk = _session_on(program.sessions(program.garden), "2026-12-01")
+    walk.status = "cancelled"
+    walk.cancel_reason = "Stormvarsel – vi går igen på fredag."
+    db.session.commit()
+    page = client.get(f"/sessions/{walk.id}?lang=ar").get_data(as_text=True)
+    assert "<bdi>Stormvarsel – vi går igen på fredag.</bdi>" in page
+
+
+def test_danish_place_names_in_an_arabic_page_are_isolated(client, program):
+    dinner = _session_on(program.sessions(program.dinner), "2026-12-03")
+    page = client.get(f"/sessions/{dinner.id}?lang=ar").get_data(as_text=True)
+    assert "<bdi>Havehuset</bdi>, <bdi>Køkkenet</bdi>" in page
+    assert "<bdi>Æblehaven 12, 4000 Roskilde</bdi>" in page
+
+
+def test_a_title_without_an_arabic_text_is_shown_in_danish_and_marked_so(client, program):
+    page = client.get("/week/2026-W49?lang=ar").get_data(as_text=True)
+    assert '<span class="card__title"><bdi lang="da">Sammen om maden</bdi></span>' in page
 
 
 def test_a_full_session_says_so(client, program):
@@ -140,7 +161,7 @@ def test_a_full_session_says_so(client, program):
 
 def test_activity_page_lists_upcoming_dates_with_paging(client, program):
     page = client.get("/activities/sammen-om-maden").get_data(as_text=True)
-    assert "<h1>Sammen om maden</h1>" in page
+    assert "<h1><bdi>Sammen om maden</bdi></h1>" in page
     assert "20 kr." in page
     # Six Thursdays from 3 December to 7 January: the 6-week horizon ends on 13 January.
     assert page.count('class="date-row"') == 6

@@ -109,7 +109,7 @@ def test_staff_find_people_by_name_or_last_four_digits(client, signed_in, bookab
     db.session.commit()
     by_name = client.get(f"/staff/sessions/{session.id}/bookings?q=meh").get_data(as_text=True)
     by_digits = client.get(f"/staff/sessions/{session.id}/bookings?q=8877").get_data(as_text=True)
-    assert "Tilmeld Mehmet" in by_name and "Tilmeld Mehmet" in by_digits
+    assert "Tilmeld <bdi>Mehmet</bdi>" in by_name and "Tilmeld <bdi>Mehmet</bdi>" in by_digits
     response = post_form(
         client,
         f"/staff/sessions/{session.id}/bookings",
