@@ -130,13 +130,13 @@ def test_a_host_signs_up_someone_the_house_knows_with_the_button_beside_their_na
     db.session.commit()
     page = f"/staff/sessions/{session.id}/bookings?q=6780"
 
-    response = submit_page_form(client, page, "Tilmeld Zainab (…6780)")
+    response = submit_page_form(client, page, "Tilmeld <bdi>Zainab</bdi> (…6780)")
 
     assert response.status_code == 302, response.get_data(as_text=True)
     booking = db.session.scalar(select(Booking))
     assert booking.participant_id == zainab.id and booking.status == "confirmed"
     assert booking.source == "staff" and booking.created_by_id == host.id
-    again = submit_page_form(client, page, "Tilmeld Zainab (…6780)")
+    again = submit_page_form(client, page, "Tilmeld <bdi>Zainab</bdi> (…6780)")
     assert again.status_code == 302
     assert db.session.scalar(select(func.count()).select_from(Booking)) == 1  # no second seat
     db.session.refresh(session)
@@ -153,7 +153,7 @@ def test_a_known_person_goes_on_the_waiting_list_when_it_is_full(
     db.session.commit()
 
     response = submit_page_form(
-        client, f"/staff/sessions/{session.id}/bookings?q=Zainab", "Tilmeld Zainab"
+        client, f"/staff/sessions/{session.id}/bookings?q=Zainab", "Tilmeld <bdi>Zainab</bdi>"
     )
 
     assert response.status_code == 302
