@@ -77,12 +77,18 @@ def instants(now: datetime) -> dict[str, datetime]:
     }
 
 
+def say(line: str) -> None:
+    """One whole line at a time: the runs report from several threads."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 def run_at(name: str, instant: datetime, tests: list[str], logs: Path) -> tuple[str, int, Path]:
     """Run pytest under faketime with the machine's clock at `instant`; its output to a log."""
     offset = round((instant - datetime.now(UTC)).total_seconds())
     local = instant.astimezone(HOUSE).strftime("%A %Y-%m-%d %H:%M %Z")
     log = logs / f"{name}.log"
-    print(f"=== {name}: the machine's clock at {local} (offset {offset:+d} s)", flush=True)
+    say(f"=== {name}: the machine's clock at {local} (offset {offset:+d} s)")
     pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests]
     began = time.monotonic()
     with log.open("w") as out:
@@ -94,7 +100,7 @@ def run_at(name: str, instant: datetime, tests: list[str], logs: Path) -> tuple[
             env=os.environ.copy(),
         )
     summary = log.read_text().strip().splitlines()[-1:] or ["(no output)"]
-    print(f"=== {name}: exit {code} after {time.monotonic() - began:.0f} s: {summary[0]}")
+    say(f"=== {name}: exit {code} after {time.monotonic() - began:.0f} s: {summary[0]}")
     return name, code, log
 
 
