@@ -23,6 +23,8 @@ class Actor:
 
 CLI = Actor("cli")
 WORKER = Actor("worker")
+#: A resident acting for themselves (on a phone, proved by a texted code).
+PUBLIC = Actor("public")
 
 
 def record(

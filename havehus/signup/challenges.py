@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
 from havehus.messaging import texts
-from havehus.models import Participant, Session, SignupChallenge
+from havehus.models import Session, SignupChallenge
 from havehus.people.audit import Actor
 from havehus.security import hash_token, same
 from havehus.signup import services
 from havehus.signup.services import BookingResult
+from havehus.signup.sign_up import Person, SignUp, sign_up
 
 MAX_CODE_ATTEMPTS = 5
 
@@ -56,12 +57,8 @@ def start(
     form reveals nothing about anyone.
     """
     services.check_bookable(session, now, staff=False)
-    if session.activity.sensitive and not request.health_consent:
-        raise HavehusError(
-            _("Please tick that you agree, so we may register this appointment."),
-            "consent_required",
-            fields={"health_consent": _("Tick to agree.")},
-        )
+    # Asked before the code is texted, so nobody types a code only to be refused after.
+    services.check_health_consent(session, request.health_consent)
     return issue_code(orm, session, request, ip, now)
 
 
@@ -124,14 +121,23 @@ def confirm(
 ) -> BookingResult:
     """Check the code and make the booking (or return the one the person has already)."""
     challenge = check_code(orm, challenge_id, code, now)
-    return services.book(
+    return sign_up(
         orm,
         challenge.session,
-        verified_person(orm, challenge, now),
+        SignUp(
+            person=Person(
+                name=challenge.display_name,
+                phone=challenge.phone,
+                language=challenge.language,
+                phone_proved=True,
+            ),
+            source="web",
+            sms_consent=challenge.sms_consent,
+            health_consent=challenge.health_consent,
+            wants_company=challenge.wants_company,
+        ),
         now,
         actor,
-        source="web",
-        wants_company=challenge.wants_company,
     )
 
 
@@ -161,22 +167,3 @@ def check_code(orm: OrmSession, challenge_id: int, code: str, now: datetime) -> 
     if used != 1:
         raise HavehusError(_("The code has run out. Please start again."), "expired")
     return challenge
-
-
-def verified_person(orm: OrmSession, challenge: SignupChallenge, now: datetime) -> Participant:
-    """The participant who holds the challenge's phone, with the consents they just gave."""
-    person = services.find_or_create_participant(
-        orm,
-        name=challenge.display_name,
-        phone=challenge.phone,
-        language=challenge.language,
-        channel="other",
-        now=now,
-    )
-    person.language = challenge.language
-    person.phone_verified_at = now
-    if challenge.sms_consent:
-        services.record_consent(orm, person, "sms", now)
-    if challenge.health_consent:
-        services.record_consent(orm, person, "health", now)
-    return person

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -18,7 +19,10 @@ from wtforms import (
 from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
+from havehus.errors import HavehusError
 from havehus.i18n import offered_languages
+from havehus.signup.phones import normalise_phone
+from havehus.signup.sign_up import Person, SignUp
 from havehus.validators import max_length, required
 
 
@@ -115,6 +119,28 @@ class StaffBookingForm(FlaskForm):
         self.companion.choices = [SelectChoice("0", _l("Nobody yet"))] + [
             SelectChoice(str(user_id), name) for user_id, name in companions
         ]
+
+    def sign_up_request(self, regions: Sequence[str]) -> SignUp:
+        """What the host filled in, as a sign-up on the person's behalf."""
+        if not self.participant_id.data and not (self.name.data or "").strip():
+            raise HavehusError(_("Write the person's first name."), "invalid_name")
+        phone = normalise_phone(self.phone.data, regions) if self.phone.data else None
+        return SignUp(
+            person=Person(
+                name=self.name.data or "",
+                phone=phone,
+                language=self.language.data,
+                channel=self.channel.data,
+                participant_id=self.participant_id.data,
+            ),
+            source="staff",
+            sms_consent=self.sms_consent.data,
+            health_consent=self.health_consent.data,
+            wants_company=self.wants_company.data,
+            overbook=self.overbook.data,
+            companion_id=self.companion.data or None,
+            staff_note=self.staff_note.data or "",
+        )
 
 
 class SearchForm(FlaskForm):

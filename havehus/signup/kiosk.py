@@ -46,6 +46,7 @@ from havehus.program.services import (
 )
 from havehus.signup import challenges, services
 from havehus.signup.phones import normalise_phone
+from havehus.signup.sign_up import Person, SignUp, sign_up
 from havehus.timeutil import house_tz, utcnow
 
 bp = Blueprint("kiosk", __name__)
@@ -311,11 +312,7 @@ def name(session_id: int) -> ResponseReturnValue:
         wants_company = request.form.get("wants_company") == "y"
         language = current_language().code
         try:
-            if target.activity.sensitive and not health_consent:
-                raise HavehusError(
-                    _("Please tick that you agree, so we may register this appointment."),
-                    "consent_required",
-                )
+            services.check_health_consent(target, health_consent)
             if device is not None:
                 return _book_at_once(
                     target, now, typed_name, state.get("phone"), language,
@@ -372,22 +369,12 @@ def _book_at_once(
     wants_company: bool,
 ) -> ResponseReturnValue:
     """On an enrolled tablet: the person is in the house, so the booking needs no code."""
-    person = services.find_or_create_participant(
-        db.session,
-        name=typed_name,
-        phone=phone_number,
-        language=language,
-        channel="drop-in",
-        now=now,
-    )
-    if sms_consent:
-        services.record_consent(db.session, person, "sms", now)
-    if health_consent:
-        services.record_consent(db.session, person, "health", now)
-    result = services.book(
-        db.session, target, person, now, current_actor(), source="kiosk",
-        wants_company=wants_company, notify=bool(phone_number),
+    who = Person(name=typed_name, phone=phone_number, language=language, channel="drop-in")
+    request = SignUp(
+        person=who, source="kiosk", sms_consent=sms_consent,
+        health_consent=health_consent, wants_company=wants_company,
     )  # fmt: skip
+    result = sign_up(db.session, target, request, now, current_actor())
     db.session.commit()
     return _finish(target, result)
 

@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session as OrmSession
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.errors import HavehusError
 from havehus.models import Participant, ReminderRequest, Session, SignupChallenge
+from havehus.people.audit import PUBLIC
 from havehus.signup import challenges
 from havehus.signup.challenges import SignupRequest
+from havehus.signup.sign_up import Person, identify, record_consents
 
 
 def check_remindable(session: Session, now: datetime) -> None:
@@ -57,7 +59,14 @@ def confirm(
     """Check the code and set the reminder (or return the one the person has already)."""
     challenge = challenges.check_code(orm, challenge_id, code, now)
     check_remindable(challenge.session, now)
-    person = challenges.verified_person(orm, challenge, now)
+    who = Person(
+        name=challenge.display_name,
+        phone=challenge.phone,
+        language=challenge.language,
+        phone_proved=True,
+    )
+    person = identify(orm, who, now, PUBLIC)
+    record_consents(orm, person, now, PUBLIC, sms=challenge.sms_consent, health=False)
     person.last_seen_at = now
     return person, ask(orm, person, challenge.session, now)
 

@@ -228,6 +228,20 @@ def waitlist_position(orm: OrmSession, booking: Booking) -> int | None:
 # ---------------------------------------------------------------- booking
 
 
+def check_health_consent(session: Session, given: bool) -> None:
+    """Refuse a sensitive session unless the person agreed, this time, to its registration.
+
+    Who booked a health appointment is special-category data (GDPR art. 9): it is recorded
+    only with the person's explicit consent, whichever way the booking comes in.
+    """
+    if session.activity.sensitive and not given:
+        raise HavehusError(
+            _("Please tick that you agree, so we may register this appointment."),
+            "consent_required",
+            fields={"health_consent": _("Tick to agree.")},
+        )
+
+
 def check_bookable(session: Session, now: datetime, *, staff: bool) -> None:
     """Raise a HavehusError saying why this session cannot be booked now, if it cannot."""
     activity = session.activity
@@ -257,17 +271,13 @@ def book(
     overbook: bool = False,
     notify: bool = True,
 ) -> BookingResult:
-    """Sign a participant up: a seat if one is free, else the waiting list, else "full".
+    """Book a participant: a seat if one is free, else the waiting list, else "full".
 
-    Asking twice gives the same booking back. Commits nothing: the caller commits.
+    The seat step of `sign_up.sign_up`, the one entry point every door calls (tests call this
+    directly to set up bookings). Asking twice gives the same booking back. Commits nothing.
     """
     check_bookable(session, now, staff=source == "staff")
     activity = session.activity
-    if activity.sensitive and not has_consent(orm, participant, "health"):
-        # Who booked a health appointment is special-category data (GDPR art. 9): it is
-        # recorded only with the person's explicit consent, whichever way the booking came.
-        message = _("This appointment is registered only when the person agrees to it.")
-        raise HavehusError(message, "consent_required", fields={"health_consent": message})
     course = activity.mode == "enrolment"
     holder: Holder = activity if course else session
     # A course is booked once for all its sessions; a session on its own otherwise.

@@ -15,7 +15,8 @@ from havehus.people.access import HOSTS, MANAGERS, current_actor, staff_required
 from havehus.people.forms import ConfirmForm
 from havehus.signup import services, staff
 from havehus.signup.forms import CHANNEL_LABELS, SearchForm, StaffBookingForm
-from havehus.signup.phones import last_four, normalise_phone
+from havehus.signup.phones import last_four
+from havehus.signup.sign_up import sign_up
 from havehus.timeutil import utcnow
 
 bp = Blueprint("signup_staff", __name__, url_prefix="/staff")
@@ -75,43 +76,24 @@ def session_bookings(session_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render(target, form, 400)
     try:
-        phone = None
-        if form.phone.data:
-            phone = normalise_phone(form.phone.data, current_app.config["HAVEHUS_PHONE_REGIONS"])
-        if not form.participant_id.data and not (form.name.data or "").strip():
-            raise HavehusError(_("Write the person's first name."), "invalid_name")
-        result = staff.book_on_behalf(
-            db.session,
-            target,
-            staff.OnBehalf(
-                participant_id=form.participant_id.data,
-                name=form.name.data or "",
-                phone=phone,
-                language=form.language.data,
-                channel=form.channel.data,
-                sms_consent=form.sms_consent.data,
-                health_consent=form.health_consent.data,
-                wants_company=form.wants_company.data,
-                companion_id=form.companion.data or None,
-                staff_note=form.staff_note.data or "",
-                overbook=form.overbook.data,
-            ),
-            utcnow(),
-            current_actor(),
-        )
+        request_ = form.sign_up_request(current_app.config["HAVEHUS_PHONE_REGIONS"])
+        result = sign_up(db.session, target, request_, utcnow(), current_actor())
     except HavehusError as error:
         db.session.rollback()
+        if error.code == "full":
+            return _render(target, form, 409, full=True)
+        message = error.message
+        if error.code == "consent_required":  # said to the host, not to the person
+            message = _("Ask the person first, and tick that they agree to the registration.")
         field = {
             "invalid_phone": form.phone,
             "invalid_name": form.name,
             "consent_required": form.health_consent,
         }.get(error.code)
-        if error.code == "full":
-            return _render(target, form, 409, full=True)
         if field is not None:
-            field.errors = [*field.errors, error.message]
+            field.errors = [*field.errors, message]
         else:
-            form.form_errors.append(error.message)
+            form.form_errors.append(message)
         return _render(target, form, 400)
     db.session.commit()
     if result.booking.status == "waitlisted":

@@ -13,6 +13,7 @@ from havehus.models import Booking, OutboundMessage
 from havehus.people.audit import CLI, Actor
 from havehus.people.services import create_staff_user
 from havehus.signup import services
+from havehus.signup.sign_up import Person, SignUp, sign_up
 from tests.signup.conftest import NOW
 
 PUBLIC = Actor("public")
@@ -200,16 +201,17 @@ def test_a_confirmation_text_needs_consent_and_respects_stop(any_app, bookable, 
     assert texts == ["confirmation"]
 
 
-def test_no_path_books_a_health_appointment_without_the_health_consent(
-    any_app, bookable, make_person
+@pytest.mark.parametrize("source", ["web", "kiosk", "staff", "api", "sms"])
+def test_no_door_books_a_health_appointment_without_the_health_consent(
+    any_app, bookable, make_person, source
 ):
     session = bookable(capacity=2, category="health", sensitive=True)
-    person = make_person()  # consents to texts, not to the registration
-    for source in ("web", "kiosk", "staff", "api", "sms"):
-        with pytest.raises(HavehusError) as refused:
-            services.book(db.session, session, person, NOW, CLI, source=source)
-        assert refused.value.code == "consent_required"
-        assert "health_consent" in refused.value.fields
+    person = make_person(health=True)  # agreed once before: each booking asks again
+    request = SignUp(person=Person(participant_id=person.id), source=source)
+    with pytest.raises(HavehusError) as refused:
+        sign_up(db.session, session, request, NOW, CLI)
+    assert refused.value.code == "consent_required"
+    assert "health_consent" in refused.value.fields
     assert db.session.scalar(select(func.count()).select_from(Booking)) == 0
     db.session.refresh(session)
     assert session.seats_taken == 0

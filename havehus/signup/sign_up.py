@@ -1,0 +1,122 @@
+"""The one way into a booking, whoever signs someone up and however.
+
+A phone with a texted code, the kiosk tablet, a host on someone's behalf, a partner system
+through the API: each turns its input into a `SignUp` and calls `sign_up`, which finds or
+creates the person, records the consents they gave, and books (capacity, waiting list,
+duplicates and the health-consent rule live in `services.book`, below this).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session as OrmSession
+
+from havehus.errors import HavehusError
+from havehus.models import Participant, Session
+from havehus.people.audit import Actor
+from havehus.signup import services
+from havehus.signup.services import BookingResult
+
+Source = Literal["web", "kiosk", "staff", "api", "sms"]
+#: At most this many characters of a staff note are kept.
+STAFF_NOTE_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who is signed up: someone the house knows (by id, staff only), or a name and number."""
+
+    name: str = ""
+    #: E.164, already normalised; None for a person without a mobile phone.
+    phone: str | None = None
+    language: str = "da"
+    channel: str = "other"
+    participant_id: int | None = None
+    #: True when the person just typed back a code texted to `phone`: the number is theirs.
+    phone_proved: bool = False
+
+
+@dataclass(frozen=True)
+class SignUp:
+    """Everything a sign-up says, from whichever door it came in."""
+
+    person: Person
+    source: Source
+    sms_consent: bool = False
+    health_consent: bool = False
+    wants_company: bool = False
+    #: Staff only: a seat even when the session is full.
+    overbook: bool = False
+    #: Staff only: the volunteer who goes along, and a note only staff see.
+    companion_id: int | None = None
+    staff_note: str = ""
+
+
+def sign_up(
+    orm: OrmSession, session: Session, request: SignUp, now: datetime, actor: Actor
+) -> BookingResult:
+    """Find or create the person, record their consents, and book them. Commits nothing.
+
+    Consents given through staff or a partner's token are recorded as given on the person's
+    behalf, by that user or token; on a phone or the kiosk, by the person.
+    """
+    services.check_bookable(session, now, staff=request.source == "staff")
+    services.check_health_consent(session, request.health_consent)
+    person = identify(orm, request.person, now, actor)
+    record_consents(orm, person, now, actor, sms=request.sms_consent, health=request.health_consent)
+    result = services.book(
+        orm,
+        session,
+        person,
+        now,
+        actor,
+        source=request.source,
+        wants_company=request.wants_company,
+        overbook=request.overbook,
+    )
+    if request.companion_id:
+        result.booking.companion_id = request.companion_id
+    if request.staff_note.strip():
+        result.booking.staff_note = request.staff_note.strip()[:STAFF_NOTE_LIMIT]
+    return result
+
+
+def record_consents(
+    orm: OrmSession, person: Participant, now: datetime, actor: Actor, *, sms: bool, health: bool
+) -> None:
+    """Record the consents given now: by the person, or on their behalf by a user or token."""
+    for kind, given in (("sms", sms and bool(person.phone)), ("health", health)):
+        if given:
+            services.record_consent(
+                orm, person, kind, now,
+                recorded_by_id=actor.user_id, recorded_by_token_id=actor.token_id,
+            )  # fmt: skip
+
+
+def identify(orm: OrmSession, who: Person, now: datetime, actor: Actor) -> Participant:
+    """The participant a sign-up is for: the known one, or found or made by phone."""
+    if who.participant_id is not None:
+        person = orm.get(Participant, who.participant_id)
+        if person is None or person.anonymised_at is not None:
+            raise HavehusError(_("This person is not in the list any more."), "invalid_participant")
+        if who.phone and not person.phone:
+            person.phone = who.phone
+        return person
+    person = services.find_or_create_participant(
+        orm,
+        name=who.name,
+        phone=who.phone,
+        language=who.language,
+        channel=who.channel,
+        now=now,
+        created_by_id=actor.user_id,
+    )
+    if who.phone_proved:
+        # Typed back from the phone just now: the number is theirs, and so is the language.
+        person.language = who.language
+        person.phone_verified_at = now
+    return person
