@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from havehus import database, errors, i18n
+from havehus import database, errors, i18n, signup
 from havehus.config import flask_config, load_settings
 from havehus.extensions import babel, csrf, db, login, migrate
 from havehus.paths import LOCALES_DIR, MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR
@@ -106,9 +106,6 @@ def _register_blueprints(app: Flask) -> None:
     from havehus.program.planner_views import bp as planner_bp
     from havehus.program.planner_views import photos_bp
     from havehus.program.views import bp as program_bp
-    from havehus.signup.kiosk import bp as kiosk_bp
-    from havehus.signup.staff_views import bp as signup_staff_bp
-    from havehus.signup.views import bp as signup_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(program_bp)
@@ -118,11 +115,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.register_blueprint(planner_bp)
     app.register_blueprint(photos_bp)
-    app.register_blueprint(signup_bp)
-    app.register_blueprint(kiosk_bp)
-    app.register_blueprint(signup_staff_bp)
     app.register_blueprint(messages_staff_bp)
     app.register_blueprint(sms_bp)
+    signup.init_app(app)
     csrf.exempt(api_bp)
     csrf.exempt(sms_bp)  # Twilio's webhooks carry its signature instead
 

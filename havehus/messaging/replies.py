@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,22 +24,18 @@ import phonenumbers
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.messaging import texts
 from havehus.messaging.segments import count_segments
 from havehus.models import Booking, InboundMessage, OptOut, OutboundMessage, Participant, Session
-from havehus.people.audit import Actor
-from havehus.signup import me, services
 
 log = logging.getLogger("havehus.messaging")
 
 #: What a reply can be understood as (InboundMessage.interpreted_as); staff read the "other"s.
 MEANINGS = ("yes", "no", "stop", "start", "help", "link", "other")
-#: The person themself, writing from their phone.
-SMS_ACTOR = Actor("public")
 #: Longest text kept of a reply (Twilio joins at most 10 segments, 1,600 characters).
 MAX_BODY = 1600
 
@@ -201,6 +197,21 @@ class Outcome:
     kind: str = "confirmation"
 
 
+#: What a reply does, for the meanings a domain owns (yes, no, link: the sign-ups).
+ReplyHandler = Callable[[OrmSession, list[Participant], datetime], Outcome]
+_HANDLERS: dict[str, ReplyHandler] = {}
+
+
+def register_handler(meaning: str, handler: ReplyHandler) -> None:
+    """Let a domain act on replies of one meaning; messaging itself knows no bookings.
+
+    A meaning nobody handles is kept for staff, as "other" is.
+    """
+    if meaning not in MEANINGS or meaning in ("stop", "start", "help", "other"):
+        raise ValueError(f"{meaning!r} is not a meaning a domain can handle")
+    _HANDLERS[meaning] = handler
+
+
 def e164(raw: str) -> str:
     """The sender's number in E.164 (Twilio sends it so; anything else is read as Danish)."""
     text = raw.strip()
@@ -224,111 +235,6 @@ def people_with(orm: OrmSession, phone: str) -> list[Participant]:
     )
 
 
-def upcoming(
-    orm: OrmSession, people: Sequence[Participant], statuses: Sequence[str], now: datetime
-) -> list[tuple[Booking, Session]]:
-    """These people's bookings in `statuses` with the session they are about, nearest first."""
-    if not people:
-        return []
-    ahead = select(Session.id).where(Session.status == "scheduled", Session.starts_at > now)
-    bookings = orm.scalars(
-        select(Booking).where(
-            Booking.participant_id.in_([p.id for p in people]),
-            Booking.status.in_(statuses),
-            or_(Booking.session_id.in_(ahead), Booking.activity_id.is_not(None)),
-        )
-    ).all()
-    found = []
-    for booking in bookings:
-        # A course's booking is about its next session; a course that is over has none.
-        session = services.session_of(orm, booking, now)
-        if session is not None and session.status == "scheduled" and session.starts_at > now:
-            found.append((booking, session))
-    return sorted(found, key=lambda pair: (pair[1].starts_at, pair[0].id))
-
-
-def _about(booking: Booking, session: Session) -> dict[str, str]:
-    language = booking.participant.language
-    return {
-        "name": texts.activity_name(session.activity, language),
-        "when": texts.when_text(session, language),
-    }
-
-
-def _yes(orm: OrmSession, people: list[Participant], now: datetime) -> Outcome:
-    """Take an offered seat, or note that the person is coming to their next session."""
-    found = upcoming(orm, people, ("confirmed", "offered"), now)
-    if not found:
-        return Outcome("yes", _("We could not find a booking to confirm for this number."))
-    booking, session = found[0]
-    outcome = Outcome("yes", booking=booking, session=session, participant=booking.participant)
-    with force_locale(booking.participant.language):
-        values = _about(booking, session)
-        if booking.status == "offered":
-            if services.accept_offer(orm, booking, now):
-                values["link"] = services.booking_url(booking)
-                outcome.reply = (
-                    _(
-                        "The seat is yours: %(name)s, %(when)s. Cannot come after all? Reply NO "
-                        "or cancel here: %(link)s"
-                    )
-                    % values
-                )
-            else:
-                outcome.reply = (
-                    _("Sorry, the seat for %(name)s, %(when)s was no longer held for you.") % values
-                )
-        else:
-            booking.intent_confirmed_at = now
-            outcome.reply = _("Thank you! See you at %(name)s, %(when)s.") % values
-    return outcome
-
-
-def _no(orm: OrmSession, people: list[Participant], now: datetime) -> Outcome:
-    """Cancel the nearest booking: its seat goes to the next on the waiting list at once."""
-    found = upcoming(orm, people, ("confirmed", "offered", "waitlisted"), now)
-    if not found:
-        return Outcome("no", _("We could not find a booking to cancel for this number."))
-    booking, session = found[0]
-    was_waiting = booking.status == "waitlisted"
-    services.cancel(orm, booking, now, SMS_ACTOR)
-    outcome = Outcome("no", booking=booking, session=session, participant=booking.participant)
-    with force_locale(booking.participant.language):
-        values = _about(booking, session)
-        if was_waiting:
-            outcome.reply = (
-                _("You are off the waiting list for %(name)s, %(when)s. Thank you for telling us.")
-                % values
-            )
-        else:
-            outcome.reply = (
-                _(
-                    "Cancelled: %(name)s, %(when)s. Thank you for telling us: your seat goes to "
-                    "someone else."
-                )
-                % values
-            )
-    return outcome
-
-
-def _link(orm: OrmSession, people: list[Participant], now: datetime) -> Outcome:
-    """The "my bookings" link of everyone with this number."""
-    if not people:
-        return Outcome("link", _("We have no bookings for this number."), kind="link")
-    links = [
-        (person, texts.public_link(f"/me/{me.personal_token(orm, person, now)}"))
-        for person in people
-    ]
-    with force_locale(people[0].language):
-        if len(links) == 1:
-            reply = _("Your bookings: %(link)s") % {"link": links[0][1]}
-        else:
-            # A shared phone: one link per person, named, so each finds their own.
-            lines = [f"{person.display_name}: {link}" for person, link in links]
-            reply = _("Your bookings:") + "\n" + "\n".join(lines)
-    return Outcome("link", reply, participant=people[0], kind="link")
-
-
 def _act(
     orm: OrmSession, meaning: str, phone: str, people: list[Participant], now: datetime
 ) -> Outcome:
@@ -342,12 +248,9 @@ def _act(
     if meaning == "start":
         orm.execute(delete(OptOut).where(OptOut.phone == phone))
         return Outcome("start")
-    if meaning == "yes":
-        return _yes(orm, people, now)
-    if meaning == "no":
-        return _no(orm, people, now)
-    if meaning == "link":
-        return _link(orm, people, now)
+    handler = _HANDLERS.get(meaning)
+    if handler is not None:
+        return handler(orm, people, now)
     if meaning == "help":
         return Outcome(
             "help",
