@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -15,8 +16,12 @@ from flask import Flask
 
 from havehus.extensions import db
 from havehus.messaging.gateway import Gateway, gateway_for
-from havehus.messaging.outbox import QuietHours, process_due, release_moved_reminders
+from havehus.messaging.outbox import process_due
+from havehus.messaging.quiet import QuietHours, parse_clock
+from havehus.people import retention
 from havehus.program.services import expand_horizon
+from havehus.signup.reminders import queue_reminders, release_moved_reminders
+from havehus.signup.services import expire_offers
 from havehus.timeutil import house_tz, utcnow
 
 log = logging.getLogger("havehus.worker")
@@ -29,8 +34,6 @@ def worker_id() -> str:
 
 
 def quiet_hours(app: Flask) -> QuietHours:
-    from havehus.messaging.reminders import parse_clock
-
     return QuietHours(
         start=parse_clock(app.config["HAVEHUS_QUIET_START"]),
         end=parse_clock(app.config["HAVEHUS_QUIET_END"]),
@@ -74,8 +77,6 @@ def send_due_messages(app: Flask, now: datetime) -> dict[str, int]:
 
 def queue_due_reminders(app: Flask, now: datetime) -> dict[str, int]:
     """Put the reminders due at `now` in the outbox."""
-    from havehus.messaging.reminders import queue_reminders
-
     quiet = quiet_hours(app)
     with app.app_context():
         # Reminders of moved sessions first: freed, they are queued again for the new time.
@@ -97,7 +98,6 @@ def extend_horizon(app: Flask, now: datetime) -> dict[str, int]:
 
 def pass_on_expired_offers(app: Flask, now: datetime) -> dict[str, int]:
     """Seats held for someone who did not answer in time go to the next on the waiting list."""
-    from havehus.signup.services import expire_offers
 
     with app.app_context():
         expired = expire_offers(db.session, now)
@@ -107,12 +107,8 @@ def pass_on_expired_offers(app: Flask, now: datetime) -> dict[str, int]:
 
 def apply_retention(app: Flask, now: datetime) -> dict[str, int]:
     """Erase what the privacy page says is erased, when it says so."""
-    from dataclasses import asdict
-
-    from havehus.people.retention import apply_retention as run_retention
-
     with app.app_context():
-        run = run_retention(
+        run = retention.apply_retention(
             db.session,
             now,
             months=int(app.config["HAVEHUS_RETENTION_MONTHS"]),

@@ -11,15 +11,14 @@ import logging
 import random
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from time import monotonic
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.database import read_only_transactions
-from havehus.messaging import failpoints, guards
+from havehus.messaging import failpoints, guards, kinds
 from havehus.messaging.gateway import (
     Gateway,
     LookupFailedError,
@@ -29,7 +28,9 @@ from havehus.messaging.gateway import (
     TransientSendError,
     UnknownOutcomeError,
 )
+from havehus.messaging.kinds import Unwanted
 from havehus.messaging.numbers import mark_number
+from havehus.messaging.quiet import QuietHours, in_quiet_hours, quiet_period_end
 from havehus.messaging.texts import opted_out_among
 from havehus.models import Booking, OutboundMessage, Session
 
@@ -52,15 +53,6 @@ RECORD_EVERY = 10
 def retry_delay(attempts: int) -> timedelta:
     """Exponential backoff with jitter, so many failed texts do not all return at once."""
     return RETRY_BASE * (2 ** (attempts - 1)) * random.uniform(0.5, 1.0)
-
-
-@dataclass(frozen=True)
-class QuietHours:
-    """No reminder goes out between `start` and `end`, local time of the house."""
-
-    start: time
-    end: time
-    tz: ZoneInfo
 
 
 @dataclass
@@ -111,7 +103,7 @@ def reason_not_to_send(
     message: OutboundMessage,
     now: datetime,
     opted_out: Collection[str] | None = None,
-) -> str | None:
+) -> Unwanted | None:
     """Why a claimed text must not go out after all; None when it still should.
 
     `opted_out`, when given, holds the numbers of the batch that said STOP (one query for
@@ -122,67 +114,24 @@ def reason_not_to_send(
     if opted_out is None:
         opted_out = opted_out_among(orm, [message.to_phone])
     if message.to_phone in opted_out:
-        return "the number opted out"
-    if message.kind not in ("reminder", "shift"):
-        return None
-    from havehus.messaging.reminders import reason_not_to_remind
-
-    reason = reason_not_to_remind(orm, message)
-    if reason is not None:
-        return reason
-    session = orm.get(Session, message.session_id) if message.session_id else None
-    if session is None or session.status != "scheduled":
-        return "the session was cancelled"
-    if session.starts_at <= now:
-        return "the session has started"
-    return None
-
-
-#: Why a reminder of a moved session is dropped; queue_reminders then queues it afresh.
-MOVED = "the session moved; the reminder is queued again for the new time"
-
-
-def release_moved_reminders(orm: OrmSession) -> int:
-    """Drop pending reminders of sessions that moved, freeing their keys to be queued again.
-
-    A reminder names the session's time and is due a fixed offset before it, so after a move
-    both its text and its moment are wrong. Dropping it and clearing its dedupe key lets
-    `queue_reminders` queue the same offset again — with the new time, when due at the new
-    time (at once if the session moved earlier, later if it moved later). Commits nothing.
-    """
-    # A reminder's expires_at is its session's start at the time it was queued (reminders.py).
-    session_start = (
-        select(Session.starts_at).where(Session.id == OutboundMessage.session_id).scalar_subquery()
-    )
-    result = orm.execute(
-        update(OutboundMessage)
-        .where(
-            OutboundMessage.kind == "reminder",
-            OutboundMessage.status == "pending",
-            OutboundMessage.session_id.is_not(None),
-            OutboundMessage.expires_at.is_not(None),
-            OutboundMessage.expires_at != session_start,
-        )
-        .values(status="skipped", last_error=MOVED, dedupe_key=None)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)
+        return Unwanted("the number opted out")
+    check = kinds.still_wanted_check(message.kind)
+    return check(orm, message, now) if check is not None else None
 
 
 def _quiet_hours_wait(
     orm: OrmSession, message: OutboundMessage, now: datetime, quiet: QuietHours | None
 ) -> tuple[datetime | None, str | None]:
-    """A reminder due inside quiet hours (the worker was down): wait for their end, or drop it.
+    """A text due inside quiet hours (the worker was down): wait for their end, or drop it.
 
-    Returns (postpone until, None), (None, reason to skip) or (None, None) to send now.
+    Only kinds registered as waiting for quiet hours (reminders) wait. Returns (postpone
+    until, None), (None, reason to skip) or (None, None) to send now.
     """
-    from havehus.messaging.reminders import _quiet_period_end, in_quiet_hours
-
-    if quiet is None or message.kind != "reminder":
+    if quiet is None or not kinds.waits_for_quiet_hours(message.kind):
         return None, None
     if not in_quiet_hours(now, quiet.start, quiet.end, quiet.tz):
         return None, None
-    resume = _quiet_period_end(now, quiet.end, quiet.tz)
+    resume = quiet_period_end(now, quiet.end, quiet.tz)
     session = orm.get(Session, message.session_id) if message.session_id else None
     if session is not None and resume < session.starts_at:
         return resume, None
@@ -427,7 +376,7 @@ def _vet(
     lock that the other workers need to claim and record; the few resulting writes follow
     in one short transaction. Commits.
     """
-    skips: list[tuple[int, str]] = []
+    skips: list[tuple[int, Unwanted]] = []
     hand_backs: list[tuple[int, datetime]] = []
     outgoing: list[_Outgoing] = []
     with read_only_transactions():
@@ -460,23 +409,21 @@ def _vet(
                 # the first is recorded, so the daily cap per number counts the first.
                 hand_backs.append((message.id, message.send_after))
                 continue
-            reason = reason_not_to_send(orm, message, now, opted_out)
-            if reason is None and message.kind == "reminder" and message.session_id is not None:
-                session = orm.get(Session, message.session_id)
-                if session is not None and message.expires_at not in (None, session.starts_at):
-                    # Moved after this reminder was queued: its text and moment are wrong.
-                    reason = MOVED
-            if reason is None:
+            unwanted = reason_not_to_send(orm, message, now, opted_out)
+            if unwanted is None:
                 resume, reason = _quiet_hours_wait(orm, message, now, quiet)
                 if resume is not None:
                     hand_backs.append((message.id, resume))
                     run.postponed.append(message.id)
                     continue
-            if reason is None:
-                # Countries, the daily cap per number and the monthly budget (guards.py).
-                reason = guards.reason_to_hold(orm, message, now, limits, recent=recent, used=used)
-            if reason is not None:
-                skips.append((message.id, reason))
+                if reason is None:
+                    # Countries, the daily cap per number and the monthly budget (guards.py).
+                    reason = guards.reason_to_hold(
+                        orm, message, now, limits, recent=recent, used=used
+                    )
+                unwanted = Unwanted(reason) if reason is not None else None
+            if unwanted is not None:
+                skips.append((message.id, unwanted))
                 run.skipped.append(message.id)
                 continue
             validity = None
@@ -488,10 +435,12 @@ def _vet(
             numbers.add(message.to_phone)
         orm.rollback()  # only read: end the snapshot
     ours = (OutboundMessage.claimed_by == worker_id, OutboundMessage.status == "claimed")
-    for message_id, reason in skips:
-        values: dict[str, object] = dict(status="skipped", last_error=reason, lease_until=None)
-        if reason == MOVED:
-            values["dedupe_key"] = None  # queue_reminders queues it afresh for the new time
+    for message_id, unwanted in skips:
+        values: dict[str, object] = dict(
+            status="skipped", last_error=unwanted.reason, lease_until=None
+        )
+        if unwanted.queue_again:
+            values["dedupe_key"] = None  # its domain queues it afresh
         orm.execute(
             update(OutboundMessage)
             .where(OutboundMessage.id == message_id, *ours)

@@ -6,10 +6,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the sign-up pages, and tell messaging what JA, NEJ and LINK replies do."""
+    """Register the sign-up pages; tell messaging what replies do and what to check before
+    a reminder goes out."""
     # Imported here, as the app factory imports blueprints: importing a service module of the
     # package must not pull in every page.
-    from havehus.signup import replies
+    from havehus.signup import reminders, replies
     from havehus.signup.kiosk import bp as kiosk_bp
     from havehus.signup.staff_views import bp as staff_bp
     from havehus.signup.views import bp as public_bp
@@ -18,3 +19,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(staff_bp)
     replies.register()
+    reminders.register()

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from havehus.extensions import db
 from havehus.messaging.outbox import process_due
-from havehus.messaging.reminders import SHIFT_REMINDER_MINUTES, queue_reminders
 from havehus.models import OutboundMessage
+from havehus.signup.reminders import SHIFT_REMINDER_MINUTES, queue_reminders
 from tests.messaging.test_outbox import RecordingGateway
 from tests.messaging.test_reminders import QUIET, START
 

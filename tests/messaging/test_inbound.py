@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 
 from havehus.extensions import db
 from havehus.messaging.outbox import process_due
-from havehus.messaging.reminders import queue_reminders
 from havehus.messaging.replies import KEYWORDS, MEANINGS, interpret
 from havehus.models import Booking, InboundMessage, OptOut, OutboundMessage, Participant
 from havehus.people.audit import CLI
 from havehus.program import planner
+from havehus.signup.reminders import queue_reminders
 from havehus.signup.services import book, cancel, record_consent
 from tests.messaging.fake_twilio import (
     AUTH_TOKEN,

@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from havehus.extensions import db
 from havehus.messaging.outbox import process_due
-from havehus.messaging.reminders import due_at, queue_reminders
+from havehus.messaging.quiet import due_at
 from havehus.models import Booking, OptOut, OutboundMessage, Session
 from havehus.people.audit import CLI
+from havehus.signup.reminders import queue_reminders
 from havehus.signup.services import cancel
 from tests.messaging.test_outbox import RecordingGateway
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from havehus.extensions import db
-from havehus.messaging.outbox import QuietHours, process_due
+from havehus.messaging.outbox import process_due
+from havehus.messaging.quiet import QuietHours
 from havehus.models import OutboundMessage
 from havehus.worker import queue_due_reminders
 from tests.messaging.test_outbox import RecordingGateway

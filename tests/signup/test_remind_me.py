@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from havehus.extensions import db
-from havehus.messaging.reminders import queue_reminders
 from havehus.models import Consent, OutboundMessage, Participant, ReminderRequest
+from havehus.signup.reminders import queue_reminders
 from tests.messaging.test_reminders import QUIET
 from tests.signup.conftest import NOW
 from tests.staff_fixtures import post_form

@@ -1,4 +1,8 @@
-"""Reminders before a session: queued once per booking and offset, never in quiet hours."""
+"""Reminders before a session: queued once per booking and offset, never in quiet hours.
+
+Also the texts to a companion (følgeskab), to people who asked to be reminded of a drop-in
+session, and to hosts before their shift; and what messaging checks again before it sends them.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 
-from havehus.messaging import texts
+from havehus.messaging import kinds, texts
+from havehus.messaging.kinds import Unwanted
+from havehus.messaging.quiet import due_at, in_quiet_hours, quiet_period_end
 from havehus.models import (
     Activity,
     Booking,
@@ -19,54 +25,12 @@ from havehus.models import (
     StaffUser,
     session_host,
 )
-
-#: A reminder moved out of quiet hours is due this long before they begin, so the outbox
-#: (which runs every 20 seconds) has time to send it while it is still evening.
-QUIET_MARGIN = timedelta(minutes=15)
-
-
-def parse_clock(value: str) -> time:
-    """Read "HH:MM" from the configuration."""
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
-
-
-def in_quiet_hours(moment: datetime, quiet_start: time, quiet_end: time, tz: ZoneInfo) -> bool:
-    clock = moment.astimezone(tz).time()
-    if quiet_start <= quiet_end:
-        return quiet_start <= clock < quiet_end
-    return clock >= quiet_start or clock < quiet_end
-
-
-def _quiet_period_start(moment: datetime, quiet_start: time, tz: ZoneInfo) -> datetime:
-    """The instant the quiet period containing `moment` began (local wall-clock time)."""
-    local = moment.astimezone(tz)
-    day = local.date() if local.time() >= quiet_start else local.date() - timedelta(days=1)
-    return datetime.combine(day, quiet_start, tzinfo=tz).astimezone(moment.tzinfo)
-
-
-def _quiet_period_end(moment: datetime, quiet_end: time, tz: ZoneInfo) -> datetime:
-    """The instant the quiet period containing `moment` ends (local wall-clock time)."""
-    local = moment.astimezone(tz)
-    day = local.date() if local.time() < quiet_end else local.date() + timedelta(days=1)
-    return datetime.combine(day, quiet_end, tzinfo=tz).astimezone(moment.tzinfo)
-
-
-def due_at(
-    starts_at: datetime, offset_minutes: int, quiet_start: time, quiet_end: time, tz: ZoneInfo
-) -> datetime:
-    """When the reminder `offset_minutes` before the start is due, moved before quiet hours."""
-    # Offsets are absolute durations: "3 hours before" stays 3 hours across a DST change.
-    due = starts_at - timedelta(minutes=offset_minutes)
-    if in_quiet_hours(due, quiet_start, quiet_end, tz):
-        due = _quiet_period_start(due, quiet_start, tz) - QUIET_MARGIN
-    return due
+from havehus.signup.me import personal_token
+from havehus.signup.services import booking_url
 
 
 def _booking_link(orm: OrmSession, booking: Booking) -> str:
     """The booking's link; the nonce is set by a conditional UPDATE so racing workers agree."""
-    from havehus.signup.services import booking_url
-
     if booking.link_nonce is None:
         orm.execute(
             update(Booking)
@@ -130,7 +94,7 @@ def queue_reminders(
         # is still before the start; otherwise there is nothing useful left to say.
         send_after = now
         if in_quiet_hours(now, quiet_start, quiet_end, tz):
-            send_after = _quiet_period_end(now, quiet_end, tz)
+            send_after = quiet_period_end(now, quiet_end, tz)
             if send_after >= session.starts_at:
                 continue
         for booking in _bookings_of(orm, session):
@@ -214,8 +178,6 @@ def _queue_requested(
     now: datetime,
     send_after: datetime,
 ) -> int:
-    from havehus.signup.me import personal_token
-
     person = request.participant
     key = f"remind:{request.id}:{offset}"
     if not person.phone or person.phone_unreachable or person.anonymised_at:
@@ -284,7 +246,7 @@ def queue_shift_reminders(
 ) -> int:
     """Text each host with a phone once before each session they are on the rota for."""
     if in_quiet_hours(now, quiet_start, quiet_end, tz):
-        send_after = _quiet_period_end(now, quiet_end, tz)
+        send_after = quiet_period_end(now, quiet_end, tz)
     else:
         send_after = now
     horizon = now + timedelta(minutes=SHIFT_REMINDER_MINUTES) + timedelta(days=1)
@@ -324,6 +286,59 @@ def queue_shift_reminders(
         )
         queued += 1 if added else 0
     return queued
+
+
+#: Why a reminder of a moved session is dropped: it is queued again for the new time.
+MOVED = "the session moved; the reminder is queued again for the new time"
+
+
+def register() -> None:
+    """Tell messaging what it must check again before sending a reminder or a shift text."""
+    kinds.register("reminder", check=still_wanted, waits_for_quiet_hours=True)
+    kinds.register("shift", check=still_wanted)
+
+
+def still_wanted(orm: OrmSession, message: OutboundMessage, now: datetime) -> Unwanted | None:
+    """Why a reminder or shift text queued earlier must not go now; None to send it."""
+    reason = reason_not_to_remind(orm, message)
+    if reason is not None:
+        return Unwanted(reason)
+    session = orm.get(Session, message.session_id) if message.session_id else None
+    if session is None or session.status != "scheduled":
+        return Unwanted("the session was cancelled")
+    if session.starts_at <= now:
+        return Unwanted("the session has started")
+    if message.kind == "reminder" and message.expires_at not in (None, session.starts_at):
+        # Moved after this reminder was queued: its text and moment are wrong.
+        return Unwanted(MOVED, queue_again=True)
+    return None
+
+
+def release_moved_reminders(orm: OrmSession) -> int:
+    """Drop pending reminders of sessions that moved, freeing their keys to be queued again.
+
+    A reminder names the session's time and is due a fixed offset before it, so after a move
+    both its text and its moment are wrong. Dropping it and clearing its dedupe key lets
+    `queue_reminders` queue the same offset again — with the new time, when due at the new
+    time (at once if the session moved earlier, later if it moved later). Commits nothing.
+    """
+    # A reminder's expires_at is its session's start at the time it was queued.
+    session_start = (
+        select(Session.starts_at).where(Session.id == OutboundMessage.session_id).scalar_subquery()
+    )
+    result = orm.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.kind == "reminder",
+            OutboundMessage.status == "pending",
+            OutboundMessage.session_id.is_not(None),
+            OutboundMessage.expires_at.is_not(None),
+            OutboundMessage.expires_at != session_start,
+        )
+        .values(status="skipped", last_error=MOVED, dedupe_key=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
 
 
 def reason_not_to_remind(orm: OrmSession, message: OutboundMessage) -> str | None:
