@@ -115,7 +115,11 @@ def main(argv: list[str]) -> int:
     if shutil.which("faketime") is None:
         print("faketime is not installed (Debian package faketime)", file=sys.stderr)
         return 2
-    chosen = {n: at for n, at in instants(datetime.now(UTC)).items() if only in (None, n)}
+    every = instants(datetime.now(UTC))
+    if only is not None and only not in every:
+        print(f"No instant {only!r}; choose one of: {', '.join(every)}", file=sys.stderr)
+        return 2
+    chosen = {n: at for n, at in every.items() if only in (None, n)}
     logs = Path(tempfile.mkdtemp(prefix="havehus-odd-hours-"))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         runs = [

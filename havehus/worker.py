@@ -129,10 +129,20 @@ JOBS: dict[str, Callable[[Flask, datetime], dict[str, int]]] = {
 }
 
 
+#: Jobs that take something from someone — a seat held for them, their data — never run ahead
+#: of the clock: `--at` tomorrow sends tomorrow's reminders now; it does not erase tomorrow's
+#: data or give away a seat that is still held today.
+NEVER_AHEAD = frozenset({"pass_on_expired_offers", "apply_retention"})
+
+
 def run_once(app: Flask, at: datetime | None = None) -> dict[str, dict[str, int]]:
     """Run every job once as if it were `at` (default: now) and return what each did."""
-    now = at or utcnow()
-    return {name: job(app, now) for name, job in JOBS.items()}
+    with app.app_context():
+        real = utcnow()
+    now = at or real
+    return {
+        name: job(app, min(now, real) if name in NEVER_AHEAD else now) for name, job in JOBS.items()
+    }
 
 
 def run_forever(app: Flask) -> None:

@@ -144,7 +144,8 @@ def opted_out_advice() -> str:
         return _(
             "This number said STOP, so we send it no texts. Send START to %(number)s "
             "to get texts again, then try once more.",
-            number=sender,
+            # Isolated left-to-right (LRI … PDI): a phone number inside Arabic or Urdu text.
+            number=f"\u2066{sender}\u2069",
         )
     return _(
         "This number said STOP, so we send it no texts. Ask the host in the house to sign you up."

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session as OrmSession
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.i18n import current_language
+from havehus.messaging import texts
 from havehus.models import Session, Tally
 from havehus.people.access import client_ip, current_actor, current_kiosk
 from havehus.program.services import (
@@ -182,7 +183,9 @@ def _closed_reason(target: Session, now: datetime) -> str | None:
     return None
 
 
-def _finish(target: Session, result: services.BookingResult) -> ResponseReturnValue:
+def _finish(
+    target: Session, result: services.BookingResult, *, stopped: bool = False
+) -> ResponseReturnValue:
     session.pop(STATE_KEY, None)
     session[DONE_KEY] = {
         "kind": "booking",
@@ -192,6 +195,8 @@ def _finish(target: Session, result: services.BookingResult) -> ResponseReturnVa
         "created": result.created,
         # Only what was really queued: the done screen never promises a text that isn't coming.
         "texted": result.texted,
+        # The number said STOP: the screen says why no text comes, and how to get texts again.
+        "stopped": stopped,
     }
     return redirect(url_for("kiosk.done"))
 
@@ -376,7 +381,8 @@ def _book_at_once(
     )  # fmt: skip
     result = sign_up(db.session, target, request, now, current_actor())
     db.session.commit()
-    return _finish(target, result)
+    stopped = phone_number is not None and texts.opted_out(db.session, phone_number)
+    return _finish(target, result, stopped=stopped)
 
 
 @bp.route("/kiosk/code", methods=["GET", "POST"])
@@ -438,7 +444,10 @@ def done() -> ResponseReturnValue:
     target = public_session(db.session, outcome["session_id"]) if outcome else None
     if target is None:
         return redirect(url_for("kiosk.start"))
-    return render_template("kiosk/done.html", session=target, outcome=outcome, now=utcnow())
+    stop_advice = texts.opted_out_advice() if outcome.get("stopped") else None
+    return render_template(
+        "kiosk/done.html", session=target, outcome=outcome, stop_advice=stop_advice, now=utcnow()
+    )
 
 
 @bp.post("/kiosk/sessions/<int:session_id>/here")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.models import Booking, Participant, Session, StaffUser
@@ -17,19 +17,24 @@ SEARCH_LIMIT = 20
 
 
 def search_participants(orm: OrmSession, query: str) -> Sequence[Participant]:
-    """People whose name contains the words, or whose phone ends with the digits typed."""
-    query = query.strip()
-    if not query:
-        return []
+    """People whose name contains the letters typed and whose phone ends with the digits typed.
+
+    Digits count from four on (the last four of a number); fewer find nobody rather than
+    everybody, so that one tap never books the wrong person.
+    """
     digits = "".join(ch for ch in query if ch.isdigit())
-    conditions = []
-    if digits and len(digits) >= 4:
-        conditions.append(Participant.phone.endswith(digits[-4:]))
-    if not digits:
-        conditions.append(func.lower(Participant.display_name).contains(query.lower()))
+    words = "".join(ch for ch in query if not ch.isdigit()).split()
+    if len(digits) < 4 and (digits or not words):
+        return []
+    conditions = [
+        func.lower(Participant.display_name).contains(word.lower(), autoescape=True)
+        for word in words
+    ]
+    if digits:
+        conditions.append(Participant.phone.endswith(digits[-4:], autoescape=True))
     return orm.scalars(
         select(Participant)
-        .where(Participant.anonymised_at.is_(None), or_(*conditions))
+        .where(Participant.anonymised_at.is_(None), *conditions)
         .order_by(Participant.display_name)
         .limit(SEARCH_LIMIT)
     ).all()

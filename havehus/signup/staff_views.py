@@ -122,6 +122,9 @@ def cancel_booking(booking_id: int) -> ResponseReturnValue:
         if promoted
         else _("Cancelled. The seat is free.")
     )
+    phone = promoted.participant.phone if promoted else None
+    if phone and texts.opted_out(db.session, phone):
+        flash(_("They said STOP to texts, so nobody told them: tell them yourself."), "warning")
     return redirect(url_for("signup_staff.session_bookings", session_id=booking.session_id))
 
 

@@ -83,3 +83,21 @@ def test_old_login_attempts_are_deleted(any_app):
     assert (
         apply_retention(db.session, NOW, months=12, sensitive_days=30).login_attempts_deleted == 1
     )
+
+
+def test_worker_at_a_future_instant_sends_ahead_but_erases_nothing_ahead(app, clock):
+    clock.set(NOW)
+    # Not seen for 11 months and 3 weeks: anonymised in a week's time, not today.
+    person = _person("Fatima", NOW - timedelta(days=11 * 30 + 21))
+    db.session.commit()
+
+    runner = app.test_cli_runner()
+    ahead = (NOW + timedelta(days=14)).isoformat()
+    result = runner.invoke(args=["worker", "--once", "--at", ahead])
+
+    assert result.exit_code == 0, result.output
+    assert "apply_retention: anonymised=0" in result.output
+    db.session.refresh(person)
+    assert person.anonymised_at is None and person.display_name == "Fatima"
+    clock.advance(timedelta(days=14))  # the day really comes
+    assert "anonymised=1" in runner.invoke(args=["worker", "--once"]).output

@@ -308,6 +308,21 @@ def test_a_number_that_said_stop_is_told_to_send_start_first(client, bookable):
     assert _texts("code") == []
 
 
+def test_an_enrolled_kiosk_says_why_a_number_that_said_stop_gets_no_text(client, bookable):
+    session = bookable(capacity=20)
+    db.session.add(OptOut(phone="+4520123456", opted_out_at=NOW, source="sms"))
+    db.session.commit()
+    _enrol(client)
+    _english(client)
+    _type_number(client, session)
+
+    done = client.get(_give_name(client, session, sms_consent="y").location)
+
+    page = done.get_data(as_text=True)
+    assert "You have a seat!" in page and "This number said STOP" in page
+    assert _texts("confirmation") == []
+
+
 def test_a_wrong_code_is_refused_and_counted(client, bookable):
     session = bookable(capacity=20)
     _type_number(client, session)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from havehus.extensions import db
-from havehus.models import AuditEvent, Booking, Consent, FeedToken
+from havehus.models import AuditEvent, Booking, Consent, FeedToken, OptOut
 from havehus.people.audit import Actor
 from havehus.signup import me, services
 from tests.signup.conftest import NOW
@@ -121,6 +122,29 @@ def test_staff_find_people_by_name_or_last_four_digits(client, signed_in, bookab
     assert db.session.scalar(select(Booking.participant_id)) == person.id
 
 
+@pytest.mark.parametrize("query", ["12", "Birthe 12", "x1", "%", "_", "   "])
+def test_a_search_that_could_match_anyone_finds_nobody(
+    client, signed_in, bookable, make_person, query
+):
+    signed_in("host")
+    session = bookable()
+    make_person("Birthe", phone="+4520990012")
+    make_person("Mehmet", phone="+4520998877")
+    db.session.commit()
+    page = client.get(f"/staff/sessions/{session.id}/bookings", query_string={"q": query})
+    assert "Tilmeld <bdi>" not in page.get_data(as_text=True)
+
+
+def test_name_and_last_digits_together_narrow_the_search(client, signed_in, bookable, make_person):
+    signed_in("host")
+    session = bookable()
+    make_person("Birthe", phone="+4520990012")
+    make_person("Birthe", phone="+4520998877")
+    db.session.commit()
+    page = client.get(f"/staff/sessions/{session.id}/bookings", query_string={"q": "birthe 8877"})
+    assert page.get_data(as_text=True).count("Tilmeld <bdi>Birthe</bdi>") == 1
+
+
 def test_a_host_signs_up_someone_the_house_knows_with_the_button_beside_their_name(
     client, signed_in, bookable, make_person
 ):
@@ -232,3 +256,22 @@ def test_partners_cannot_see_who_is_coming(client, signed_in, bookable):
     signed_in("partner")
     session = bookable()
     assert client.get(f"/staff/sessions/{session.id}/bookings").status_code == 403
+
+
+def test_staff_are_told_when_the_promoted_person_said_stop(
+    client, signed_in, bookable, make_person
+):
+    signed_in("manager")
+    session = bookable(capacity=1)
+    first = _booked(session, make_person("Amina"))
+    waiting = make_person("Hodan")
+    _booked(session, waiting)
+    db.session.add(OptOut(phone=waiting.phone, opted_out_at=NOW, source="sms"))
+    db.session.commit()
+    page = f"/staff/sessions/{session.id}/bookings"
+
+    response = post_form(client, page, f"/staff/bookings/{first.id}/cancel")
+
+    assert response.status_code == 302
+    shown = client.get(page).get_data(as_text=True)
+    assert "Hun eller han har skrevet STOP" in shown
