@@ -141,11 +141,12 @@ def opted_out_advice() -> str:
     """What to tell someone whose number said STOP and who now wants a text from us."""
     sender = str(current_app.config.get("HAVEHUS_TWILIO_FROM") or "")
     if sender.startswith("+"):
+        # Isolated left-to-right (LRI … PDI): a phone number inside Arabic or Urdu text.
+        number = "\u2066" + sender + "\u2069"
         return _(
             "This number said STOP, so we send it no texts. Send START to %(number)s "
             "to get texts again, then try once more.",
-            # Isolated left-to-right (LRI … PDI): a phone number inside Arabic or Urdu text.
-            number=f"\u2066{sender}\u2069",
+            number=number,
         )
     return _(
         "This number said STOP, so we send it no texts. Ask the host in the house to sign you up."
