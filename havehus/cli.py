@@ -16,6 +16,7 @@ from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 from havehus.config import ConfigError
 from havehus.errors import HavehusError
 from havehus.extensions import db
+from havehus.signup.invariants import seat_drift
 from havehus.timeutil import house_tz, utcnow
 
 
@@ -196,6 +197,22 @@ def expand_command(weeks: int | None) -> None:
     click.echo(f"Sessions created: {created} (horizon {weeks} weeks)")
 
 
+@click.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Report seat counters that drifted from the bookings.
+
+    Exits 1 on drift. Each session's seat counter (and each course's place counter) must equal its confirmed,
+    offered, attended and no-show bookings.
+    """
+    drift = seat_drift(db.session)
+    if drift:
+        for item in drift:
+            click.echo(f"drift: {item}")
+        raise SystemExit(1)
+    click.echo("Seat counters agree with the bookings.")
+
+
 COMMANDS = (
     serve_command,
     worker_command,
@@ -204,6 +221,7 @@ COMMANDS = (
     create_user_command,
     create_token_command,
     expand_command,
+    check_command,
 )
 
 

@@ -19,6 +19,7 @@ from havehus.extensions import db
 from havehus.models import Activity, Location, Session
 from havehus.paths import CONFIG_DIR
 from havehus.people.passwords import use_test_parameters
+from havehus.signup.invariants import seat_drift
 from tests.pgserver import PostgresServer, PostgresUnavailable
 
 pytest_plugins = ["tests.program_fixtures", "tests.staff_fixtures"]
@@ -130,8 +131,12 @@ def _app_with_tables(url: str, clock: PinnedClock) -> Iterator[Flask]:
         with app.app_context():
             db.create_all()
             yield app
+            db.session.rollback()
+            # Whatever the test did, the seat counters still equal the bookings they count.
+            drift = seat_drift(db.session)
             db.session.remove()
             db.engine.dispose()
+        assert not drift, f"seat counters drifted from the bookings: {[str(d) for d in drift]}"
     finally:
         reset_transaction_mode(token)
 

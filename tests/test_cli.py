@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from havehus.extensions import db
 from havehus.models import AuditEvent, OutboundMessage, StaffUser
 from havehus.people.services import verify_password
+from tests.conftest import DEFAULT_NOW
 
-CONTRACT_COMMANDS = ("db", "demo", "serve", "worker", "create-user", "expand")
+CONTRACT_COMMANDS = ("db", "demo", "serve", "worker", "create-user", "expand", "check")
 
 
 def _havehus(*args: str, env: dict[str, str], stdin: str | None = None):
@@ -53,6 +54,8 @@ def test_fresh_database_upgrade_demo_and_worker_once(cli_env):
     assert "manager@havehus.example" in demo.stdout and "password:" in demo.stdout
     again = _havehus("demo", env=cli_env)
     assert "nothing changed" in again.stdout and "password" not in again.stdout
+    check = _havehus("check", env=cli_env)
+    assert check.returncode == 0, check.stdout + check.stderr  # the demo keeps the invariants
     worker = _havehus("worker", "--once", "--at", "2026-12-01T08:00", env=cli_env)
     assert worker.returncode == 0, worker.stderr
     assert "send_due_messages: sent=0" in worker.stdout
@@ -144,3 +147,23 @@ def test_worker_once_at_a_given_instant_sends_what_is_due_then(app):
 def test_worker_at_without_once_is_a_usage_error(app):
     result = app.test_cli_runner().invoke(args=["worker", "--at", "2026-12-03T14:00"])
     assert result.exit_code == 2
+
+
+def test_check_reports_a_seat_counter_that_drifted_and_exits_1(app, make_activity, make_session):
+    from sqlalchemy import update
+
+    from havehus.models import Session
+
+    session = make_session(make_activity(mode="signup", capacity=5), DEFAULT_NOW)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["check"]).exit_code == 0
+    db.session.execute(update(Session).where(Session.id == session.id).values(seats_taken=2))
+    db.session.commit()
+
+    result = runner.invoke(args=["check"])
+
+    assert result.exit_code == 1
+    assert f"drift: session {session.id}: counter 2, bookings 0" in result.output
+    db.session.execute(update(Session).where(Session.id == session.id).values(seats_taken=0))
+    db.session.commit()

@@ -14,8 +14,11 @@ from havehus.orm import UTCDateTime
 
 BOOKING_STATUSES = ("confirmed", "offered", "waitlisted", "cancelled", "attended", "no_show")
 BOOKING_SOURCES = ("kiosk", "web", "staff", "api", "sms")
-#: Statuses that hold a seat.
+#: Statuses that hold a seat now (cancelling one frees it for the waiting list).
 SEAT_HOLDING = ("confirmed", "offered")
+#: Statuses counted in a session's (or course's) seat counter: a seat held, or one that was
+#: used (attended) or stood empty (no-show) — it was theirs either way.
+SEAT_COUNTED = (*SEAT_HOLDING, "attended", "no_show")
 
 
 class Booking(db.Model):

@@ -19,6 +19,7 @@ from havehus.models import (
     SignupChallenge,
     Tally,
 )
+from havehus.models.signup import SEAT_COUNTED
 from havehus.people import audit
 
 #: A month for retention purposes (the promise is "at most N months").
@@ -86,9 +87,20 @@ def erase_sensitive_bookings(orm: OrmSession, now: datetime, days: int) -> int:
     if not rows:
         return 0
     attended: dict[int, int] = {}
+    seats: dict[int, int] = {}
     for _id, session_id, status, _person in rows:
         if status == "attended":
             attended[session_id] = attended.get(session_id, 0) + 1
+        if status in SEAT_COUNTED:
+            seats[session_id] = seats.get(session_id, 0) + 1
+    # The session's seat counter counted these bookings; it goes down with them, so counters
+    # and bookings keep agreeing (`havehus check`). The count of who came stays in the tally.
+    for session_id, count in seats.items():
+        orm.execute(
+            update(Session)
+            .where(Session.id == session_id)
+            .values(seats_taken=Session.seats_taken - count)
+        )
     for session_id, count in attended.items():
         tally = orm.scalar(
             select(Tally).where(Tally.session_id == session_id, Tally.kind == "adults")

@@ -21,6 +21,7 @@ from havehus.extensions import db
 from havehus.models import Activity, Booking, Location, Participant, Room, Session
 from havehus.program.services import bump_program_version, expand_horizon
 from tests.conftest import IN_CI, PinnedClock
+from tests.factories import add_booking
 from tests.feeds import readers
 from tests.feeds.readers import Reading
 
@@ -164,19 +165,7 @@ def make_participant() -> Callable[..., Participant]:
 @pytest.fixture
 def book() -> Callable[..., Booking]:
     def make(participant: Participant, session: Session, status: str = "confirmed") -> Booking:
-        booking = Booking(
-            participant=participant,
-            session=session,
-            status=status,
-            source="staff",
-            created_at=NOW,
-            updated_at=NOW,
-        )
-        db.session.add(booking)
-        if status in ("confirmed", "offered"):
-            session.seats_taken += 1
-        db.session.flush()
-        return booking
+        return add_booking(session, participant, status, at=NOW)
 
     return make
 

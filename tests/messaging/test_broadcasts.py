@@ -24,6 +24,7 @@ from havehus.models import (
     Session,
 )
 from havehus.people.audit import Actor
+from tests.factories import add_booking
 from tests.staff_fixtures import csrf_from
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
@@ -77,9 +78,7 @@ def person(
 
 
 def book(session: Session, someone: Participant, status: str = "confirmed") -> Booking:
-    booking = Booking(participant_id=someone.id, session_id=session.id, status=status,
-                      source="staff", created_at=NOW, updated_at=NOW)  # fmt: skip
-    db.session.add(booking)
+    booking = add_booking(session, someone, status, at=NOW)
     db.session.commit()
     return booking
 

@@ -10,6 +10,7 @@ from havehus.extensions import db
 from havehus.models import Booking, Consent, LoginAttempt, Participant, Tally
 from havehus.people.retention import apply_retention
 from havehus.signup.services import record_consent
+from tests.factories import add_booking
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -53,22 +54,17 @@ def test_health_sign_ups_become_an_anonymous_count_after_thirty_days(
     came, missed, later = (_person(n, NOW - timedelta(days=41)) for n in ("Ahmad", "Leila", "Omar"))
     for person in (came, missed, later):
         record_consent(db.session, person, "health", NOW - timedelta(days=41))
-    db.session.add_all(
-        [
-            Booking(participant=came, session=past, status="attended", source="staff",
-                    created_at=NOW, updated_at=NOW),
-            Booking(participant=missed, session=past, status="no_show", source="staff",
-                    created_at=NOW, updated_at=NOW),
-            Booking(participant=later, session=future, status="confirmed", source="staff",
-                    created_at=NOW, updated_at=NOW),
-        ]
-    )  # fmt: skip
+    add_booking(past, came, "attended", at=NOW)
+    add_booking(past, missed, "no_show", at=NOW)
+    add_booking(future, later, "confirmed", at=NOW)
     db.session.commit()
 
     run = apply_retention(db.session, NOW, months=12, sensitive_days=30)
     db.session.commit()
 
     assert run.sensitive_bookings_erased == 2
+    db.session.refresh(past)
+    assert past.seats_taken == 0  # the counter goes down with the bookings it counted
     assert db.session.scalar(select(func.count()).select_from(Booking)) == 1
     tally = db.session.scalar(select(Tally).where(Tally.session_id == past.id))
     assert (tally.kind, tally.count) == ("adults", 1)

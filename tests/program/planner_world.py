@@ -12,6 +12,7 @@ from havehus.models import Activity, Booking, Location, Participant, Room, Sessi
 from havehus.people.audit import Actor
 from havehus.program.planner import horizon_until
 from havehus.program.recurrence import expand_activity
+from tests.factories import add_booking
 
 CPH = ZoneInfo("Europe/Copenhagen")
 #: Monday 2 March 2026, 12:00 in Copenhagen.
@@ -47,20 +48,7 @@ def person(phone: str | None = "+4520000001", language: str = "da") -> Participa
 
 
 def book(session: Session, who: Participant, status: str = "confirmed") -> Booking:
-    booking = Booking(
-        participant=who,
-        session=session,
-        status=status,
-        source="staff",
-        created_at=NOW,
-        updated_at=NOW,
-        waitlisted_at=NOW if status == "waitlisted" else None,
-    )
-    db.session.add(booking)
-    if status in ("confirmed", "offered"):
-        session.seats_taken += 1
-    db.session.flush()
-    return booking
+    return add_booking(session, who, status, at=NOW)
 
 
 def build_world() -> World:

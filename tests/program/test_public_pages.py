@@ -6,10 +6,20 @@ import re
 from datetime import UTC, datetime
 
 from havehus.extensions import db
-from havehus.models import Session
+from havehus.models import Participant, Session
 from havehus.program.services import expand_horizon
+from tests.factories import add_booking
 from tests.program_fixtures import CPH
 from tests.program_fixtures import NOW as PROGRAM_NOW
+
+
+def _fill(session: Session, seats: int) -> None:
+    """Book `seats` people into the session."""
+    for number in range(seats):
+        person = Participant(public_id=f"full-{session.id}-{number}", display_name="X",
+                             created_at=PROGRAM_NOW)  # fmt: skip
+        add_booking(session, person, at=PROGRAM_NOW)
+    db.session.commit()
 
 
 def _session_on(program_sessions: list[Session], day: str) -> Session:
@@ -153,8 +163,7 @@ def test_a_title_without_an_arabic_text_is_shown_in_danish_and_marked_so(client,
 
 def test_a_full_session_says_so(client, program):
     dinner = _session_on(program.sessions(program.dinner), "2026-12-03")
-    dinner.seats_taken = 20
-    db.session.commit()
+    _fill(dinner, 20)
     page = client.get("/week/2026-W49").get_data(as_text=True)
     assert "Fuldt – venteliste" in page
 
@@ -261,8 +270,7 @@ def test_a_full_slot_is_marked_and_not_counted_as_free(client, program):
         for s in program.sessions(program.vaccination)
         if s.starts_at.date().isoformat() == "2026-12-04"
     ]
-    first.seats_taken = 2
-    db.session.commit()
+    _fill(first, 2)
     page = client.get("/week/2026-W49").get_data(as_text=True)
     assert f'class="slot slot--closed" href="/sessions/{first.id}"' in page
     assert f'class="slot" href="/sessions/{second.id}"' in page

@@ -1,0 +1,45 @@
+"""Factories the whole suite shares, for state no service makes directly (attended, no-show)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from havehus.extensions import db
+from havehus.models import Activity, Booking, Participant, Session
+from havehus.models.signup import SEAT_COUNTED
+
+
+def add_booking(
+    holder: Session | Activity,
+    person: Participant,
+    status: str = "confirmed",
+    *,
+    at: datetime,
+    source: str = "staff",
+    **fields: Any,
+) -> Booking:
+    """A booking row in any status, its seat counted as the sign-up service counts it.
+
+    For setting up history (attended, no-show) and states; a test of booking itself goes
+    through `signup.sign_up.sign_up` or `signup.services.book`.
+    """
+    where = {"activity": holder} if isinstance(holder, Activity) else {"session": holder}
+    booking = Booking(
+        participant=person,
+        **where,
+        status=status,
+        source=source,
+        created_at=at,
+        updated_at=at,
+        waitlisted_at=at if status == "waitlisted" else None,
+        **fields,
+    )
+    db.session.add(booking)
+    if status in SEAT_COUNTED:
+        if isinstance(holder, Activity):
+            holder.places_taken += 1
+        else:
+            holder.seats_taken += 1
+    db.session.flush()
+    return booking
