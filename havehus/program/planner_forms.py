@@ -28,8 +28,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from havehus.models.program import ACTIVITY_TYPES, CATEGORIES
+from havehus.program.activity_data import PICTOGRAMS, ActivityData
 from havehus.program.labels import CATEGORY_LABELS, PICTOGRAM_LABELS
-from havehus.program.planner import PICTOGRAMS, ActivityData
 from havehus.program.repeat import Repeat, build_rrule
 
 ACTIVITY_TYPE_LABELS = {

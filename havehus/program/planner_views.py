@@ -37,9 +37,14 @@ from havehus.i18n import offered_languages
 from havehus.models import Activity, Closure, Location, Room, Session
 from havehus.models.program import CATEGORIES
 from havehus.people.access import HOSTS, MANAGERS, current_actor, staff_required
-from havehus.program import planner
+from havehus.program import copy_week as copying
 from havehus.program import services as program_services
+from havehus.program.activities import archive_activity, create_activity, update_activity
+from havehus.program.activity_data import activity_data
 from havehus.program.calendar_info import danish_holidays, islamic_dates
+from havehus.program.closures import closure_sessions, create_closure, delete_closure
+from havehus.program.conflicts import conflicts_for, week_conflicts
+from havehus.program.hosts import effective_hosts, host_choices
 from havehus.program.labels import CATEGORY_LABELS, language_name
 from havehus.program.photos import MAX_BYTES, NAME, delete_photo, photo_dir, store_photo
 from havehus.program.planner_forms import (
@@ -58,6 +63,10 @@ from havehus.program.planner_forms import (
 )
 from havehus.program.poster import PAPER_SIZES, render_poster
 from havehus.program.repeat import describe, preview_starts, repeat_from_rrule
+from havehus.program.results import ChangeSummary, Conflict
+from havehus.program.series import SeriesChange, edit_series
+from havehus.program.sessions import add_session, assign_hosts, move_session, reinstate_session
+from havehus.program.week import planner_week
 from havehus.timeutil import house_tz, iso_week_label, parse_iso_week, utcnow
 
 bp = Blueprint("planner", __name__, url_prefix="/staff")
@@ -98,7 +107,7 @@ def _show_errors(form: FlaskForm, error: HavehusError, names: dict[str, str] | N
         flash(" ".join([error.message, *unplaced]), "error")
 
 
-def _flash_summary(summary: planner.ChangeSummary) -> None:
+def _flash_summary(summary: ChangeSummary) -> None:
     if summary.notices:
         flash(
             ngettext(
@@ -121,7 +130,7 @@ def _flash_summary(summary: planner.ChangeSummary) -> None:
         flash(_conflict_text(conflict), "warning")
 
 
-def _conflict_text(conflict: planner.Conflict) -> str:
+def _conflict_text(conflict: Conflict) -> str:
     tz = house_tz()
     first, second = conflict.first, conflict.second
     values = {
@@ -163,7 +172,7 @@ def _location_choices() -> list[tuple[int, str]]:
 
 
 def _host_choices() -> list[tuple[int, str]]:
-    return [SelectChoice(u.id, u.name or u.email) for u in planner.host_choices(db.session)]
+    return [SelectChoice(u.id, u.name or u.email) for u in host_choices(db.session)]
 
 
 # ---------------------------------------------------------------- the week
@@ -182,7 +191,7 @@ def week(week: str) -> ResponseReturnValue:
         SelectChoice(c, CATEGORY_LABELS[c]) for c in CATEGORIES
     ]
     category = filters.category.data if filters.category.data in CATEGORIES else None
-    days = planner.planner_week(
+    days = planner_week(
         db.session,
         monday,
         tz,
@@ -209,9 +218,9 @@ def week(week: str) -> ResponseReturnValue:
         holidays=danish_holidays(monday, sunday),
         islamic=islamic_dates(monday, sunday),
         closures=closures,
-        conflicts=planner.week_conflicts(db.session, monday, sunday, tz),
+        conflicts=week_conflicts(db.session, monday, sunday, tz),
         conflict_text=_conflict_text,
-        effective_hosts=planner.effective_hosts,
+        effective_hosts=effective_hosts,
         can_edit=current_user.role in MANAGERS,
         languages=offered_languages(),
         paper_sizes=PAPER_SIZES,
@@ -363,7 +372,7 @@ def activity_new() -> ResponseReturnValue:
     stored = None
     try:
         photo, stored = _uploaded_photo(form, None)
-        activity, summary = planner.create_activity(
+        activity, summary = create_activity(
             db.session,
             form.to_data(photo),
             now,
@@ -404,7 +413,7 @@ def activity_edit(activity_id: int) -> ResponseReturnValue:
     activity = _activity_or_404(activity_id)
     form = _activity_form()
     if request.method == "GET":
-        data = planner.activity_data(activity)
+        data = activity_data(activity)
         end = (
             datetime.combine(activity.starts_on, activity.start_time)
             + timedelta(minutes=activity.duration_minutes)
@@ -420,7 +429,7 @@ def activity_edit(activity_id: int) -> ResponseReturnValue:
     old_photo, stored = activity.photo, None
     try:
         photo, stored = _uploaded_photo(form, activity.photo)
-        summary = planner.update_activity(
+        summary = update_activity(
             db.session,
             activity,
             form.to_data(photo),
@@ -464,7 +473,7 @@ def activity_archive(activity_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     try:
-        summary = planner.archive_activity(
+        summary = archive_activity(
             db.session,
             activity,
             now,
@@ -498,7 +507,7 @@ def session_new(activity_id: int) -> ResponseReturnValue:
         return render_template("planner/session_new.html", form=form, activity=activity)
     if form.validate_on_submit():
         try:
-            session, summary = planner.add_session(
+            session, summary = add_session(
                 db.session,
                 activity,
                 form.day.data,
@@ -540,9 +549,9 @@ def _session_page(session: Session, form: SessionForm, hosts_form: HostsForm, st
             hosts_form=hosts_form,
             confirm=FlaskForm(),
             can_edit=current_user.role in MANAGERS and session.starts_at > now,
-            conflicts=planner.conflicts_for(db.session, [session], house_tz()),
+            conflicts=conflicts_for(db.session, [session], house_tz()),
             conflict_text=_conflict_text,
-            effective_hosts=planner.effective_hosts(session),
+            effective_hosts=effective_hosts(session),
             now=now,
         ),
         status,
@@ -581,7 +590,7 @@ def session_edit(session_id: int) -> ResponseReturnValue:
     now = utcnow()
     try:
         if form.scope.data == "this":
-            summary = planner.move_session(
+            summary = move_session(
                 db.session,
                 session,
                 form.day.data,
@@ -595,12 +604,12 @@ def session_edit(session_id: int) -> ResponseReturnValue:
             )
         else:
             old_day = session.starts_at.astimezone(tz).date()
-            change = planner.SeriesChange(
+            change = SeriesChange(
                 start_time=form.start_time.data,
                 end_time=form.end_time.data,
                 weekday=form.day.data.weekday() if form.day.data != old_day else None,
             )
-            summary = planner.edit_series(
+            summary = edit_series(
                 db.session,
                 session,
                 form.scope.data,
@@ -630,7 +639,7 @@ def session_hosts(session_id: int) -> ResponseReturnValue:
     if not hosts_form.validate_on_submit():
         return _session_page(session, form, hosts_form, 400)
     try:
-        warnings = planner.assign_hosts(
+        warnings = assign_hosts(
             db.session,
             session,
             hosts_form.hosts.data or [],
@@ -667,11 +676,11 @@ def session_cancel(session_id: int) -> ResponseReturnValue:
             "planner/session_cancel.html", session=session, form=form, affected=affected
         )
     try:
-        summary = planner.edit_series(
+        summary = edit_series(
             db.session,
             session,
             form.scope.data,
-            planner.SeriesChange(cancel_reason=form.reason.data),
+            SeriesChange(cancel_reason=form.reason.data),
             utcnow(),
             current_actor(),
             tz=house_tz(),
@@ -713,9 +722,7 @@ def session_reinstate(session_id: int) -> ResponseReturnValue:
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        summary = planner.reinstate_session(
-            db.session, session, utcnow(), current_actor(), tz=house_tz()
-        )
+        summary = reinstate_session(db.session, session, utcnow(), current_actor(), tz=house_tz())
     except HavehusError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -755,7 +762,7 @@ def closures() -> ResponseReturnValue:
                 form.ends_on.errors = [_("The last day is before the first day.")]
                 status = 400
             else:
-                affected = planner.closure_sessions(
+                affected = closure_sessions(
                     db.session,
                     form.starts_on.data,
                     form.ends_on.data,
@@ -764,7 +771,7 @@ def closures() -> ResponseReturnValue:
                 )
         else:
             try:
-                _closure, summary = planner.create_closure(
+                _closure, summary = create_closure(
                     db.session,
                     form.starts_on.data,
                     form.ends_on.data,
@@ -820,7 +827,7 @@ def closure_delete(closure_id: int) -> ResponseReturnValue:
         abort(404)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    planner.delete_closure(db.session, closure, utcnow(), current_actor())
+    delete_closure(db.session, closure, utcnow(), current_actor())
     db.session.commit()
     flash(_("The closure is removed. Sessions it cancelled stay cancelled."), "success")
     return redirect(url_for("planner.closures"))
@@ -849,10 +856,10 @@ def copy_week(week: str) -> ResponseReturnValue:
         if target is None:
             status = 400
         elif form.confirm.data != "yes":
-            items = planner.copy_week_preview(db.session, monday, target, tz)
+            items = copying.copy_week_preview(db.session, monday, target, tz)
         else:
             try:
-                summary = planner.copy_week(
+                summary = copying.copy_week(
                     db.session, monday, target, utcnow(), current_actor(), tz=tz
                 )
             except HavehusError as error:
@@ -878,7 +885,7 @@ def copy_week(week: str) -> ResponseReturnValue:
             items=items,
             week_label=iso_week_label(monday),
             monday=monday,
-            source=planner.one_off_sessions(db.session, monday, tz),
+            source=copying.one_off_sessions(db.session, monday, tz),
         ),
         status,
     )

@@ -258,11 +258,9 @@ def test_the_week_planner_shows_holidays_and_approximate_eid(client, signed_in, 
 def test_copy_week_previews_then_copies_the_one_off_sessions(client, signed_in, walk):
     signed_in("manager")
     from havehus.people.audit import CLI
-    from havehus.program import planner
+    from havehus.program.sessions import add_session
 
-    planner.add_session(
-        db.session, walk, date(2026, 3, 12), time(18), time(19), None, NOW, CLI, tz=CPH
-    )
+    add_session(db.session, walk, date(2026, 3, 12), time(18), time(19), None, NOW, CLI, tz=CPH)
     db.session.commit()
     page = "/staff/week/2026-W11/copy"
     preview = post_form(client, page, target="2026-W12")
