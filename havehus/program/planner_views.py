@@ -42,7 +42,7 @@ from havehus.program import services as program_services
 from havehus.program.activities import archive_activity, create_activity, update_activity
 from havehus.program.activity_data import activity_data
 from havehus.program.calendar_info import danish_holidays, islamic_dates
-from havehus.program.closures import closure_sessions, create_closure, delete_closure
+from havehus.program.closures import create_closure, delete_closure, preview_closure
 from havehus.program.conflicts import conflicts_for, week_conflicts
 from havehus.program.hosts import effective_hosts, host_choices
 from havehus.program.labels import CATEGORY_LABELS, language_name
@@ -758,17 +758,18 @@ def closures() -> ResponseReturnValue:
         if not form.validate_on_submit():
             status = 400
         elif form.confirm.data != "yes":
-            if form.ends_on.data < form.starts_on.data:
-                form.ends_on.errors = [_("The last day is before the first day.")]
-                status = 400
-            else:
-                affected = closure_sessions(
+            try:
+                affected = preview_closure(
                     db.session,
                     form.starts_on.data,
                     form.ends_on.data,
+                    form.reason.data,
                     form.location.data or None,
-                    tz,
+                    tz=tz,
                 )
+            except HavehusError as error:
+                _show_errors(form, error, {"location_id": "location"})
+                status = 400
         else:
             try:
                 _closure, summary = create_closure(

@@ -15,7 +15,7 @@ from havehus.people.services import create_staff_user
 from havehus.program.activities import archive_activity, create_activity, update_activity
 from havehus.program.activity_data import ActivityData, activity_data
 from havehus.program.calendar_info import danish_holidays, islamic_dates
-from havehus.program.closures import closure_sessions, create_closure
+from havehus.program.closures import closure_sessions, create_closure, preview_closure
 from havehus.program.copy_week import copy_week, copy_week_preview
 from havehus.program.series import SeriesChange, edit_series
 from havehus.program.services import program_version
@@ -432,6 +432,20 @@ def test_a_closure_ending_before_it_starts_is_refused(world):
             db.session, date(2026, 3, 20), date(2026, 3, 19), "Fejl", None, NOW, MANAGER, tz=CPH
         )
     assert "ends_on" in caught.value.fields
+
+
+@pytest.mark.parametrize(
+    "days",
+    [(date(2026, 3, 20), date(2026, 3, 19)), (date(2026, 3, 10), date(2026, 6, 30))],
+    ids=["backwards", "four-months"],
+)
+def test_the_closure_preview_refuses_what_saving_refuses(world, days):
+    with pytest.raises(HavehusError) as previewed:
+        preview_closure(db.session, *days, "Fejl", None, tz=CPH)
+    with pytest.raises(HavehusError) as saved:
+        create_closure(db.session, *days, "Fejl", None, NOW, MANAGER, tz=CPH)
+    assert "ends_on" in saved.value.fields
+    assert previewed.value.fields == saved.value.fields
 
 
 def test_danish_public_holidays_and_approximate_islamic_dates_are_known():
