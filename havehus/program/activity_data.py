@@ -87,6 +87,12 @@ def activity_data(activity: Activity) -> ActivityData:
     return ActivityData(**values, host_ids=[host.id for host in activity.hosts])
 
 
+def end_time(activity: Activity) -> time:
+    """The time of day the activity's sessions end."""
+    start = datetime.combine(activity.starts_on, activity.start_time)
+    return (start + timedelta(minutes=activity.duration_minutes)).time()
+
+
 def _clean_texts(texts: dict[str, str], limit: int) -> tuple[dict[str, str], bool]:
     cleaned = {lang: text.strip() for lang, text in texts.items() if text and text.strip()}
     return cleaned, all(len(text) <= limit for text in cleaned.values())
