@@ -103,8 +103,13 @@ def _register_blueprints(app: Flask) -> None:
     from havehus.messaging.webhooks import bp as sms_bp
     from havehus.people import admin_views  # noqa: F401  (adds its routes to the staff blueprint)
     from havehus.people.views import bp as staff_bp
+    from havehus.program.photo_views import bp as photos_bp
+    from havehus.program.planner_views import activities as _planner_activities  # noqa: F401
     from havehus.program.planner_views import bp as planner_bp
-    from havehus.program.planner_views import photos_bp
+    from havehus.program.planner_views import closures as _planner_closures  # noqa: F401
+    from havehus.program.planner_views import copy_week as _planner_copy_week  # noqa: F401
+    from havehus.program.planner_views import sessions as _planner_sessions  # noqa: F401
+    from havehus.program.planner_views import week as _planner_week  # noqa: F401
     from havehus.program.views import bp as program_bp
 
     app.register_blueprint(core_bp)

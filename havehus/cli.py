@@ -202,8 +202,8 @@ def expand_command(weeks: int | None) -> None:
 def check_command() -> None:
     """Report seat counters that drifted from the bookings.
 
-    Exits 1 on drift. Each session's seat counter (and each course's place counter) must equal its confirmed,
-    offered, attended and no-show bookings.
+    Exits 1 on drift. Each session's seat counter (and each course's place counter) must
+    equal its confirmed, offered, attended and no-show bookings.
     """
     drift = seat_drift(db.session)
     if drift:

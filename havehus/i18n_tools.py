@@ -68,7 +68,7 @@ RESIDENT_SOURCES = (
 #: manager's broadcast must pass (havehus/messaging/broadcasts.py raises only to staff).
 STAFF_SOURCES = (
     "*/staff_views.py",
-    "*/planner_views.py",
+    "*/planner_views/*",
     "*/admin_views.py",
     "havehus/messaging/broadcasts.py",
 )

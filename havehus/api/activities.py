@@ -22,7 +22,9 @@ from havehus.errors import HavehusError, json_error
 from havehus.extensions import db
 from havehus.models import Activity, ApiToken, Location, Room, Session
 from havehus.people.access import MANAGERS, bearer_token, current_actor, token_required
-from havehus.program import planner
+from havehus.program.activities import create_activity, update_activity
+from havehus.program.activity_data import ActivityData, activity_data
+from havehus.program.sessions import cancel_session
 from havehus.timeutil import house_tz, utcnow
 
 #: HTTP status of each planner error code (anything else is 422).
@@ -107,7 +109,7 @@ def _place(text: str) -> tuple[int | None, int | None]:
     return location.id, None
 
 
-def _apply(data: planner.ActivityData, body: dict[str, Any]) -> planner.ActivityData:
+def _apply(data: ActivityData, body: dict[str, Any]) -> ActivityData:
     """The data with the body's fields applied; wrong types become field errors."""
     errors: dict[str, str] = {}
     changes: dict[str, Any] = {}
@@ -210,8 +212,8 @@ def activities() -> ResponseReturnValue:
 def activity_create() -> ResponseReturnValue:
     """Create an activity; its sessions are created up to the planning horizon at once."""
     try:
-        data = _apply(planner.ActivityData(), _body())
-        activity, _summary = planner.create_activity(
+        data = _apply(ActivityData(), _body())
+        activity, _summary = create_activity(
             db.session,
             data,
             utcnow(),
@@ -258,8 +260,8 @@ def activity_update(slug: str) -> ResponseReturnValue:
                 "invalid",
                 fields={"version": _("Must be a whole number.")},
             )
-        data = _apply(planner.activity_data(activity), body)
-        summary = planner.update_activity(
+        data = _apply(activity_data(activity), body)
+        summary = update_activity(
             db.session,
             activity,
             data,
@@ -286,7 +288,7 @@ def session_cancel(session_id: int) -> ResponseReturnValue:
     try:
         body = _body()
         reason = body.get("reason")
-        summary = planner.cancel_session(
+        summary = cancel_session(
             db.session,
             session,
             reason if isinstance(reason, str) else "",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import time
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -27,10 +29,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from havehus.errors import HavehusError
 from havehus.models.program import ACTIVITY_TYPES, CATEGORIES
+from havehus.program.activity_data import PICTOGRAMS, ActivityData
 from havehus.program.labels import CATEGORY_LABELS, PICTOGRAM_LABELS
-from havehus.program.planner import PICTOGRAMS, ActivityData
-from havehus.program.repeat import Repeat, build_rrule
+from havehus.program.repeat import Repeat, build_rrule, describe, preview_starts
+from havehus.program.sessions import minutes_between
+from havehus.timeutil import parse_iso_week
 
 ACTIVITY_TYPE_LABELS = {
     "network": _l("Network activity"),
@@ -240,10 +245,34 @@ class _ActivityFormBase(FlaskForm):
             return {"count": str(_l("Say how many times."))}
         return {}
 
+    def schedule_preview(self, tz: ZoneInfo) -> tuple[str, list[tuple[datetime, datetime]]] | None:
+        """The pattern in words and its next dates, or None (the errors put on the fields)."""
+        if self.missing_end():
+            for name, message in self.missing_end().items():
+                self[name].errors = [*self[name].errors, message]
+            return None
+        data = self.to_data(None)
+        if data.duration_minutes is None or data.duration_minutes <= 0:
+            self.end_time.errors = [*self.end_time.errors, _("The end must be after the start.")]
+            return None
+        try:
+            dates = preview_starts(
+                data.rrule, data.starts_on, data.start_time, data.duration_minutes, tz
+            )
+        except HavehusError as error:
+            target = self.rule if self.repeat.data == "custom" else self.repeat
+            target.errors = [*target.errors, error.message]
+            return None
+        if not dates:
+            self.repeat.errors = [
+                *self.repeat.errors,
+                _("This pattern never happens. Check the days and the end."),
+            ]
+            return None
+        return describe(data.rrule, data.starts_on, data.start_time, data.duration_minutes), dates
+
     def to_data(self, photo: str | None) -> ActivityData:
-        start = self.start_time.data or time(0)
-        end = self.end_time.data or time(0)
-        minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        minutes = minutes_between(self.start_time.data or time(0), self.end_time.data or time(0))
         offsets = []
         for part in _comma_list(self.reminder_hours.data):
             try:
@@ -413,6 +442,14 @@ class CopyWeekForm(FlaskForm):
         _l("Copy to week (e.g. 2026-W12)"), validators=[DataRequired(), Length(max=8)]
     )
     confirm = HiddenField()
+
+    def target_monday(self) -> date | None:
+        """The Monday of the week written in the field, or None (with the error on it)."""
+        try:
+            return parse_iso_week((self.target.data or "").strip().upper())
+        except ValueError:
+            self.target.errors = [_("Write the week as YYYY-Www, e.g. 2026-W12.")]
+            return None
 
 
 class VersionForm(FlaskForm):

@@ -22,6 +22,12 @@ from havehus.timeutil import local_to_utc
 MAX_HORIZON_DAYS = 3 * 366
 
 
+def horizon_until(now: datetime, tz: ZoneInfo, weeks: int) -> date:
+    """The last local day sessions are created for: the Sunday of the horizon's last week."""
+    day = now.astimezone(tz).date() + timedelta(weeks=weeks)
+    return day + timedelta(days=6 - day.weekday())
+
+
 def parse_rule(text: str, starts_on: date, start_time: time) -> rrule:
     """Parse an RFC 5545 RRULE (with or without the "RRULE:" prefix) anchored at the start."""
     body = text.strip()

@@ -45,6 +45,23 @@ def expand_horizon(orm: OrmSession, weeks: int, now: datetime, tz: ZoneInfo) -> 
     return created
 
 
+def sessions_on_days(first: date, last: date, tz: ZoneInfo) -> Select[tuple[Session]]:
+    """Sessions starting on local days first..last, of activities not archived.
+
+    Every visibility and status: the planner's callers narrow it down.
+    """
+    start, end = day_bounds_utc(first, last, tz)
+    return (
+        select(Session)
+        .join(Session.activity)
+        .where(
+            Session.starts_at >= start,
+            Session.starts_at < end,
+            Activity.archived_at.is_(None),
+        )
+    )
+
+
 def _public_sessions(visibilities: Sequence[str] = ("public",)) -> Select[Any]:
     return (
         select(Session)

@@ -11,8 +11,8 @@ import recurring_ical_events
 from havehus.extensions import db
 from havehus.feeds.tokens import create_feed_token
 from havehus.people.audit import CLI
-from havehus.program.planner import cancel_session, move_session
 from havehus.program.services import expand_horizon
+from havehus.program.sessions import cancel_session, move_session
 
 CPH = ZoneInfo("Europe/Copenhagen")
 NOW = datetime(2027, 3, 20, 9, 0, tzinfo=UTC)  # the week before the clocks go forward

@@ -17,7 +17,7 @@ from havehus.messaging.outbox import process_due
 from havehus.messaging.replies import KEYWORDS, MEANINGS, interpret
 from havehus.models import Booking, InboundMessage, OptOut, OutboundMessage, Participant
 from havehus.people.audit import CLI
-from havehus.program import planner
+from havehus.program.sessions import cancel_session
 from havehus.signup.reminders import queue_reminders
 from havehus.signup.services import book, cancel, record_consent
 from tests.messaging.fake_twilio import (
@@ -505,12 +505,12 @@ def test_after_stop_no_change_notice_or_seat_offer_reaches_the_number(sms, dinne
     sign_up(moved, someone)
     sign_up(moved, neighbour)
     # A notice queued before STOP, still waiting in the outbox when STOP comes.
-    planner.cancel_session(db.session, moved, "Syg kok", NOW, CLI, tz=TZ)
+    cancel_session(db.session, moved, "Syg kok", NOW, CLI, tz=TZ)
     db.session.commit()
 
     answer(post_inbound(sms, someone.phone, "STOP"))
     answer(post_inbound(sms, waiting.phone, "STOP"))
-    summary = planner.cancel_session(db.session, session, "Stormvarsel", NOW, CLI, tz=TZ)
+    summary = cancel_session(db.session, session, "Stormvarsel", NOW, CLI, tz=TZ)
     db.session.commit()
 
     assert (summary.notices, summary.unreached) == (0, 2)

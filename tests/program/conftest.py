@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from havehus.extensions import db
-from havehus.program.planner import horizon_until
-from havehus.program.recurrence import expand_activity
+from havehus.program.recurrence import expand_activity, horizon_until
 from tests.program.planner_world import CPH
 from tests.staff_fixtures import make_user, signed_in  # noqa: F401  (fixtures)
 

@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 from havehus.extensions import db
 from havehus.models import Activity, Booking, Location, Participant, Room, Session, Tally
 from havehus.people.audit import Actor
-from havehus.program.planner import horizon_until
-from havehus.program.recurrence import expand_activity
+from havehus.program.recurrence import expand_activity, horizon_until
 from tests.factories import add_booking
 
 CPH = ZoneInfo("Europe/Copenhagen")

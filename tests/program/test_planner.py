@@ -12,9 +12,21 @@ from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.models import Activity, AuditEvent, OutboundMessage, Session, StaffUser
 from havehus.people.services import create_staff_user
-from havehus.program import planner
+from havehus.program.activities import archive_activity, create_activity, update_activity
+from havehus.program.activity_data import ActivityData, activity_data
 from havehus.program.calendar_info import danish_holidays, islamic_dates
+from havehus.program.closures import closure_sessions, create_closure, preview_closure
+from havehus.program.copy_week import copy_week, copy_week_preview
+from havehus.program.series import SeriesChange, edit_series
 from havehus.program.services import program_version
+from havehus.program.sessions import (
+    add_session,
+    assign_hosts,
+    cancel_session,
+    move_session,
+    reinstate_session,
+)
+from havehus.program.week import planner_week
 from tests.program.planner_world import (
     CPH,
     HORIZON_WEEKS,
@@ -33,7 +45,7 @@ def world(app):
     return built
 
 
-def _data(**fields) -> planner.ActivityData:
+def _data(**fields) -> ActivityData:
     values = {
         "slug": "sproghjaelp",
         "title": {"da": "Sproghjælp", "en": ""},
@@ -44,18 +56,18 @@ def _data(**fields) -> planner.ActivityData:
         "duration_minutes": 120,
     }
     values.update(fields)
-    return planner.ActivityData(**values)
+    return ActivityData(**values)
 
 
-def _create(data: planner.ActivityData) -> Activity:
-    activity, _summary = planner.create_activity(
+def _create(data: ActivityData) -> Activity:
+    activity, _summary = create_activity(
         db.session, data, NOW, MANAGER, tz=CPH, horizon_weeks=HORIZON_WEEKS
     )
     db.session.commit()
     return activity
 
 
-def _fields_of(data: planner.ActivityData) -> dict[str, str]:
+def _fields_of(data: ActivityData) -> dict[str, str]:
     with pytest.raises(HavehusError) as caught:
         _create(data)
     db.session.rollback()
@@ -137,9 +149,9 @@ def test_capacity_cannot_go_below_the_seats_already_taken(world):
     for number in range(3):
         book(session, person(f"+452000010{number}"))
     db.session.commit()
-    data = replace(planner.activity_data(world.walk), capacity=2)
+    data = replace(activity_data(world.walk), capacity=2)
     with pytest.raises(HavehusError) as caught:
-        planner.update_activity(
+        update_activity(
             db.session,
             world.walk,
             data,
@@ -156,9 +168,9 @@ def test_capacity_cannot_go_below_the_seats_already_taken(world):
 
 
 def test_saving_an_older_version_is_refused_as_a_conflict(world):
-    data = planner.activity_data(world.walk)
+    data = activity_data(world.walk)
     old_version = world.walk.version
-    planner.update_activity(
+    update_activity(
         db.session,
         world.walk,
         replace(data, title={"da": "Gå-tur i parken"}),
@@ -170,7 +182,7 @@ def test_saving_an_older_version_is_refused_as_a_conflict(world):
     )
     db.session.commit()
     with pytest.raises(HavehusError) as caught:
-        planner.update_activity(
+        update_activity(
             db.session,
             world.walk,
             replace(data, title={"da": "Gå-tur ved søen"}),
@@ -190,10 +202,10 @@ def test_a_save_racing_another_process_is_refused_as_a_conflict(world):
         update(Activity).where(Activity.id == world.walk.id).values(version=version + 1)
     )
     with pytest.raises(HavehusError) as caught:
-        planner.update_activity(
+        update_activity(
             db.session,
             world.walk,
-            replace(planner.activity_data(world.walk), title={"da": "Gå-tur i skoven"}),
+            replace(activity_data(world.walk), title={"da": "Gå-tur i skoven"}),
             NOW,
             MANAGER,
             expected_version=version,
@@ -210,7 +222,7 @@ def test_a_notice_is_written_in_the_persons_language(world):
     session = world.session_on(date(2026, 3, 10))
     book(session, person("+4520000001", "da"))
     book(session, person("+4520000002", "en"))
-    planner.cancel_session(db.session, session, "Storm", NOW, MANAGER, tz=CPH)
+    cancel_session(db.session, session, "Storm", NOW, MANAGER, tz=CPH)
     db.session.commit()
     bodies = dict(db.session.execute(select(OutboundMessage.language, OutboundMessage.body)).all())
     assert bodies["da"] == "Aflyst: Gå-tur, tirsdag den 10. marts 10:00. Storm"
@@ -222,7 +234,7 @@ def test_a_sensitive_activity_is_named_neutrally_in_notices(world):
     world.walk.neutral_title = {"da": "Aftale i Havehuset"}
     session = world.session_on(date(2026, 3, 10))
     book(session, person())
-    planner.move_session(
+    move_session(
         db.session,
         session,
         date(2026, 3, 10),
@@ -244,7 +256,7 @@ def test_a_sensitive_activity_is_named_neutrally_in_notices(world):
 
 def test_moving_across_the_switch_to_summer_time_keeps_the_wall_clock(world):
     session = world.session_on(date(2026, 3, 24))
-    planner.move_session(
+    move_session(
         db.session,
         session,
         date(2026, 3, 31),
@@ -264,7 +276,7 @@ def test_moving_across_the_switch_to_summer_time_keeps_the_wall_clock(world):
 def test_moving_with_a_stale_sequence_is_a_conflict(world):
     session = world.session_on(date(2026, 3, 10))
     with pytest.raises(HavehusError) as caught:
-        planner.move_session(
+        move_session(
             db.session,
             session,
             date(2026, 3, 10),
@@ -281,24 +293,24 @@ def test_moving_with_a_stale_sequence_is_a_conflict(world):
 
 def test_cancelling_twice_or_in_the_past_is_refused(world):
     session = world.session_on(date(2026, 3, 10))
-    planner.cancel_session(db.session, session, "Storm", NOW, MANAGER, tz=CPH)
+    cancel_session(db.session, session, "Storm", NOW, MANAGER, tz=CPH)
     with pytest.raises(HavehusError) as twice:
-        planner.cancel_session(db.session, session, "Storm", NOW, MANAGER, tz=CPH)
+        cancel_session(db.session, session, "Storm", NOW, MANAGER, tz=CPH)
     past = world.session_on(date(2026, 2, 24))
     with pytest.raises(HavehusError) as too_late:
-        planner.cancel_session(db.session, past, "Storm", NOW, MANAGER, tz=CPH)
+        cancel_session(db.session, past, "Storm", NOW, MANAGER, tz=CPH)
     assert (twice.value.code, too_late.value.code) == ("already_cancelled", "past")
 
 
 def test_a_reinstated_session_takes_place_with_a_new_sequence(world):
     session = world.session_on(date(2026, 3, 10))
-    planner.cancel_session(db.session, session, "Storm", NOW, MANAGER, tz=CPH)
-    planner.reinstate_session(db.session, session, NOW, MANAGER, tz=CPH)
+    cancel_session(db.session, session, "Storm", NOW, MANAGER, tz=CPH)
+    reinstate_session(db.session, session, NOW, MANAGER, tz=CPH)
     assert (session.status, session.cancel_reason, session.sequence) == ("scheduled", None, 2)
 
 
 def test_a_one_off_session_is_added_outside_the_pattern(world):
-    session, _summary = planner.add_session(
+    session, _summary = add_session(
         db.session, world.walk, date(2026, 3, 12), time(18), time(19), None, NOW, MANAGER, tz=CPH
     )
     assert session.occurrence_start is None
@@ -313,7 +325,7 @@ def test_a_one_off_activity_has_exactly_one_session(world):
 def test_archiving_removes_free_sessions_and_cancels_booked_ones(world):
     booked = world.session_on(date(2026, 3, 17))
     book(booked, person())
-    summary = planner.archive_activity(
+    summary = archive_activity(
         db.session, world.walk, NOW, MANAGER, expected_version=world.walk.version, tz=CPH
     )
     db.session.commit()
@@ -338,7 +350,7 @@ def test_two_sessions_in_one_room_at_once_are_a_warning_not_a_refusal(world):
     other = _create(_data(slug="strik", starts_on=date(2026, 3, 10), rrule=None))
     other_session = other.sessions[0]
     other_session.room_id = world.hall.id
-    _session, summary = planner.add_session(
+    _session, summary = add_session(
         db.session,
         world.walk,
         date(2026, 3, 10),
@@ -355,7 +367,7 @@ def test_two_sessions_in_one_room_at_once_are_a_warning_not_a_refusal(world):
 def test_a_double_booked_host_is_warned_about(world):
     host = _host()
     first = world.session_on(date(2026, 3, 10))
-    second, _summary = planner.add_session(
+    second, _summary = add_session(
         db.session,
         world.walk,
         date(2026, 3, 10),
@@ -366,8 +378,8 @@ def test_a_double_booked_host_is_warned_about(world):
         MANAGER,
         tz=CPH,
     )
-    planner.assign_hosts(db.session, first, [host.id], NOW, MANAGER, tz=CPH)
-    warnings = planner.assign_hosts(db.session, second, [host.id], NOW, MANAGER, tz=CPH)
+    assign_hosts(db.session, first, [host.id], NOW, MANAGER, tz=CPH)
+    warnings = assign_hosts(db.session, second, [host.id], NOW, MANAGER, tz=CPH)
     assert [(c.kind, c.host.id) for c in warnings] == [("host", host.id)]
 
 
@@ -375,7 +387,7 @@ def test_only_active_staff_who_can_host_are_put_on_a_shift(world):
     partner = create_staff_user(db.session, "p@havehus.example", "partner", None, NOW)
     db.session.flush()
     with pytest.raises(HavehusError) as caught:
-        planner.assign_hosts(
+        assign_hosts(
             db.session, world.session_on(date(2026, 3, 10)), [partner.id], NOW, MANAGER, tz=CPH
         )
     assert "host_ids" in caught.value.fields
@@ -384,8 +396,8 @@ def test_only_active_staff_who_can_host_are_put_on_a_shift(world):
 def test_the_planner_week_marks_host_filter_and_cancelled(world):
     host = _host()
     session = world.session_on(date(2026, 3, 10))
-    planner.assign_hosts(db.session, session, [host.id], NOW, MANAGER, tz=CPH)
-    days = planner.planner_week(db.session, date(2026, 3, 9), CPH, host_id=host.id)
+    assign_hosts(db.session, session, [host.id], NOW, MANAGER, tz=CPH)
+    days = planner_week(db.session, date(2026, 3, 9), CPH, host_id=host.id)
     assert [s.id for day in days for s in day.sessions] == [session.id]
 
 
@@ -395,16 +407,16 @@ def test_the_planner_week_marks_host_filter_and_cancelled(world):
 def test_a_closure_cancels_the_sessions_on_its_days_with_one_confirmation(world):
     booked = world.session_on(date(2026, 3, 24))
     book(booked, person())
-    affected = planner.closure_sessions(db.session, date(2026, 3, 23), date(2026, 3, 29), None, CPH)
+    affected = closure_sessions(db.session, date(2026, 3, 23), date(2026, 3, 29), None, CPH)
     assert [s.id for s in affected] == [booked.id]
-    _closure, summary = planner.create_closure(
+    _closure, summary = create_closure(
         db.session, date(2026, 3, 23), date(2026, 3, 29), "Vandskade", None, NOW, MANAGER, tz=CPH
     )
     assert (booked.status, booked.cancel_reason, summary.notices) == ("cancelled", "Vandskade", 1)
 
 
 def test_sessions_created_later_inside_a_closure_are_cancelled_too(world):
-    planner.create_closure(
+    create_closure(
         db.session, date(2026, 4, 7), date(2026, 4, 7), "Påskeferie", None, NOW, MANAGER, tz=CPH
     )
     later = datetime(2026, 3, 9, 11, tzinfo=NOW.tzinfo)
@@ -416,10 +428,24 @@ def test_sessions_created_later_inside_a_closure_are_cancelled_too(world):
 
 def test_a_closure_ending_before_it_starts_is_refused(world):
     with pytest.raises(HavehusError) as caught:
-        planner.create_closure(
+        create_closure(
             db.session, date(2026, 3, 20), date(2026, 3, 19), "Fejl", None, NOW, MANAGER, tz=CPH
         )
     assert "ends_on" in caught.value.fields
+
+
+@pytest.mark.parametrize(
+    "days",
+    [(date(2026, 3, 20), date(2026, 3, 19)), (date(2026, 3, 10), date(2026, 6, 30))],
+    ids=["backwards", "four-months"],
+)
+def test_the_closure_preview_refuses_what_saving_refuses(world, days):
+    with pytest.raises(HavehusError) as previewed:
+        preview_closure(db.session, *days, "Fejl", None, tz=CPH)
+    with pytest.raises(HavehusError) as saved:
+        create_closure(db.session, *days, "Fejl", None, NOW, MANAGER, tz=CPH)
+    assert "ends_on" in saved.value.fields
+    assert previewed.value.fields == saved.value.fields
 
 
 def test_danish_public_holidays_and_approximate_islamic_dates_are_known():
@@ -441,19 +467,15 @@ def test_danish_public_holidays_and_approximate_islamic_dates_are_known():
 
 
 def test_copying_a_week_copies_one_off_sessions_once_across_dst(world):
-    planner.add_session(
+    add_session(
         db.session, world.walk, date(2026, 3, 26), time(18), time(20), None, NOW, MANAGER, tz=CPH
     )
-    preview = planner.copy_week_preview(db.session, date(2026, 3, 23), date(2026, 3, 30), CPH)
+    preview = copy_week_preview(db.session, date(2026, 3, 23), date(2026, 3, 30), CPH)
     assert [(_local_dt(i.starts_at), i.exists) for i in preview] == [
         (datetime(2026, 4, 2, 18, tzinfo=CPH), False)
     ]
-    first = planner.copy_week(
-        db.session, date(2026, 3, 23), date(2026, 3, 30), NOW, MANAGER, tz=CPH
-    )
-    again = planner.copy_week(
-        db.session, date(2026, 3, 23), date(2026, 3, 30), NOW, MANAGER, tz=CPH
-    )
+    first = copy_week(db.session, date(2026, 3, 23), date(2026, 3, 30), NOW, MANAGER, tz=CPH)
+    again = copy_week(db.session, date(2026, 3, 23), date(2026, 3, 30), NOW, MANAGER, tz=CPH)
     assert (first.created, again.created) == (1, 0)
 
 
@@ -465,11 +487,11 @@ def test_a_session_with_only_a_cancelled_booking_is_kept_so_the_booking_is_too(w
     session = world.session_on(date(2026, 3, 31))
     booking = book(session, person(), "cancelled")
     db.session.commit()
-    summary = planner.edit_series(
+    summary = edit_series(
         db.session,
         world.session_on(date(2026, 3, 10)),
         "following",
-        planner.SeriesChange(until=date(2026, 3, 17)),
+        SeriesChange(until=date(2026, 3, 17)),
         NOW,
         MANAGER,
         tz=CPH,
@@ -482,7 +504,7 @@ def test_a_session_with_only_a_cancelled_booking_is_kept_so_the_booking_is_too(w
 
 def test_a_new_time_for_all_stays_on_the_wall_clock_across_the_autumn_change(app):
     autumn = datetime(2026, 10, 12, 10, tzinfo=CPH)
-    activity, _summary = planner.create_activity(
+    activity, _summary = create_activity(
         db.session,
         _data(slug="hoest", starts_on=date(2026, 10, 13), rrule="FREQ=WEEKLY;BYDAY=TU"),
         autumn,
@@ -491,11 +513,11 @@ def test_a_new_time_for_all_stays_on_the_wall_clock_across_the_autumn_change(app
         horizon_weeks=3,
     )
     first = sorted(activity.sessions, key=lambda s: s.starts_at)[0]
-    planner.edit_series(
+    edit_series(
         db.session,
         first,
         "all",
-        planner.SeriesChange(start_time=time(11), end_time=time(13)),
+        SeriesChange(start_time=time(11), end_time=time(13)),
         autumn,
         MANAGER,
         tz=CPH,

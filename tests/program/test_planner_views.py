@@ -246,6 +246,24 @@ def test_closure_shows_the_sessions_then_cancels_them(client, signed_in, walk):
     assert (session.status, session.cancel_reason) == ("cancelled", "Vandskade")
 
 
+def test_the_closure_preview_refuses_what_saving_refuses(client, signed_in, walk):
+    signed_in("manager")
+    # Almost four months: longer than a closure may last.
+    too_long = {
+        "starts_on": "2026-03-10",
+        "ends_on": "2026-06-30",
+        "reason": "Ombygning",
+        "location": "0",
+    }
+    saved = post_form(client, "/staff/closures", confirm="yes", **too_long)
+    previewed = post_form(client, "/staff/closures", **too_long)
+    assert saved.status_code == previewed.status_code == 400
+    for page in (saved, previewed):
+        assert "En lukning kan højst vare tre måneder." in page.get_data(as_text=True)
+    assert "bliver aflyst" not in previewed.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Closure)) == 0
+
+
 def test_the_week_planner_shows_holidays_and_approximate_eid(client, signed_in, walk):
     signed_in("manager")
     text = client.get("/staff/week/2026-W12").get_data(as_text=True)
@@ -258,11 +276,9 @@ def test_the_week_planner_shows_holidays_and_approximate_eid(client, signed_in, 
 def test_copy_week_previews_then_copies_the_one_off_sessions(client, signed_in, walk):
     signed_in("manager")
     from havehus.people.audit import CLI
-    from havehus.program import planner
+    from havehus.program.sessions import add_session
 
-    planner.add_session(
-        db.session, walk, date(2026, 3, 12), time(18), time(19), None, NOW, CLI, tz=CPH
-    )
+    add_session(db.session, walk, date(2026, 3, 12), time(18), time(19), None, NOW, CLI, tz=CPH)
     db.session.commit()
     page = "/staff/week/2026-W11/copy"
     preview = post_form(client, page, target="2026-W12")

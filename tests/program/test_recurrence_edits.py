@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.models import Booking, OutboundMessage, Session
-from havehus.program import planner
-from havehus.program.recurrence import expand_activity
+from havehus.program.recurrence import expand_activity, horizon_until
+from havehus.program.series import SCOPES, SeriesChange, edit_series
 from tests.program.planner_world import (
     CPH,
     HORIZON_WEEKS,
@@ -29,10 +29,10 @@ ROWS: list[dict[str, Any]] = tomllib.loads(
     Path(__file__).with_name("recurrence_edits.toml").read_text()
 )["row"]
 CHANGES = {
-    "time": planner.SeriesChange(start_time=time(11), end_time=time(13)),
-    "weekday": planner.SeriesChange(weekday=3),
-    "end_date": planner.SeriesChange(until=date(2026, 3, 17)),
-    "cancel": planner.SeriesChange(cancel_reason="Storm"),
+    "time": SeriesChange(start_time=time(11), end_time=time(13)),
+    "weekday": SeriesChange(weekday=3),
+    "end_date": SeriesChange(until=date(2026, 3, 17)),
+    "cancel": SeriesChange(cancel_reason="Storm"),
 }
 
 
@@ -50,7 +50,7 @@ def _snapshot(activity_id: int) -> dict[str, tuple[Any, ...]]:
 
 def test_the_table_covers_every_scope_change_and_booking_combination():
     combos = {(row["scope"], row["change"], row["bookings"]) for row in ROWS}
-    assert len(combos) == len(ROWS) == len(planner.SCOPES) * len(CHANGES) * 2
+    assert len(combos) == len(ROWS) == len(SCOPES) * len(CHANGES) * 2
 
 
 @pytest.mark.parametrize(
@@ -69,7 +69,7 @@ def test_recurrence_edit(any_app, row):
     pivot = world.session_on(date(2026, 3, 10))
 
     try:
-        planner.edit_series(
+        edit_series(
             db.session,
             pivot,
             row["scope"],
@@ -112,5 +112,5 @@ def test_recurrence_edit(any_app, row):
             assert after[uid][3] == sequence + 1
     # The nightly expansion afterwards adds nothing back.
     db.session.refresh(world.walk)
-    until = planner.horizon_until(NOW, CPH, HORIZON_WEEKS)
+    until = horizon_until(NOW, CPH, HORIZON_WEEKS)
     assert expand_activity(db.session, world.walk, until, NOW, CPH) == 0
