@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
@@ -136,7 +137,7 @@ def archive_activity(
     if activity.archived_at is not None:
         raise HavehusError(_("This activity is already archived."), "archived")
     summary = ChangeSummary()
-    reason = house_text("The activity has ended.")
+    reason = house_text(_l("The activity has ended."))
     sessions = coming_sessions(orm, activity, now)
     keep = sessions_with_participants(orm, sessions)
     for session in sessions:

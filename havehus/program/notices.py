@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import LazyString, force_locale
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session as OrmSession
 
@@ -19,10 +18,13 @@ from havehus.program.results import ChangeSummary
 NOTIFIED = ("confirmed", "offered", "waitlisted")
 
 
-def house_text(message: str) -> str:
-    """A stored text in the house's language (Danish), e.g. an automatic cancel reason."""
+def house_text(message: LazyString) -> str:
+    """A stored text in the house's language (Danish), e.g. an automatic cancel reason.
+
+    Callers pass `_l("…")`, so the words are extracted into the catalogues.
+    """
     with force_locale("da"):
-        return _(message)
+        return str(message)
 
 
 def queue_notices(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.models import Activity, Session
@@ -78,7 +79,7 @@ def reschedule(
         if session.id in keep:
             session.occurrence_start = None
             if session.status == "scheduled":
-                reason = house_text("The activity no longer takes place on this day.")
+                reason = house_text(_l("The activity no longer takes place on this day."))
                 mark_cancelled(orm, session, reason, now, actor, tz, summary)
         else:
             orm.delete(session)

@@ -333,6 +333,7 @@ def test_archiving_removes_free_sessions_and_cancels_booked_ones(world):
         select(Session).where(Session.activity_id == world.walk.id, Session.starts_at > NOW)
     ).all()
     assert [(s.id, s.status) for s in coming] == [(booked.id, "cancelled")]
+    assert booked.cancel_reason == "Aktiviteten er slut."  # stored in the house's language
     assert summary.deleted == 4 and summary.notices == 1
     assert world.session_on(date(2026, 2, 24)).status == "scheduled"  # history stays
 
