@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from havehus import database, errors, i18n, signup
+from havehus import database, errors, i18n, program, signup
 from havehus.config import flask_config, load_settings
 from havehus.extensions import babel, csrf, db, login, migrate
 from havehus.paths import LOCALES_DIR, MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR
@@ -103,25 +103,15 @@ def _register_blueprints(app: Flask) -> None:
     from havehus.messaging.webhooks import bp as sms_bp
     from havehus.people import admin_views  # noqa: F401  (adds its routes to the staff blueprint)
     from havehus.people.views import bp as staff_bp
-    from havehus.program.photo_views import bp as photos_bp
-    from havehus.program.planner_views import activities as _planner_activities  # noqa: F401
-    from havehus.program.planner_views import bp as planner_bp
-    from havehus.program.planner_views import closures as _planner_closures  # noqa: F401
-    from havehus.program.planner_views import copy_week as _planner_copy_week  # noqa: F401
-    from havehus.program.planner_views import sessions as _planner_sessions  # noqa: F401
-    from havehus.program.planner_views import week as _planner_week  # noqa: F401
-    from havehus.program.views import bp as program_bp
 
     app.register_blueprint(core_bp)
-    app.register_blueprint(program_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(feeds_staff_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(staff_bp)
-    app.register_blueprint(planner_bp)
-    app.register_blueprint(photos_bp)
     app.register_blueprint(messages_staff_bp)
     app.register_blueprint(sms_bp)
+    program.init_app(app)
     signup.init_app(app)
     csrf.exempt(api_bp)
     csrf.exempt(sms_bp)  # Twilio's webhooks carry its signature instead

@@ -11,11 +11,10 @@ from flask.testing import FlaskClient
 
 from havehus.extensions import db
 from havehus.i18n import KNOWN_LANGUAGES
-from havehus.messaging import texts
 from havehus.models import Participant
 from havehus.people.audit import Actor
 from havehus.program.labels import language_name
-from havehus.signup import me, services
+from havehus.signup import me, services, texts
 from tests.conftest import DEFAULT_NOW, build_app
 
 NOW = DEFAULT_NOW

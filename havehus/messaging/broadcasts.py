@@ -20,7 +20,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
-from havehus.messaging import guards, texts
+from havehus.messaging import guards, outgoing
 from havehus.messaging.segments import SegmentInfo, describe
 from havehus.models import (
     Activity,
@@ -172,7 +172,7 @@ def audience(
         people = _booked(orm, target, now)
         allowed = _with_consent(orm, "sms", [p.id for p in people])
     phones = [p.phone for p in people if p.phone]
-    opted_out = texts.opted_out_among(orm, phones)
+    opted_out = outgoing.opted_out_among(orm, phones)
     recipients: list[Recipient] = []
     seen: set[str] = set()
     excluded = 0
@@ -280,7 +280,7 @@ def send(
     recipients = segments = 0
     for recipient in group.recipients:
         language, text = _pick_text(cleaned, recipient.language)
-        added = texts.queue(
+        added = outgoing.queue(
             orm,
             phone=recipient.phone,
             language=language,

@@ -30,8 +30,8 @@ from havehus.messaging.gateway import (
 )
 from havehus.messaging.kinds import Unwanted
 from havehus.messaging.numbers import mark_number
+from havehus.messaging.outgoing import opted_out_among
 from havehus.messaging.quiet import QuietHours, in_quiet_hours, quiet_period_end
-from havehus.messaging.texts import opted_out_among
 from havehus.models import Booking, OutboundMessage, Session
 
 log = logging.getLogger("havehus.messaging")

@@ -1,7 +1,8 @@
 """The staff preview of every kind of text in every language, and what texts cost a month.
 
-The texts are rendered by the same functions that word the real ones (texts.py), about a
-made-up session that is never saved (copied from the next real one when there is one).
+The texts are rendered by the same functions that word the real ones — the samples each
+domain registered with messaging/kinds.py — about a made-up session that is never saved
+(copied from the next real one when there is one).
 """
 
 from __future__ import annotations
@@ -10,20 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
-from havehus.messaging import guards, texts
+from havehus.messaging import guards, kinds
 from havehus.messaging.segments import SegmentInfo, count_segments, describe
 from havehus.models import Activity, OutboundMessage, Session
-from havehus.security import derived_token
-from havehus.signup.services import BOOKING_PATH
 
-#: The sample code in the code text (six digits, as real codes).
-SAMPLE_CODE = "482913"
 #: The window of actual texts the monthly estimate starts from.
 ESTIMATE_DAYS = 30
 
@@ -93,45 +89,19 @@ def sample_session(orm: OrmSession, now: datetime, tz: ZoneInfo) -> Session:
     )
 
 
-def _sample_link() -> str:
-    # As long as a real booking link; derived from a fixed key, so it opens nothing.
-    return texts.public_link(BOOKING_PATH.format(token=derived_token("preview", "booking", 0)))
-
-
 def render_samples(
     orm: OrmSession, now: datetime, languages: list[str], limits: guards.Limits
 ) -> list[Sample]:
-    """Every kind of text in every configured language, with its size and cost."""
+    """Every kind of text the domains registered, in every configured language, with its size
+    and cost."""
     session = sample_session(orm, now, limits.tz)
-    link = _sample_link()
-    moved_from = session.starts_at - timedelta(days=1)
-    can_reply = texts.replies_possible()
-    site = current_app.config["HAVEHUS_SITE_NAME"]
-    minutes = int(current_app.config["HAVEHUS_SIGNUP_CODE_MINUTES"])
     samples = []
     for language in languages:
-        wordings = [
-            ("confirmation", "seat", texts.confirmation_text(session, language, link,
-                                                             waitlisted=False)),
-            ("confirmation", "waitlist", texts.confirmation_text(session, language, link,
-                                                                 waitlisted=True)),
-            ("reminder", "", texts.reminder_text(session, language, link, can_reply=can_reply)),
-            ("change", "cancelled", texts.change_text("cancelled", session, language, limits.tz)),
-            ("change", "moved", texts.change_text("moved", session, language, limits.tz,
-                                                  moved_from)),
-            ("waitlist-promotion", "", texts.promotion_text(session, language, link,
-                                                             can_reply=can_reply)),
-            ("waitlist-promotion", "offer", texts.offer_text(session, language, link,
-                                                            can_reply=can_reply)),
-            ("code", "", texts.code_text(site, SAMPLE_CODE, minutes, language)),
-            ("reminder", "drop-in", texts.drop_in_reminder_text(session, language, link)),
-            ("reminder", "companion", texts.companion_text(session, language, "Amina")),
-            ("shift", "", texts.shift_text(session, language)),
-        ]  # fmt: skip
-        for kind, variant, body in wordings:
+        for registered in kinds.samples():
+            body = registered.wording(session, language, limits.tz)
             info = describe(body)
             cost = info.segments * limits.price_per_segment
-            samples.append(Sample(kind, variant, language, body, info, cost))
+            samples.append(Sample(registered.kind, registered.variant, language, body, info, cost))
     return samples
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.dbutil import insert_ignoring_conflicts
-from havehus.messaging import texts
+from havehus.messaging import outgoing
 from havehus.messaging.segments import count_segments
 from havehus.models import Booking, InboundMessage, OptOut, OutboundMessage, Participant, Session
 
@@ -323,7 +323,7 @@ def handle_inbound(
         person.last_seen_at = now
     if outcome.reply is None:
         return None
-    if outcome.meaning != "start" and texts.opted_out(orm, phone):
+    if outcome.meaning != "start" and outgoing.opted_out(orm, phone):
         # Twilio refuses to text a number that said STOP, replies included.
         log.info("No answer to reply %s: the number opted out", message_sid)
         return None

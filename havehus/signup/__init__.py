@@ -10,7 +10,7 @@ def init_app(app: Flask) -> None:
     a reminder goes out."""
     # Imported here, as the app factory imports blueprints: importing a service module of the
     # package must not pull in every page.
-    from havehus.signup import reminders, replies
+    from havehus.signup import reminders, replies, texts
     from havehus.signup.kiosk import bp as kiosk_bp
     from havehus.signup.staff_views import bp as staff_bp
     from havehus.signup.views import bp as public_bp
@@ -20,3 +20,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     replies.register()
     reminders.register()
+    texts.register_samples()

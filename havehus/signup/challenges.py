@@ -12,11 +12,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
-from havehus.messaging import texts
+from havehus.messaging import outgoing
 from havehus.models import Session, SignupChallenge
 from havehus.people.audit import Actor
 from havehus.security import hash_token, same
-from havehus.signup import services
+from havehus.signup import services, texts
 from havehus.signup.services import BookingResult
 from havehus.signup.sign_up import Person, SignUp, sign_up
 
@@ -67,7 +67,7 @@ def issue_code(
 ) -> tuple[SignupChallenge, str]:
     """Text a 6-digit code for `request`, within the limits per number and per client."""
     config = current_app.config
-    if texts.opted_out(orm, request.phone):
+    if outgoing.opted_out(orm, request.phone):
         # No text reaches a number that said STOP (Twilio refuses it too): say so now,
         # instead of leaving the person waiting for a code that never comes.
         raise HavehusError(texts.opted_out_advice(), "opted_out")
@@ -103,7 +103,7 @@ def issue_code(
         int(config["HAVEHUS_SIGNUP_CODE_MINUTES"]),
         request.language,
     )
-    texts.queue(
+    outgoing.queue(
         orm,
         phone=request.phone,
         language=request.language,

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session as OrmSession
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.i18n import current_language
-from havehus.messaging import texts
+from havehus.messaging import outgoing
 from havehus.models import Session, Tally
 from havehus.people.access import client_ip, current_actor, current_kiosk
 from havehus.program.services import (
@@ -45,7 +45,7 @@ from havehus.program.services import (
     public_session,
     public_sessions_between,
 )
-from havehus.signup import challenges, services
+from havehus.signup import challenges, services, texts
 from havehus.signup.phones import normalise_phone
 from havehus.signup.sign_up import Person, SignUp, sign_up
 from havehus.timeutil import house_tz, utcnow
@@ -381,7 +381,7 @@ def _book_at_once(
     )  # fmt: skip
     result = sign_up(db.session, target, request, now, current_actor())
     db.session.commit()
-    stopped = phone_number is not None and texts.opted_out(db.session, phone_number)
+    stopped = phone_number is not None and outgoing.opted_out(db.session, phone_number)
     return _finish(target, result, stopped=stopped)
 
 

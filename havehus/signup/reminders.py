@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 
-from havehus.messaging import kinds, texts
+from havehus.messaging import kinds, outgoing
 from havehus.messaging.kinds import Unwanted
 from havehus.messaging.quiet import due_at, in_quiet_hours, quiet_period_end
 from havehus.models import (
@@ -25,6 +25,7 @@ from havehus.models import (
     StaffUser,
     session_host,
 )
+from havehus.signup import texts
 from havehus.signup.me import personal_token
 from havehus.signup.services import booking_url
 
@@ -44,7 +45,7 @@ def _booking_link(orm: OrmSession, booking: Booking) -> str:
 def reminder_body(booking: Booking, session: Session, link: str) -> str:
     """The reminder in the person's language, with the neutral wording where needed."""
     return texts.reminder_text(
-        session, booking.participant.language, link, can_reply=texts.replies_possible()
+        session, booking.participant.language, link, can_reply=outgoing.replies_possible()
     )
 
 
@@ -140,7 +141,7 @@ def _queue_one(
         return 0
     if not _replaces_earlier(orm, key):
         return 0
-    added = texts.queue(
+    added = outgoing.queue(
         orm,
         phone=person.phone,
         language=person.language,
@@ -184,8 +185,8 @@ def _queue_requested(
         return 0
     if not _replaces_earlier(orm, key):
         return 0
-    link = texts.public_link(f"/me/{personal_token(orm, person, now)}")
-    added = texts.queue(
+    link = outgoing.public_link(f"/me/{personal_token(orm, person, now)}")
+    added = outgoing.queue(
         orm,
         phone=person.phone,
         language=person.language,
@@ -218,7 +219,7 @@ def _queue_companion(
     key = f"companion:{booking.id}:{session.id}:{offset}"
     if not _replaces_earlier(orm, key):
         return 0
-    added = texts.queue(
+    added = outgoing.queue(
         orm,
         phone=companion.phone,
         language=companion.language,
@@ -271,7 +272,7 @@ def queue_shift_reminders(
         key = f"shift:{session.id}:{host.id}"
         if orm.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == key)):
             continue
-        added = texts.queue(
+        added = outgoing.queue(
             orm,
             phone=host.phone or "",
             language=host.language,

@@ -12,10 +12,11 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session as OrmSession
 
-from havehus.messaging import replies, texts
+from havehus.messaging import outgoing, replies
 from havehus.messaging.replies import Outcome
 from havehus.models import Booking, Participant, Session
 from havehus.people.audit import PUBLIC
+from havehus.program.wording import activity_name, when_text
 from havehus.signup import me, services
 
 
@@ -52,8 +53,8 @@ def upcoming(
 def _about(booking: Booking, session: Session) -> dict[str, str]:
     language = booking.participant.language
     return {
-        "name": texts.activity_name(session.activity, language),
-        "when": texts.when_text(session, language),
+        "name": activity_name(session.activity, language),
+        "when": when_text(session, language),
     }
 
 
@@ -118,7 +119,7 @@ def _link(orm: OrmSession, people: list[Participant], now: datetime) -> Outcome:
     if not people:
         return Outcome("link", _("We have no bookings for this number."), kind="link")
     links = [
-        (person, texts.public_link(f"/me/{me.personal_token(orm, person, now)}"))
+        (person, outgoing.public_link(f"/me/{me.personal_token(orm, person, now)}"))
         for person in people
     ]
     with force_locale(people[0].language):

@@ -20,13 +20,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
-from havehus.messaging import texts
+from havehus.messaging import outgoing
 from havehus.models import Activity, Booking, Consent, Participant, Session
 from havehus.models.signup import SEAT_HOLDING
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.program.services import bump_program_version
 from havehus.security import derived_token, hash_token
+from havehus.signup import texts
+from havehus.signup.texts import BOOKING_PATH
 
 SMS_WORDING = "sms-2026-03"
 HEALTH_WORDING = "health-2026-03"
@@ -34,8 +36,6 @@ HEALTH_WORDING = "health-2026-03"
 LIVE = ("confirmed", "offered", "waitlisted", "attended", "no_show")
 #: With less than this to the start, a freed seat is confirmed at once, never held as an offer.
 OFFER_MIN_LEAD = timedelta(days=1)
-#: The booking's own page (the route signup.booking), for links in texts.
-BOOKING_PATH = "/bookings/{token}"
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ def existing_booking_token(booking: Booking) -> str | None:
 
 def booking_url(booking: Booking) -> str:
     """The booking's page as the world sees it; works outside requests (the worker)."""
-    return texts.public_link(BOOKING_PATH.format(token=booking_token(booking)))
+    return outgoing.public_link(BOOKING_PATH.format(token=booking_token(booking)))
 
 
 def find_booking_by_token(orm: OrmSession, token: str) -> Booking | None:
@@ -518,7 +518,7 @@ def _text_about(
     person = booking.participant
     if session is None or not person.phone:
         return False
-    return texts.queue(
+    return outgoing.queue(
         orm,
         phone=person.phone,
         language=person.language,
@@ -537,7 +537,7 @@ def _text_about(
 def _confirmation_text(
     orm: OrmSession, booking: Booking, token: str, now: datetime, session: Session
 ) -> bool:
-    link = texts.public_link(BOOKING_PATH.format(token=token))
+    link = outgoing.public_link(BOOKING_PATH.format(token=token))
     waitlisted = booking.status == "waitlisted"
 
     def wording(about: Session, language: str) -> str:
@@ -553,7 +553,7 @@ def _promotion_text(orm: OrmSession, booking: Booking, now: datetime) -> None:
 
     def wording(about: Session, language: str) -> str:
         if offered:
-            return texts.offer_text(about, language, link, can_reply=texts.replies_possible())
-        return texts.promotion_text(about, language, link, can_reply=texts.replies_possible())
+            return texts.offer_text(about, language, link, can_reply=outgoing.replies_possible())
+        return texts.promotion_text(about, language, link, can_reply=outgoing.replies_possible())
 
     _text_about(orm, booking, session, "waitlist-promotion", now, wording)

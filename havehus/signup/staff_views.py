@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from havehus.errors import HavehusError
 from havehus.extensions import db
-from havehus.messaging import texts
+from havehus.messaging import outgoing
 from havehus.models import Booking, Participant, Session
 from havehus.people.access import HOSTS, MANAGERS, current_actor, staff_required
 from havehus.people.forms import ConfirmForm
@@ -54,7 +54,7 @@ def _render(
         found=found,
         bookings=bookings,
         names_visible=_names_visible(target),
-        opted_out=texts.opted_out_among(db.session, phones),
+        opted_out=outgoing.opted_out_among(db.session, phones),
         confirm=ConfirmForm(),
         channels=CHANNEL_LABELS,
         last_four=last_four,
@@ -123,7 +123,7 @@ def cancel_booking(booking_id: int) -> ResponseReturnValue:
         else _("Cancelled. The seat is free.")
     )
     phone = promoted.participant.phone if promoted else None
-    if phone and texts.opted_out(db.session, phone):
+    if phone and outgoing.opted_out(db.session, phone):
         flash(_("They said STOP to texts, so nobody told them: tell them yourself."), "warning")
     return redirect(url_for("signup_staff.session_bookings", session_id=booking.session_id))
 

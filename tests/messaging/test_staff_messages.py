@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from havehus.extensions import db
-from havehus.messaging import texts
+from havehus.messaging.outgoing import replies_possible
 from havehus.messaging.segments import count_segments, describe
 from havehus.models import Activity, InboundMessage, OptOut, OutboundMessage, Participant, Session
+from havehus.signup import texts
 from tests.staff_fixtures import post_form
 
 NOW = datetime(2026, 12, 3, 13, 0, tzinfo=UTC)
@@ -350,12 +351,12 @@ def test_the_reminder_says_reply_nej_unless_the_sender_cannot_receive_replies(ap
     )
     with app.test_request_context():
         app.config["HAVEHUS_TWILIO_FROM"] = "+4570700000"
-        assert texts.replies_possible()
+        assert replies_possible()
         danish = texts.reminder_text(session, "da", "http://x/b", can_reply=True)
         english = texts.reminder_text(session, "en", "http://x/b", can_reply=True)
         assert "Svar NEJ" in danish and "ventelisten" in danish
         assert "Reply NO" in english and "waiting list" in english
         app.config["HAVEHUS_TWILIO_FROM"] = "Havehuset"
-        assert not texts.replies_possible()
+        assert not replies_possible()
         link_only = texts.reminder_text(session, "da", "http://x/b", can_reply=False)
         assert "NEJ" not in link_only and link_only.endswith("http://x/b")

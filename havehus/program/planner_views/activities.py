@@ -32,7 +32,6 @@ from havehus.program.planner_forms import (
     VersionForm,
     activity_form,
 )
-from havehus.program.planner_views import bp
 from havehus.program.planner_views.common import (
     flash_summary,
     form_int,
@@ -53,7 +52,6 @@ MAX_UPLOAD_REQUEST = 5 * MAX_BYTES + 1024 * 1024
 Preview = tuple[str, list[tuple[datetime, datetime]]]
 
 
-@bp.get("/activities")
 @staff_required(*MANAGERS)
 def activities() -> ResponseReturnValue:
     archived = request.args.get("archived") == "1"
@@ -66,7 +64,6 @@ def activities() -> ResponseReturnValue:
     )
 
 
-@bp.route("/activities/new", methods=["GET", "POST"])
 @staff_required(*MANAGERS)
 def activity_new() -> ResponseReturnValue:
     request.max_content_length = MAX_UPLOAD_REQUEST
@@ -104,7 +101,6 @@ def activity_new() -> ResponseReturnValue:
     return redirect(url_for("planner.activity_edit", activity_id=activity.id))
 
 
-@bp.route("/activities/<int:activity_id>", methods=["GET", "POST"])
 @staff_required(*MANAGERS)
 def activity_edit(activity_id: int) -> ResponseReturnValue:
     request.max_content_length = MAX_UPLOAD_REQUEST
@@ -143,7 +139,6 @@ def activity_edit(activity_id: int) -> ResponseReturnValue:
     return redirect(url_for("planner.activity_edit", activity_id=activity.id))
 
 
-@bp.route("/activities/<int:activity_id>/archive", methods=["GET", "POST"])
 @staff_required(*MANAGERS)
 def activity_archive(activity_id: int) -> ResponseReturnValue:
     activity = db.get_or_404(Activity, activity_id)

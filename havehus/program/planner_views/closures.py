@@ -25,12 +25,10 @@ from havehus.program.closures import (
 )
 from havehus.program.places import locations
 from havehus.program.planner_forms import ClosureForm
-from havehus.program.planner_views import bp
 from havehus.program.planner_views.common import flash_summary, location_choices, paginate
 from havehus.timeutil import house_tz, utcnow
 
 
-@bp.route("/closures", methods=["GET", "POST"])
 @staff_required(*MANAGERS)
 def closures() -> ResponseReturnValue:
     form = ClosureForm()
@@ -65,7 +63,6 @@ def closures() -> ResponseReturnValue:
     return redirect(url_for("planner.closures"))
 
 
-@bp.post("/closures/<int:closure_id>/delete")
 @staff_required(*MANAGERS)
 def closure_delete(closure_id: int) -> ResponseReturnValue:
     closure = db.get_or_404(Closure, closure_id)

@@ -14,12 +14,10 @@ from havehus.form_errors import show_errors
 from havehus.people.access import MANAGERS, current_actor, staff_required
 from havehus.program import copy_week as copying
 from havehus.program.planner_forms import CopyWeekForm
-from havehus.program.planner_views import bp
 from havehus.program.planner_views.common import flash_summary, monday_or_404
 from havehus.timeutil import house_tz, iso_week_label, utcnow
 
 
-@bp.route("/week/<week>/copy", methods=["GET", "POST"])
 @staff_required(*MANAGERS)
 def copy_week(week: str) -> ResponseReturnValue:
     monday = monday_or_404(week)

@@ -25,7 +25,6 @@ from havehus.program.planner_forms import (
     NewSessionForm,
     SessionForm,
 )
-from havehus.program.planner_views import bp
 from havehus.program.planner_views.common import (
     conflict_text,
     flash_conflicts,
@@ -44,7 +43,6 @@ from havehus.timeutil import house_tz, utcnow
 SESSION_ERROR_FIELDS = {"room_id": "room", "duration_minutes": "end_time"}
 
 
-@bp.route("/activities/<int:activity_id>/sessions/new", methods=["GET", "POST"])
 @staff_required(*MANAGERS)
 def session_new(activity_id: int) -> ResponseReturnValue:
     activity = db.get_or_404(Activity, activity_id)
@@ -79,7 +77,6 @@ def session_new(activity_id: int) -> ResponseReturnValue:
     return render_template("planner/session_new.html", form=form, activity=activity), 400
 
 
-@bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
 @staff_required(*HOSTS)
 def session_edit(session_id: int) -> ResponseReturnValue:
     session = db.get_or_404(Session, session_id)
@@ -140,7 +137,6 @@ def _save_session_form(session: Session, form: SessionForm) -> ChangeSummary:
     )
 
 
-@bp.post("/sessions/<int:session_id>/hosts")
 @staff_required(*MANAGERS)
 def session_hosts(session_id: int) -> ResponseReturnValue:
     session = db.get_or_404(Session, session_id)
@@ -166,7 +162,6 @@ def session_hosts(session_id: int) -> ResponseReturnValue:
     return redirect(url_for("planner.session_edit", session_id=session_id))
 
 
-@bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
 @staff_required(*MANAGERS)
 def session_cancel(session_id: int) -> ResponseReturnValue:
     session = db.get_or_404(Session, session_id)
@@ -207,7 +202,6 @@ def session_cancel(session_id: int) -> ResponseReturnValue:
     return redirect(url_for("planner.session_edit", session_id=session_id))
 
 
-@bp.post("/sessions/<int:session_id>/reinstate")
 @staff_required(*MANAGERS)
 def session_reinstate(session_id: int) -> ResponseReturnValue:
     session = db.get_or_404(Session, session_id)

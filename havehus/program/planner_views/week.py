@@ -18,7 +18,6 @@ from havehus.program import services as program_services
 from havehus.program.hosts import effective_hosts
 from havehus.program.labels import CATEGORY_LABELS
 from havehus.program.planner_forms import PlannerFilterForm
-from havehus.program.planner_views import bp
 from havehus.program.planner_views.common import conflict_text, monday_or_404, room_choices
 from havehus.program.poster import PAPER_SIZES, render_poster
 from havehus.program.week import planner_week_page
@@ -28,7 +27,6 @@ from havehus.timeutil import house_tz, iso_week_label, utcnow
 FILTER_ARGS = ("room", "category", "mine")
 
 
-@bp.get("/week/<week>")
 @staff_required(*HOSTS)
 def week(week: str) -> ResponseReturnValue:
     monday = monday_or_404(week)
@@ -82,7 +80,6 @@ def _week_links(monday: date) -> dict[str, object]:
     }
 
 
-@bp.get("/week/<week>/poster")
 @staff_required(*HOSTS)
 def poster(week: str) -> ResponseReturnValue:
     """The public program of the week as an A4 or A3 PDF, in the ticked languages."""
@@ -116,7 +113,6 @@ def poster(week: str) -> ResponseReturnValue:
     return response
 
 
-@bp.get("/week")
 @staff_required(*HOSTS)
 def this_week() -> ResponseReturnValue:
     today = utcnow().astimezone(house_tz()).date()
