@@ -21,14 +21,17 @@ from sqlalchemy.orm import Session as OrmSession
 from havehus.models import (
     Activity,
     Booking,
+    BookingStatus,
     Closure,
     Consent,
     Department,
     DepartmentPopulation,
     Location,
+    Mode,
     Participant,
     Room,
     Session,
+    SessionStatus,
     Tally,
 )
 from havehus.people.services import create_staff_user
@@ -260,7 +263,7 @@ def _named_activities(
             ),
             category="garden",
             location=garden,
-            mode="drop_in",
+            mode=Mode.DROP_IN,
             rrule="FREQ=WEEKLY;BYDAY=TU",
             start=time(10, 0),
             minutes=120,
@@ -277,7 +280,7 @@ def _named_activities(
             category="food",
             location=house,
             room=rooms["Køkkenet"],
-            mode="signup",
+            mode=Mode.SIGNUP,
             capacity=20,
             waitlist_enabled=True,
             rrule="FREQ=WEEKLY;BYDAY=TH",
@@ -298,7 +301,7 @@ def _named_activities(
             category="crafts",
             location=house,
             room=rooms["Stuen"],
-            mode="drop_in",
+            mode=Mode.DROP_IN,
             rrule="FREQ=WEEKLY;BYDAY=WE",
             start=time(13, 0),
             minutes=120,
@@ -314,7 +317,7 @@ def _named_activities(
             ),
             category="walking",
             location=park,
-            mode="drop_in",
+            mode=Mode.DROP_IN,
             rrule="FREQ=WEEKLY;BYDAY=MO,FR",
             start=time(10, 0),
             minutes=60,
@@ -333,7 +336,7 @@ def _named_activities(
             activity_type="popup",
             location=house,
             room=rooms["Mødelokalet"],
-            mode="signup",
+            mode=Mode.SIGNUP,
             capacity=2,
             waitlist_enabled=False,
             # Eight time slots of 15 minutes, each a session of the same activity.
@@ -353,7 +356,7 @@ def _named_activities(
             category="reading",
             location=house,
             room=rooms["Stuen"],
-            mode="drop_in",
+            mode=Mode.DROP_IN,
             rrule="FREQ=WEEKLY;INTERVAL=2;BYDAY=MO",
             start=time(16, 0),
             minutes=90,
@@ -369,7 +372,7 @@ def _named_activities(
             category="music",
             location=house,
             room=rooms["Stuen"],
-            mode="drop_in",
+            mode=Mode.DROP_IN,
             rrule="FREQ=WEEKLY;INTERVAL=2;BYDAY=FR",
             start=time(18, 0),
             minutes=120,
@@ -386,7 +389,7 @@ def _named_activities(
             activity_type="staff_meeting",
             location=house,
             room=rooms["Mødelokalet"],
-            mode="drop_in",
+            mode=Mode.DROP_IN,
             visibility="staff",
             rrule="FREQ=WEEKLY;INTERVAL=2;BYDAY=TU",
             start=time(14, 0),
@@ -503,11 +506,16 @@ def _book(
         created_by_id=created_by_id if source == "staff" else None,
         created_at=at,
         updated_at=at,
-        waitlisted_at=at if status == "waitlisted" else None,
-        attended_at=session.starts_at if status == "attended" else None,
-        cancelled_at=at if status == "cancelled" else None,
+        waitlisted_at=at if status == BookingStatus.WAITLISTED else None,
+        attended_at=session.starts_at if status == BookingStatus.ATTENDED else None,
+        cancelled_at=at if status == BookingStatus.CANCELLED else None,
     )
-    if status in ("confirmed", "offered", "attended", "no_show"):
+    if status in (
+        BookingStatus.CONFIRMED,
+        BookingStatus.OFFERED,
+        BookingStatus.ATTENDED,
+        BookingStatus.NO_SHOW,
+    ):
         session.seats_taken += 1
     return booking
 
@@ -527,32 +535,38 @@ def _history(
     next_week_end = now + timedelta(days=14)
     for session in sessions:
         activity = session.activity
-        if activity.visibility == "staff" or session.status == "cancelled":
+        if activity.visibility == "staff" or session.status == SessionStatus.CANCELLED:
             continue
         past = session.ends_at < now
         if not past and session.starts_at > next_week_end:
             continue
         booked_at = session.starts_at - timedelta(days=rng.randint(1, 6))
-        if activity.mode == "signup" and not activity.sensitive:
+        if activity.mode == Mode.SIGNUP and not activity.sensitive:
             capacity = activity.capacity or 0
             full = not past and session.starts_at > now + timedelta(days=6)
             wanted = capacity + 3 if full else rng.randint(capacity - 6, capacity)
             chosen = rng.sample(regulars if rng.random() < 0.8 else people, k=min(wanted, 40))
             for position, person in enumerate(chosen):
                 if position >= capacity:
-                    status = "waitlisted"
+                    status = BookingStatus.WAITLISTED
                 elif past:
-                    status = "attended" if rng.random() < 0.86 else "no_show"
+                    status = (
+                        BookingStatus.ATTENDED if rng.random() < 0.86 else BookingStatus.NO_SHOW
+                    )
                 else:
-                    status = "confirmed"
+                    status = BookingStatus.CONFIRMED
                 source = rng.choice(["staff", "staff", "web", "kiosk"])
                 at = booked_at + timedelta(minutes=position * 7)
                 orm.add(_book(session, person, status, source, at, manager_id))
         elif activity.sensitive:
             for person in rng.sample(people, k=rng.randint(0, 2)):
-                status = "attended" if past and rng.random() < 0.9 else "confirmed"
-                if past and status != "attended":
-                    status = "no_show"
+                status = (
+                    BookingStatus.ATTENDED
+                    if past and rng.random() < 0.9
+                    else BookingStatus.CONFIRMED
+                )
+                if past and status != BookingStatus.ATTENDED:
+                    status = BookingStatus.NO_SHOW
                 person.consents.append(
                     Consent(
                         kind="health",
@@ -565,7 +579,9 @@ def _history(
         elif past:
             # Drop-in: a few named check-ins plus anonymous head counts by the host.
             for person in rng.sample(regulars, k=rng.randint(2, 6)):
-                orm.add(_book(session, person, "attended", "kiosk", session.starts_at, None))
+                orm.add(
+                    _book(session, person, BookingStatus.ATTENDED, "kiosk", session.starts_at, None)
+                )
             counts = {
                 "adults": rng.randint(3, 14),
                 "children": rng.randint(0, 4) if activity.category != "walking" else 0,
@@ -586,7 +602,7 @@ def _history(
         last = orm.scalar(
             select(Session.starts_at)
             .join(Booking, Booking.session_id == Session.id)
-            .where(Booking.participant_id == person.id, Booking.status == "attended")
+            .where(Booking.participant_id == person.id, Booking.status == BookingStatus.ATTENDED)
             .order_by(Session.starts_at.desc())
             .limit(1)
         )

@@ -30,13 +30,14 @@ from havehus.models import (
     OutboundMessage,
     Participant,
     Session,
+    SessionStatus,
 )
+from havehus.models.signup import OPEN
 from havehus.people import audit
 from havehus.people.audit import Actor
 
 PURPOSES = ("practical", "marketing")
 #: Bookings a practical notice goes to (an offered seat is held for its person).
-NOTIFIED = ("confirmed", "offered", "waitlisted")
 #: The longest text a manager may write in one language (about three GSM-7 segments).
 MAX_CHARACTERS = 480
 #: The language every broadcast must have; people whose language has no text get this one.
@@ -125,7 +126,7 @@ def _booked(orm: OrmSession, target: Target, now: datetime) -> list[Participant]
     else:
         coming = select(Session.id).where(
             Session.activity_id == target.activity.id,
-            Session.status == "scheduled",
+            Session.status == SessionStatus.SCHEDULED,
             Session.ends_at > now,
         )
         on_it = or_(Booking.session_id.in_(coming), Booking.activity_id == target.activity.id)
@@ -133,7 +134,7 @@ def _booked(orm: OrmSession, target: Target, now: datetime) -> list[Participant]
         orm.scalars(
             select(Participant)
             .join(Booking, Booking.participant_id == Participant.id)
-            .where(on_it, Booking.status.in_(NOTIFIED), Participant.anonymised_at.is_(None))
+            .where(on_it, Booking.status.in_(OPEN), Participant.anonymised_at.is_(None))
             .order_by(Participant.id)
             .distinct()
         )

@@ -9,33 +9,33 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.messaging.numbers import mark_number
-from havehus.models import OutboundMessage
+from havehus.models import MessageStatus, OutboundMessage
 
 log = logging.getLogger("havehus.messaging")
 
 #: Twilio's message statuses as ours: still on its way (sent), or a final outcome.
 TWILIO_STATUSES = {
-    "accepted": "sent",
-    "scheduled": "sent",
-    "queued": "sent",
-    "sending": "sent",
-    "sent": "sent",
-    "delivered": "delivered",
-    "read": "delivered",
-    "undelivered": "undelivered",
-    "failed": "failed",
-    "canceled": "failed",
+    "accepted": MessageStatus.SENT,
+    "scheduled": MessageStatus.SENT,
+    "queued": MessageStatus.SENT,
+    "sending": MessageStatus.SENT,
+    "sent": MessageStatus.SENT,
+    "delivered": MessageStatus.DELIVERED,
+    "read": MessageStatus.DELIVERED,
+    "undelivered": MessageStatus.UNDELIVERED,
+    "failed": MessageStatus.FAILED,
+    "canceled": MessageStatus.FAILED,
 }
 #: How far along a text is; a report may only move it further. Callbacks arrive out of order
 #: (delivered before sent), and a final outcome is never replaced by another.
 RANK = {
-    "pending": 0,
-    "claimed": 0,
-    "unknown": 0,
-    "sent": 1,
-    "delivered": 2,
-    "undelivered": 2,
-    "failed": 2,
+    MessageStatus.PENDING: 0,
+    MessageStatus.CLAIMED: 0,
+    MessageStatus.UNKNOWN: 0,
+    MessageStatus.SENT: 1,
+    MessageStatus.DELIVERED: 2,
+    MessageStatus.UNDELIVERED: 2,
+    MessageStatus.FAILED: 2,
 }
 
 
@@ -58,7 +58,7 @@ def record_status(
         return False
     behind = [name for name, rank in RANK.items() if rank < RANK[status]]
     values: dict[str, object] = {"status": status, "status_updated_at": now}
-    if status == "delivered":
+    if status == MessageStatus.DELIVERED:
         values["delivered_at"] = now
     if error_code is not None:
         values["error_code"] = error_code

@@ -19,14 +19,19 @@ from phonenumbers import NumberParseException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 
-from havehus.models import OutboundMessage
+from havehus.models import MessageStatus, OutboundMessage
 
 #: Texts that keep a promise already made (a code asked for, a booking, a change to it):
 #: they still go when the monthly budget is used up. Broadcasts, follow-ups and shift
 #: reminders do not.
 ESSENTIAL_KINDS = ("code", "confirmation", "change", "waitlist-promotion", "reminder", "link")
 #: Statuses of a text that went (or may have gone) to the provider: they count.
-COUNTED_STATUSES = ("sent", "delivered", "undelivered", "unknown")
+COUNTED_STATUSES = (
+    MessageStatus.SENT,
+    MessageStatus.DELIVERED,
+    MessageStatus.UNDELIVERED,
+    MessageStatus.UNKNOWN,
+)
 #: The share of the monthly budget at which staff pages warn.
 WARN_SHARE = 0.8
 DAY = timedelta(hours=24)

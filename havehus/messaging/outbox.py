@@ -32,7 +32,7 @@ from havehus.messaging.kinds import Unwanted
 from havehus.messaging.numbers import mark_number
 from havehus.messaging.outgoing import opted_out_among
 from havehus.messaging.quiet import QuietHours, in_quiet_hours, quiet_period_end
-from havehus.models import Booking, OutboundMessage, Session
+from havehus.models import Booking, MessageStatus, OutboundMessage, Session
 
 log = logging.getLogger("havehus.messaging")
 
@@ -84,16 +84,16 @@ def _mark_stale(orm: OrmSession, now: datetime) -> tuple[int, int]:
     expired = orm.execute(
         update(OutboundMessage)
         .where(
-            OutboundMessage.status == "pending",
+            OutboundMessage.status == MessageStatus.PENDING,
             OutboundMessage.expires_at.is_not(None),
             OutboundMessage.expires_at <= now,
         )
-        .values(status="skipped", last_error="expired before it could be sent")
+        .values(status=MessageStatus.SKIPPED, last_error="expired before it could be sent")
     ).rowcount
     lost = orm.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.status == "claimed", OutboundMessage.lease_until < now)
-        .values(status="unknown", last_error="worker lease ran out; outcome unknown")
+        .where(OutboundMessage.status == MessageStatus.CLAIMED, OutboundMessage.lease_until < now)
+        .values(status=MessageStatus.UNKNOWN, last_error="worker lease ran out; outcome unknown")
     ).rowcount
     return int(expired or 0), int(lost or 0)
 
@@ -144,7 +144,7 @@ def claim_due(
     """Claim up to `limit` due texts for this worker; each row is claimed by exactly one worker."""
     due = (
         select(OutboundMessage.id)
-        .where(OutboundMessage.status == "pending", OutboundMessage.send_after <= now)
+        .where(OutboundMessage.status == MessageStatus.PENDING, OutboundMessage.send_after <= now)
         .order_by(OutboundMessage.send_after, OutboundMessage.id)
         .limit(limit)
     )
@@ -161,9 +161,9 @@ def claim_due(
         condition = OutboundMessage.id.in_(ids)
     claimed = orm.scalars(
         update(OutboundMessage)
-        .where(condition, OutboundMessage.status == "pending")
+        .where(condition, OutboundMessage.status == MessageStatus.PENDING)
         .values(
-            status="claimed",
+            status=MessageStatus.CLAIMED,
             claimed_by=worker_id,
             lease_until=now + timedelta(seconds=lease_seconds),
             attempts=OutboundMessage.attempts + 1,
@@ -192,7 +192,11 @@ def _unrecorded(
 
 
 #: Twilio's status of a text it holds → the outbox status we record for it.
-_PROVIDER_STATUS = {"delivered": "delivered", "undelivered": "undelivered", "failed": "failed"}
+_PROVIDER_STATUS = {
+    "delivered": MessageStatus.DELIVERED,
+    "undelivered": MessageStatus.UNDELIVERED,
+    "failed": MessageStatus.FAILED,
+}
 
 
 def reconcile_unknown(
@@ -218,7 +222,7 @@ def reconcile_unknown(
             OutboundMessage.attempts,
         )
         .where(
-            OutboundMessage.status == "unknown",
+            OutboundMessage.status == MessageStatus.UNKNOWN,
             or_(OutboundMessage.lease_until.is_(None), OutboundMessage.lease_until <= cutoff),
         )
         .order_by(OutboundMessage.id)
@@ -237,10 +241,13 @@ def reconcile_unknown(
             log.warning("Text %s stays unknown; looking it up failed: %s", row.id, exc)
             run.unresolved += 1
             continue
-        still_unknown = (OutboundMessage.id == row.id, OutboundMessage.status == "unknown")
+        still_unknown = (
+            OutboundMessage.id == row.id,
+            OutboundMessage.status == MessageStatus.UNKNOWN,
+        )
         match = _unrecorded(orm, result.matches, row.id)
         if match is not None:
-            status = _PROVIDER_STATUS.get(match.status, "sent")
+            status = _PROVIDER_STATUS.get(match.status, MessageStatus.SENT)
             values: dict[str, object] = dict(
                 status=status,
                 provider_sid=match.sid,
@@ -251,7 +258,7 @@ def reconcile_unknown(
                 last_error=f"outcome was unknown; found at the provider ({match.status})",
                 lease_until=None,
             )
-            if status == "delivered":
+            if status == MessageStatus.DELIVERED:
                 values["delivered_at"] = now
             done = orm.execute(update(OutboundMessage).where(*still_unknown).values(**values))
             if done.rowcount == 1:
@@ -262,7 +269,7 @@ def reconcile_unknown(
                 update(OutboundMessage)
                 .where(*still_unknown)
                 .values(
-                    status="failed",
+                    status=MessageStatus.FAILED,
                     lease_until=None,
                     last_error=f"not found at the provider after {row.attempts} attempts",
                 )
@@ -273,7 +280,7 @@ def reconcile_unknown(
                 update(OutboundMessage)
                 .where(*still_unknown)
                 .values(
-                    status="pending",
+                    status=MessageStatus.PENDING,
                     send_after=now,
                     lease_until=None,
                     claimed_by=None,
@@ -349,10 +356,10 @@ def _hand_back_unsent(orm: OrmSession, ids: list[int], worker_id: str) -> None:
         .where(
             OutboundMessage.id.in_(ids),
             OutboundMessage.claimed_by == worker_id,
-            OutboundMessage.status == "claimed",
+            OutboundMessage.status == MessageStatus.CLAIMED,
         )
         .values(
-            status="pending",
+            status=MessageStatus.PENDING,
             attempts=OutboundMessage.attempts - 1,
             lease_until=None,
             claimed_by=None,
@@ -434,10 +441,13 @@ def _vet(
             )
             numbers.add(message.to_phone)
         orm.rollback()  # only read: end the snapshot
-    ours = (OutboundMessage.claimed_by == worker_id, OutboundMessage.status == "claimed")
+    ours = (
+        OutboundMessage.claimed_by == worker_id,
+        OutboundMessage.status == MessageStatus.CLAIMED,
+    )
     for message_id, unwanted in skips:
         values: dict[str, object] = dict(
-            status="skipped", last_error=unwanted.reason, lease_until=None
+            status=MessageStatus.SKIPPED, last_error=unwanted.reason, lease_until=None
         )
         if unwanted.queue_again:
             values["dedupe_key"] = None  # its domain queues it afresh
@@ -453,7 +463,7 @@ def _vet(
             update(OutboundMessage)
             .where(OutboundMessage.id == message_id, *ours)
             .values(
-                status="pending",
+                status=MessageStatus.PENDING,
                 send_after=send_after,
                 attempts=OutboundMessage.attempts - 1,
                 lease_until=None,
@@ -485,36 +495,39 @@ def _deliver(gateway: Gateway, text: _Outgoing, now: datetime, run: OutboxRun) -
         failpoints.hit("after-answer")
         if attempts < MAX_ATTEMPTS:
             log.info("Text %s will be retried: %s", message_id, exc)
-            values = dict(status="pending", send_after=now + retry_delay(attempts))
+            values = dict(status=MessageStatus.PENDING, send_after=now + retry_delay(attempts))
             run.retrying.append(message_id)
         else:
             log.warning("Text %s failed after %s attempts: %s", message_id, MAX_ATTEMPTS, exc)
-            values = dict(status="failed")
+            values = dict(status=MessageStatus.FAILED)
             run.failed.append(message_id)
         values.update(last_error=str(exc)[:500], lease_until=None, claimed_by=None)
     except UnknownOutcomeError as exc:
         failpoints.hit("after-answer")
         # It keeps its lease_until: reconciliation looks it up once that is old enough.
         log.warning("Text %s may or may not have been sent: %s", message_id, exc)
-        values = dict(status="unknown", last_error=str(exc)[:500])
+        values = dict(status=MessageStatus.UNKNOWN, last_error=str(exc)[:500])
         run.unknown.append(message_id)
     except PermanentSendError as exc:
         failpoints.hit("after-answer")
         log.warning("Text %s cannot be delivered: %s", message_id, exc)
         values = dict(
-            status="failed", last_error=str(exc)[:500], error_code=exc.code, lease_until=None
+            status=MessageStatus.FAILED,
+            last_error=str(exc)[:500],
+            error_code=exc.code,
+            lease_until=None,
         )
         run.failed.append(message_id)
         return _Answer(message_id, values, (text.to, exc.code))
     except Exception as exc:  # anything else: recorded, never retried blindly
         failpoints.hit("after-answer")
         log.warning("Sending text %s failed: %s", message_id, exc)
-        values = dict(status="failed", last_error=str(exc)[:500], lease_until=None)
+        values = dict(status=MessageStatus.FAILED, last_error=str(exc)[:500], lease_until=None)
         run.failed.append(message_id)
     else:
         failpoints.hit("after-answer")
         values = dict(
-            status="sent",
+            status=MessageStatus.SENT,
             provider_sid=result.provider_sid,
             segments=result.segments,
             sent_at=now,
@@ -545,7 +558,9 @@ def _record(orm: OrmSession, answers: list[_Answer], worker_id: str, now: dateti
                 table.c.id == bindparam("v_id"),
                 table.c.claimed_by == worker_id,
                 # Not IN (…): an expanding parameter cannot be used with executemany.
-                or_(table.c.status == "claimed", table.c.status == "unknown"),
+                or_(
+                    table.c.status == MessageStatus.CLAIMED, table.c.status == MessageStatus.UNKNOWN
+                ),
             )
             .values({key: bindparam(f"v_{key}") for key in keys})
         )

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.dbutil import insert_ignoring_conflicts
-from havehus.models import Consent, OptOut, OutboundMessage, Participant
+from havehus.models import Consent, MessageStatus, OptOut, OutboundMessage, Participant
 
 
 def has_sms_consent(orm: OrmSession, participant: Participant) -> bool:
@@ -83,7 +83,7 @@ def queue(
                 "dedupe_key": dedupe_key,
                 "send_after": send_after or now,
                 "expires_at": expires_at,
-                "status": "pending",
+                "status": MessageStatus.PENDING,
                 "attempts": 0,
                 "created_at": now,
                 "broadcast_id": broadcast_id,

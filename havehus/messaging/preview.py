@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from havehus.messaging import guards, kinds
 from havehus.messaging.segments import SegmentInfo, count_segments, describe
-from havehus.models import Activity, OutboundMessage, Session
+from havehus.models import Activity, MessageStatus, Mode, OutboundMessage, Session, SessionStatus
 
 #: The window of actual texts the monthly estimate starts from.
 ESTIMATE_DAYS = 30
@@ -61,9 +61,9 @@ def sample_session(orm: OrmSession, now: datetime, tz: ZoneInfo) -> Session:
         select(Session)
         .join(Activity, Session.activity_id == Activity.id)
         .where(
-            Session.status == "scheduled",
+            Session.status == SessionStatus.SCHEDULED,
             Session.starts_at > now,
-            Activity.mode != "drop_in",
+            Activity.mode != Mode.DROP_IN,
             Activity.sensitive.is_(False),
         )
         .order_by(Session.starts_at)
@@ -84,7 +84,7 @@ def sample_session(orm: OrmSession, now: datetime, tz: ZoneInfo) -> Session:
         activity=activity,
         starts_at=starts,
         ends_at=starts + timedelta(hours=2),
-        status="scheduled",
+        status=SessionStatus.SCHEDULED,
         cancel_reason=reason,
     )
 
@@ -111,7 +111,7 @@ def cost_estimate(orm: OrmSession, now: datetime, limits: guards.Limits) -> Cost
     queued = sum(
         count_segments(body)
         for body in orm.scalars(
-            select(OutboundMessage.body).where(OutboundMessage.status == "pending")
+            select(OutboundMessage.body).where(OutboundMessage.status == MessageStatus.PENDING)
         )
     )
     return CostEstimate(recent, queued, limits.price_per_segment)

@@ -30,7 +30,15 @@ from sqlalchemy.orm import Session as OrmSession
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.messaging import outgoing
 from havehus.messaging.segments import count_segments
-from havehus.models import Booking, InboundMessage, OptOut, OutboundMessage, Participant, Session
+from havehus.models import (
+    Booking,
+    InboundMessage,
+    MessageStatus,
+    OptOut,
+    OutboundMessage,
+    Participant,
+    Session,
+)
 
 log = logging.getLogger("havehus.messaging")
 
@@ -339,7 +347,7 @@ def handle_inbound(
             session_id=outcome.session.id if outcome.session else None,
             dedupe_key=_reply_key(message_sid),
             send_after=now,
-            status="sent",
+            status=MessageStatus.SENT,
             attempts=0,
             segments=count_segments(outcome.reply),
             sent_at=now,

@@ -25,7 +25,7 @@ from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.i18n import KNOWN_LANGUAGES
 from havehus.messaging import broadcasts, guards, preview, staff_lists
-from havehus.models import InboundMessage, OutboundMessage
+from havehus.models import InboundMessage, MessageStatus, OutboundMessage
 from havehus.models.messaging import MESSAGE_KINDS, MESSAGE_STATUSES
 from havehus.people.access import MANAGERS, current_actor, staff_required
 from havehus.people.forms import ConfirmForm
@@ -38,14 +38,14 @@ PER_PAGE = 50
 
 #: Each status as a word and a sign, so it never rests on colour alone.
 STATUS_LABELS: dict[str, tuple[str, Any]] = {
-    "pending": ("…", _l("Waiting")),
-    "claimed": ("↻", _l("Being sent")),
-    "sent": ("→", _l("Sent")),
-    "delivered": ("✓", _l("Delivered")),
-    "undelivered": ("✗", _l("Not delivered")),
-    "failed": ("✗", _l("Failed")),
-    "unknown": ("?", _l("Unknown – being checked")),
-    "skipped": ("–", _l("Not sent")),
+    MessageStatus.PENDING: ("…", _l("Waiting")),
+    MessageStatus.CLAIMED: ("↻", _l("Being sent")),
+    MessageStatus.SENT: ("→", _l("Sent")),
+    MessageStatus.DELIVERED: ("✓", _l("Delivered")),
+    MessageStatus.UNDELIVERED: ("✗", _l("Not delivered")),
+    MessageStatus.FAILED: ("✗", _l("Failed")),
+    MessageStatus.UNKNOWN: ("?", _l("Unknown – being checked")),
+    MessageStatus.SKIPPED: ("–", _l("Not sent")),
 }
 KIND_LABELS = {
     "confirmation": _l("Confirmation"),

@@ -12,6 +12,8 @@ from havehus.models.attendance import Tally
 from havehus.models.messaging import (
     Broadcast,
     InboundMessage,
+    MessageKind,
+    MessageStatus,
     OptOut,
     OutboundMessage,
     ReminderRequest,
@@ -28,19 +30,24 @@ from havehus.models.program import (
     Activity,
     Closure,
     Location,
+    Mode,
     ProgramVersion,
     Room,
     Session,
+    SessionStatus,
+    Visibility,
     activity_host,
     session_host,
 )
-from havehus.models.signup import Booking, SignupChallenge
+from havehus.models.signup import Booking, BookingSource, BookingStatus, SignupChallenge
 
 __all__ = [
     "Activity",
     "ApiToken",
     "AuditEvent",
     "Booking",
+    "BookingSource",
+    "BookingStatus",
     "Broadcast",
     "Closure",
     "Consent",
@@ -51,6 +58,9 @@ __all__ = [
     "KioskDevice",
     "LoginAttempt",
     "Location",
+    "MessageKind",
+    "MessageStatus",
+    "Mode",
     "OptOut",
     "OutboundMessage",
     "Participant",
@@ -59,10 +69,12 @@ __all__ = [
     "ProgramVersion",
     "Room",
     "Session",
+    "SessionStatus",
     "SignupChallenge",
     "StaffInvite",
     "StaffUser",
     "Tally",
+    "Visibility",
     "activity_host",
     "session_host",
 ]

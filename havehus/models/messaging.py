@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,29 +13,36 @@ from havehus.models.people import Participant
 from havehus.models.program import _in
 from havehus.orm import UTCDateTime
 
-MESSAGE_KINDS = (
-    "confirmation",
-    "reminder",
-    "change",
-    "waitlist-promotion",
-    "follow-up",
-    "broadcast",
-    "shift",
-    "link",
-    "code",
-)
-#: pending → claimed → sent → delivered | undelivered | failed; unknown when a send may have
-#: happened but its outcome was lost (reconciled before any retry); skipped when no longer due.
-MESSAGE_STATUSES = (
-    "pending",
-    "claimed",
-    "sent",
-    "delivered",
-    "undelivered",
-    "failed",
-    "unknown",
-    "skipped",
-)
+
+class MessageKind(StrEnum):
+    CONFIRMATION = "confirmation"
+    REMINDER = "reminder"
+    CHANGE = "change"
+    WAITLIST_PROMOTION = "waitlist-promotion"
+    FOLLOW_UP = "follow-up"
+    BROADCAST = "broadcast"
+    SHIFT = "shift"
+    LINK = "link"
+    CODE = "code"
+
+
+class MessageStatus(StrEnum):
+    """pending → claimed → sent → delivered | undelivered | failed; unknown when a send may
+    have happened but its outcome was lost (reconciled before any retry); skipped when no
+    longer due."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    SKIPPED = "skipped"
+
+
+MESSAGE_KINDS = tuple(MessageKind)
+MESSAGE_STATUSES = tuple(MessageStatus)
 
 
 class OutboundMessage(db.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -47,10 +48,33 @@ ACTIVITY_TYPES = (
     "open_house",
     "staff_meeting",
 )
-MODES = ("drop_in", "signup", "enrolment")
-VISIBILITIES = ("public", "partners", "staff")
+
+
+class Mode(StrEnum):
+    """How people take part: just come, sign up per session, or enrol in the whole course."""
+
+    DROP_IN = "drop_in"
+    SIGNUP = "signup"
+    ENROLMENT = "enrolment"
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    PARTNERS = "partners"
+    STAFF = "staff"
+
+
+class SessionStatus(StrEnum):
+    """A session is scheduled or cancelled; a move keeps it scheduled and raises its sequence."""
+
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+MODES = tuple(Mode)
+VISIBILITIES = tuple(Visibility)
 OFFER_POLICIES = ("immediate", "hold")
-SESSION_STATUSES = ("scheduled", "cancelled")
+SESSION_STATUSES = tuple(SessionStatus)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

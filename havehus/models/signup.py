@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,13 +13,40 @@ from havehus.models.people import Participant, StaffUser
 from havehus.models.program import Activity, Session, _in
 from havehus.orm import UTCDateTime
 
-BOOKING_STATUSES = ("confirmed", "offered", "waitlisted", "cancelled", "attended", "no_show")
-BOOKING_SOURCES = ("kiosk", "web", "staff", "api", "sms")
+
+class BookingStatus(StrEnum):
+    """Where a booking stands; an offered seat (held for an answer) counts as taken."""
+
+    CONFIRMED = "confirmed"
+    OFFERED = "offered"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
+class BookingSource(StrEnum):
+    """The door a booking came in by."""
+
+    KIOSK = "kiosk"
+    WEB = "web"
+    STAFF = "staff"
+    API = "api"
+    SMS = "sms"
+
+
+BOOKING_STATUSES = tuple(BookingStatus)
+BOOKING_SOURCES = tuple(BookingSource)
 #: Statuses that hold a seat now (cancelling one frees it for the waiting list).
-SEAT_HOLDING = ("confirmed", "offered")
+SEAT_HOLDING = (BookingStatus.CONFIRMED, BookingStatus.OFFERED)
 #: Statuses counted in a session's (or course's) seat counter: a seat held, or one that was
 #: used (attended) or stood empty (no-show) — it was theirs either way.
-SEAT_COUNTED = (*SEAT_HOLDING, "attended", "no_show")
+SEAT_COUNTED = (*SEAT_HOLDING, BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
+#: Statuses of a booking still ahead of its session: it can be cancelled, and its holder is
+#: told when the session changes.
+OPEN = (*SEAT_HOLDING, BookingStatus.WAITLISTED)
+#: Statuses of a booking that still stands (not cancelled).
+LIVE = (*OPEN, BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
 
 
 class Booking(db.Model):

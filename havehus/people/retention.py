@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session as OrmSession
 from havehus.models import (
     Activity,
     Booking,
+    BookingStatus,
     Consent,
     FeedToken,
     LoginAttempt,
@@ -89,7 +90,7 @@ def erase_sensitive_bookings(orm: OrmSession, now: datetime, days: int) -> int:
     attended: dict[int, int] = {}
     seats: dict[int, int] = {}
     for _id, session_id, status, _person in rows:
-        if status == "attended":
+        if status == BookingStatus.ATTENDED:
             attended[session_id] = attended.get(session_id, 0) + 1
         if status in SEAT_COUNTED:
             seats[session_id] = seats.get(session_id, 0) + 1

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from havehus.errors import HavehusError
-from havehus.models import Activity, Session
+from havehus.models import Activity, Session, SessionStatus
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.program.activity_data import (
@@ -142,7 +142,7 @@ def archive_activity(
     keep = sessions_with_participants(orm, sessions)
     for session in sessions:
         if session.id in keep:
-            if session.status == "scheduled":
+            if session.status == SessionStatus.SCHEDULED:
                 mark_cancelled(orm, session, reason, now, actor, tz, summary)
         else:
             orm.delete(session)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
-from havehus.models import Activity, Booking, Location, Room, Session
+from havehus.models import Activity, Booking, Location, Mode, Room, Session
 from havehus.models.program import (
     ACTIVITY_TYPES,
     CATEGORIES,
@@ -20,6 +20,7 @@ from havehus.models.program import (
     OFFER_POLICIES,
     VISIBILITIES,
 )
+from havehus.models.signup import SEAT_HOLDING
 from havehus.program.hosts import hosts_with_ids
 from havehus.program.recurrence import MAX_HORIZON_DAYS, parse_rule
 from havehus.program.repeat import rule_parts
@@ -49,7 +50,7 @@ class ActivityData:
     photo: str | None = None
     location_id: int | None = None
     room_id: int | None = None
-    mode: str = "drop_in"
+    mode: str = Mode.DROP_IN
     capacity: int | None = None
     walk_ins_welcome: bool = False
     waitlist_enabled: bool = True
@@ -103,7 +104,10 @@ def _current_bookings(orm: OrmSession, activity: Activity, now: datetime) -> int
     enrolled = orm.scalar(
         select(func.count())
         .select_from(Booking)
-        .where(Booking.activity_id == activity.id, Booking.status.in_(("confirmed", "offered")))
+        .where(
+            Booking.activity_id == activity.id,
+            Booking.status.in_(SEAT_HOLDING),
+        )
     )
     per_session = orm.scalar(
         select(func.max(Session.seats_taken)).where(
@@ -161,12 +165,12 @@ def validate_activity(
         errors["theme_tags"] = _("At most 20 tags of up to 40 characters each.")
 
     # A drop-in activity has no seats; a value left in the form is dropped.
-    capacity = None if data.mode == "drop_in" else data.capacity
-    if data.mode != "drop_in" and (capacity is None or capacity < 1):
+    capacity = None if data.mode == Mode.DROP_IN else data.capacity
+    if data.mode != Mode.DROP_IN and (capacity is None or capacity < 1):
         errors["capacity"] = _("A sign-up or course needs at least one seat.")
     if activity is not None and "capacity" not in errors and "mode" not in errors:
         taken = _current_bookings(orm, activity, now)
-        if taken and data.mode == "drop_in" and activity.mode != "drop_in":
+        if taken and data.mode == Mode.DROP_IN and activity.mode != Mode.DROP_IN:
             errors["mode"] = _("People have booked seats; it cannot become drop-in now.")
         elif taken and capacity is not None and capacity < taken:
             errors["capacity"] = _(

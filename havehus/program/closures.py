@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.orm import Session as OrmSession
 
-from havehus.models import Activity, Closure, Location, Session
+from havehus.models import Activity, Closure, Location, Session, SessionStatus
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.program.results import ChangeSummary, invalid
@@ -60,7 +60,7 @@ def closure_sessions(
     """The scheduled sessions on these days (and at this location), in start order."""
     query = (
         sessions_on_days(starts_on, ends_on, tz)
-        .where(Session.status == "scheduled")
+        .where(Session.status == SessionStatus.SCHEDULED)
         .order_by(Session.starts_at)
     )
     if location_id is not None:

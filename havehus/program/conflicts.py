@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
-from havehus.models import Activity, Session
+from havehus.models import Activity, Session, SessionStatus
 from havehus.program.hosts import effective_hosts
 from havehus.program.results import Conflict
 from havehus.program.services import sessions_on_days
@@ -18,7 +18,7 @@ from havehus.program.services import sessions_on_days
 
 def conflicts_for(orm: OrmSession, sessions: Sequence[Session], tz: ZoneInfo) -> list[Conflict]:
     """Room overlaps and double-booked hosts that involve any of these sessions."""
-    mine = [s for s in sessions if s.status == "scheduled"]
+    mine = [s for s in sessions if s.status == SessionStatus.SCHEDULED]
     if not mine:
         return []
     first = min(s.starts_at for s in mine)
@@ -28,7 +28,7 @@ def conflicts_for(orm: OrmSession, sessions: Sequence[Session], tz: ZoneInfo) ->
             select(Session)
             .join(Session.activity)
             .where(
-                Session.status == "scheduled",
+                Session.status == SessionStatus.SCHEDULED,
                 Session.starts_at < last,
                 Session.ends_at > first,
                 Activity.archived_at.is_(None),
@@ -60,5 +60,7 @@ def conflicts_for(orm: OrmSession, sessions: Sequence[Session], tz: ZoneInfo) ->
 
 def week_conflicts(orm: OrmSession, first: date, last: date, tz: ZoneInfo) -> list[Conflict]:
     """Every conflict among the scheduled sessions on local days first..last."""
-    sessions = orm.scalars(sessions_on_days(first, last, tz).where(Session.status == "scheduled"))
+    sessions = orm.scalars(
+        sessions_on_days(first, last, tz).where(Session.status == SessionStatus.SCHEDULED)
+    )
     return conflicts_for(orm, list(sessions), tz)

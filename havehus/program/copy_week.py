@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session as OrmSession
 
-from havehus.models import Activity, Session
+from havehus.models import Activity, Session, SessionStatus
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.program.conflicts import conflicts_for
@@ -36,7 +36,7 @@ def one_off_sessions(orm: OrmSession, monday: date, tz: ZoneInfo) -> list[Sessio
         orm.scalars(
             sessions_on_days(monday, monday + timedelta(days=6), tz)
             .where(
-                Session.status == "scheduled",
+                Session.status == SessionStatus.SCHEDULED,
                 or_(Session.occurrence_start.is_(None), Activity.rrule.is_(None)),
             )
             .order_by(Session.starts_at)

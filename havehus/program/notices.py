@@ -13,12 +13,11 @@ from sqlalchemy.orm import Session as OrmSession
 from havehus.i18n import KNOWN_LANGUAGES
 from havehus.messaging import kinds, outgoing
 from havehus.models import Booking, Participant, Session
+from havehus.models.signup import OPEN
 from havehus.people.audit import Actor
 from havehus.program.results import ChangeSummary
 from havehus.program.wording import notice_title, notice_when
 
-#: Bookings whose holders are told about a change.
-NOTIFIED = ("confirmed", "offered", "waitlisted")
 #: The kinds of text about changes to a session (the planner's cancel, move, room, reinstate).
 CHANGES = ("cancelled", "moved", "room", "reinstated")
 #: How far the preview's sample "moved" text says the session moved.
@@ -54,7 +53,7 @@ def queue_notices(
         select(Booking, Participant)
         .join(Participant, Booking.participant_id == Participant.id)
         .where(
-            Booking.status.in_(NOTIFIED),
+            Booking.status.in_(OPEN),
             or_(Booking.session_id == session.id, Booking.activity_id == session.activity_id),
             Participant.phone.is_not(None),
             Participant.anonymised_at.is_(None),

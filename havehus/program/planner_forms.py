@@ -30,6 +30,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from havehus.errors import HavehusError
+from havehus.models import Mode
 from havehus.models.program import ACTIVITY_TYPES, CATEGORIES
 from havehus.program.activity_data import PICTOGRAMS, ActivityData
 from havehus.program.labels import CATEGORY_LABELS, PICTOGRAM_LABELS
@@ -49,9 +50,9 @@ ACTIVITY_TYPE_LABELS = {
     "staff_meeting": _l("Staff meeting"),
 }
 MODE_LABELS = {
-    "drop_in": _l("Drop-in: just come"),
-    "signup": _l("Sign-up for each session"),
-    "enrolment": _l("Enrolment for the whole course"),
+    Mode.DROP_IN: _l("Drop-in: just come"),
+    Mode.SIGNUP: _l("Sign-up for each session"),
+    Mode.ENROLMENT: _l("Enrolment for the whole course"),
 }
 VISIBILITY_LABELS = {
     "public": _l("Public: everyone"),
@@ -167,7 +168,7 @@ class _ActivityFormBase(FlaskForm):
     remove_photo = BooleanField(_l("Remove the photo"))
     location = SelectField(_l("Location"), coerce=int, default=0)
     room = SelectField(_l("Room"), coerce=int, default=0)
-    mode = RadioField(_l("Participation"), choices=_options(MODE_LABELS), default="drop_in")
+    mode = RadioField(_l("Participation"), choices=_options(MODE_LABELS), default=Mode.DROP_IN)
     capacity = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=0, max=10000)])
     walk_ins_welcome = BooleanField(_l("Walk-ins welcome too"))
     waitlist_enabled = BooleanField(_l("Waiting list when full"), default=True)
@@ -293,7 +294,7 @@ class _ActivityFormBase(FlaskForm):
             photo=photo,
             location_id=self.location.data or None,
             room_id=self.room.data or None,
-            mode=self.mode.data or "drop_in",
+            mode=self.mode.data or Mode.DROP_IN,
             capacity=self.capacity.data,
             walk_ins_welcome=bool(self.walk_ins_welcome.data),
             waitlist_enabled=bool(self.waitlist_enabled.data),

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session as OrmSession
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.errors import HavehusError
 from havehus.i18n import pick
-from havehus.models import Activity, Closure, Session
+from havehus.models import Activity, Closure, Session, SessionStatus
 from havehus.timeutil import local_to_utc
 
 #: No rule is expanded further than this, however far a caller asks (an unbounded RRULE).
@@ -98,7 +98,7 @@ def expand_activity(
                 "occurrence_start": starts_at,
                 "starts_at": starts_at,
                 "ends_at": local_to_utc(ends_local.date(), ends_local.time(), tz),
-                "status": "cancelled" if reason else "scheduled",
+                "status": SessionStatus.CANCELLED if reason else SessionStatus.SCHEDULED,
                 "cancel_reason": reason,
                 "sequence": 0,
                 "seats_taken": 0,

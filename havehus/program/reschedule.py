@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session as OrmSession
 
-from havehus.models import Activity, Session
+from havehus.models import Activity, Session, SessionStatus
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.program.activity_data import ActivityData
@@ -78,7 +78,7 @@ def reschedule(
     for session in unmatched_old:
         if session.id in keep:
             session.occurrence_start = None
-            if session.status == "scheduled":
+            if session.status == SessionStatus.SCHEDULED:
                 reason = house_text(_l("The activity no longer takes place on this day."))
                 mark_cancelled(orm, session, reason, now, actor, tz, summary)
         else:
@@ -99,7 +99,7 @@ def reschedule(
             session.sequence += 1
             session.updated_at = now
             summary.moved.append(session)
-            if session.id in keep and session.status == "scheduled":
+            if session.id in keep and session.status == SessionStatus.SCHEDULED:
                 queue_notices(
                     orm, session, "moved", now, actor, tz, summary, old_start=old_start_at
                 )

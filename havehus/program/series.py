@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
-from havehus.models import Session
+from havehus.models import Session, SessionStatus
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.program.activities import check_version, flush_or_conflict, update_activity
@@ -137,7 +137,7 @@ def sessions_to_cancel(orm: OrmSession, pivot: Session, scope: str, now: datetim
     return [
         session
         for session in coming_sessions(orm, pivot.activity, now)
-        if session.starts_at >= cutoff and session.status == "scheduled"
+        if session.starts_at >= cutoff and session.status == SessionStatus.SCHEDULED
     ]
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from havehus.dbutil import insert_ignoring_conflicts
-from havehus.models import Activity, ProgramVersion, Session
+from havehus.models import Activity, Mode, ProgramVersion, Session, SessionStatus
 from havehus.program.recurrence import expand_activity
 from havehus.timeutil import day_bounds_utc
 
@@ -119,7 +119,7 @@ class ProgramEntry:
         return sum(
             1
             for s in self.sessions
-            if s.starts_at > now and s.status == "scheduled" and s.seats_left != 0
+            if s.starts_at > now and s.status == SessionStatus.SCHEDULED and s.seats_left != 0
         )
 
 
@@ -140,12 +140,12 @@ def group_entries(sessions: Sequence[Session]) -> list[ProgramEntry]:
     entries: list[ProgramEntry] = []
     slots: dict[int, ProgramEntry] = {}
     for session in sessions:
-        if session.activity.mode == "signup" and session.activity_id in slots:
+        if session.activity.mode == Mode.SIGNUP and session.activity_id in slots:
             slots[session.activity_id].sessions.append(session)
             continue
         entry = ProgramEntry(session.activity, [session])
         entries.append(entry)
-        if session.activity.mode == "signup":
+        if session.activity.mode == Mode.SIGNUP:
             slots[session.activity_id] = entry
     return entries
 

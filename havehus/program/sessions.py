@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
-from havehus.models import Activity, Booking, Room, Session, Tally
+from havehus.models import Activity, Booking, Room, Session, SessionStatus, Tally
 from havehus.models.signup import BOOKING_STATUSES
 from havehus.people import audit
 from havehus.people.audit import Actor
@@ -44,7 +44,7 @@ def cancel_session(
 ) -> ChangeSummary:
     """Cancel one session with a reason; its participants get a change notice."""
     reason = check_reason(reason)
-    if session.status == "cancelled":
+    if session.status == SessionStatus.CANCELLED:
         raise HavehusError(_("This session is already cancelled."), "already_cancelled")
     if session.starts_at <= now:
         raise HavehusError(_("This session has already started."), "past")
@@ -67,11 +67,11 @@ def reinstate_session(
     orm: OrmSession, session: Session, now: datetime, actor: Actor, *, tz: ZoneInfo
 ) -> ChangeSummary:
     """Undo a cancellation; participants are told the session takes place after all."""
-    if session.status != "cancelled":
+    if session.status != SessionStatus.CANCELLED:
         raise HavehusError(_("This session is not cancelled."), "not_cancelled")
     if session.starts_at <= now:
         raise HavehusError(_("This session has already started."), "past")
-    session.status = "scheduled"
+    session.status = SessionStatus.SCHEDULED
     session.cancel_reason = None
     session.sequence += 1
     session.updated_at = now
@@ -112,7 +112,7 @@ def mark_cancelled(
     summary: ChangeSummary,
 ) -> None:
     """Cancel a session (no checks, no audit entry) and queue its participants' notices."""
-    session.status = "cancelled"
+    session.status = SessionStatus.CANCELLED
     session.cancel_reason = reason
     session.sequence += 1
     session.updated_at = now
@@ -193,7 +193,7 @@ def move_session(
     session.sequence += 1
     session.updated_at = now
     summary.moved.append(session)
-    if session.status == "scheduled":
+    if session.status == SessionStatus.SCHEDULED:
         kind = "moved" if moved else "room"
         queue_notices(orm, session, kind, now, actor, tz, summary, old_start=old_start)
     orm.flush()
@@ -253,7 +253,7 @@ def new_session(
         occurrence_start=None,
         starts_at=starts_at,
         ends_at=ends_at,
-        status="scheduled",
+        status=SessionStatus.SCHEDULED,
         sequence=0,
         seats_taken=0,
         note={},

@@ -37,7 +37,7 @@ from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.i18n import current_language
 from havehus.messaging import outgoing
-from havehus.models import Session, Tally
+from havehus.models import Mode, Session, SessionStatus, Tally
 from havehus.people.access import client_ip, current_actor, current_kiosk
 from havehus.program.services import (
     ProgramEntry,
@@ -99,12 +99,12 @@ def kiosk_days(orm: OrmSession, now: datetime, tz: ZoneInfo) -> list[KioskDay]:
 def accepts_check_in(target: Session, now: datetime) -> bool:
     """Whether people who just come may say "I am here" for this session now."""
     activity = target.activity
-    welcomes = activity.mode == "drop_in" or (
-        activity.mode == "signup" and activity.walk_ins_welcome
+    welcomes = activity.mode == Mode.DROP_IN or (
+        activity.mode == Mode.SIGNUP and activity.walk_ins_welcome
     )
     return (
         welcomes
-        and target.status == "scheduled"
+        and target.status == SessionStatus.SCHEDULED
         and target.starts_at - CHECK_IN_EARLY <= now < target.ends_at
     )
 
@@ -231,7 +231,7 @@ def _render_detail(target: Session, now: datetime, notice: str | None = None, st
         session=target,
         now=now,
         enrolled=current_kiosk() is not None,
-        closed_reason=_closed_reason(target, now) if target.activity.mode == "signup" else None,
+        closed_reason=_closed_reason(target, now) if target.activity.mode == Mode.SIGNUP else None,
         check_in=accepts_check_in(target, now),
         notice=notice,
         form=KioskForm(),

@@ -22,6 +22,7 @@ from havehus.feeds.tokens import (
 )
 from havehus.i18n import KNOWN_LANGUAGES
 from havehus.models import Booking, FeedToken, Participant, Session
+from havehus.models.signup import OPEN
 from havehus.people import audit
 from havehus.people.audit import Actor
 
@@ -73,7 +74,7 @@ def upcoming_bookings(orm: OrmSession, person: Participant, now: datetime) -> Se
     bookings = orm.scalars(
         select(Booking).where(
             Booking.participant_id == person.id,
-            Booking.status.in_(("confirmed", "offered", "waitlisted")),
+            Booking.status.in_(OPEN),
             or_(
                 session_ends.scalar_subquery() > now,
                 course_ahead.scalar_subquery() > now,

@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session as OrmSession
 
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.errors import HavehusError
-from havehus.models import Participant, ReminderRequest, Session, SignupChallenge
+from havehus.models import (
+    Mode,
+    Participant,
+    ReminderRequest,
+    Session,
+    SessionStatus,
+    SignupChallenge,
+)
 from havehus.people.audit import PUBLIC
 from havehus.signup import challenges
 from havehus.signup.challenges import SignupRequest
@@ -25,9 +32,9 @@ from havehus.signup.sign_up import Person, identify, record_consents
 
 def check_remindable(session: Session, now: datetime) -> None:
     """Raise a HavehusError saying why no reminder can be asked for, if none can."""
-    if session.activity.mode != "drop_in":
+    if session.activity.mode != Mode.DROP_IN:
         raise HavehusError(_("Sign up for this one, and we text you a reminder."), "not_drop_in")
-    if session.status != "scheduled":
+    if session.status != SessionStatus.SCHEDULED:
         raise HavehusError(_("This time is cancelled."), "cancelled")
     if session.starts_at <= now:
         raise HavehusError(_("This has started already. Just come!"), "started")
@@ -50,7 +57,7 @@ def start(
 
 
 def is_reminder_challenge(challenge: SignupChallenge) -> bool:
-    return challenge.session.activity.mode == "drop_in"
+    return challenge.session.activity.mode == Mode.DROP_IN
 
 
 def confirm(
@@ -105,7 +112,7 @@ def upcoming(orm: OrmSession, person: Participant, now: datetime) -> Sequence[Re
             ReminderRequest.participant_id == person.id,
             ReminderRequest.cancelled_at.is_(None),
             Session.starts_at > now,
-            Session.status == "scheduled",
+            Session.status == SessionStatus.SCHEDULED,
         )
         .order_by(Session.starts_at)
     ).all()

@@ -19,9 +19,12 @@ from havehus.messaging.quiet import due_at, in_quiet_hours, quiet_period_end
 from havehus.models import (
     Activity,
     Booking,
+    BookingStatus,
+    MessageStatus,
     OutboundMessage,
     ReminderRequest,
     Session,
+    SessionStatus,
     StaffUser,
     session_host,
 )
@@ -55,7 +58,7 @@ def _bookings_of(orm: OrmSession, session: Session) -> list[Booking]:
         orm.scalars(
             select(Booking)
             .where(
-                Booking.status == "confirmed",
+                Booking.status == BookingStatus.CONFIRMED,
                 or_(Booking.session_id == session.id, Booking.activity_id == session.activity_id),
             )
             .order_by(Booking.id)
@@ -80,7 +83,11 @@ def queue_reminders(
     horizon = now + timedelta(minutes=longest) + timedelta(days=1)
     sessions = orm.scalars(
         select(Session)
-        .where(Session.status == "scheduled", Session.starts_at > now, Session.starts_at <= horizon)
+        .where(
+            Session.status == SessionStatus.SCHEDULED,
+            Session.starts_at > now,
+            Session.starts_at <= horizon,
+        )
         .order_by(Session.starts_at, Session.id)
     ).all()
     for session in sessions:
@@ -120,9 +127,9 @@ def _replaces_earlier(orm: OrmSession, key: str) -> bool:
         .where(
             OutboundMessage.kind == "reminder",
             OutboundMessage.dedupe_key.startswith(same_series, autoescape=True),
-            OutboundMessage.status == "pending",
+            OutboundMessage.status == MessageStatus.PENDING,
         )
-        .values(status="skipped", last_error="a later reminder replaces it")
+        .values(status=MessageStatus.SKIPPED, last_error="a later reminder replaces it")
     )
     return True
 
@@ -256,7 +263,7 @@ def queue_shift_reminders(
         .join(session_host, session_host.c.session_id == Session.id)
         .join(StaffUser, StaffUser.id == session_host.c.staff_user_id)
         .where(
-            Session.status == "scheduled",
+            Session.status == SessionStatus.SCHEDULED,
             Session.starts_at > now,
             Session.starts_at <= horizon,
             StaffUser.phone.is_not(None),
@@ -305,7 +312,7 @@ def still_wanted(orm: OrmSession, message: OutboundMessage, now: datetime) -> Un
     if reason is not None:
         return Unwanted(reason)
     session = orm.get(Session, message.session_id) if message.session_id else None
-    if session is None or session.status != "scheduled":
+    if session is None or session.status != SessionStatus.SCHEDULED:
         return Unwanted("the session was cancelled")
     if session.starts_at <= now:
         return Unwanted("the session has started")
@@ -331,12 +338,12 @@ def release_moved_reminders(orm: OrmSession) -> int:
         update(OutboundMessage)
         .where(
             OutboundMessage.kind == "reminder",
-            OutboundMessage.status == "pending",
+            OutboundMessage.status == MessageStatus.PENDING,
             OutboundMessage.session_id.is_not(None),
             OutboundMessage.expires_at.is_not(None),
             OutboundMessage.expires_at != session_start,
         )
-        .values(status="skipped", last_error=MOVED, dedupe_key=None)
+        .values(status=MessageStatus.SKIPPED, last_error=MOVED, dedupe_key=None)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)
@@ -360,7 +367,7 @@ def reason_not_to_remind(orm: OrmSession, message: OutboundMessage) -> str | Non
             return "the person no longer wants the reminder"
         return None
     booking = orm.get(Booking, message.booking_id) if message.booking_id else None
-    if booking is None or booking.status != "confirmed":
+    if booking is None or booking.status != BookingStatus.CONFIRMED:
         return "the booking was cancelled"
     if key.startswith("companion:") and (
         booking.companion is None or booking.companion.phone != message.to_phone

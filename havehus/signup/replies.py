@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session as OrmSession
 
 from havehus.messaging import outgoing, replies
 from havehus.messaging.replies import Outcome
-from havehus.models import Booking, Participant, Session
+from havehus.models import Booking, BookingStatus, Participant, Session, SessionStatus
+from havehus.models.signup import OPEN, SEAT_HOLDING
 from havehus.people.audit import PUBLIC
 from havehus.program.wording import activity_name, when_text
 from havehus.signup import me, services
@@ -33,7 +34,9 @@ def upcoming(
     """These people's bookings in `statuses` with the session they are about, nearest first."""
     if not people:
         return []
-    ahead = select(Session.id).where(Session.status == "scheduled", Session.starts_at > now)
+    ahead = select(Session.id).where(
+        Session.status == SessionStatus.SCHEDULED, Session.starts_at > now
+    )
     bookings = orm.scalars(
         select(Booking).where(
             Booking.participant_id.in_([p.id for p in people]),
@@ -45,7 +48,11 @@ def upcoming(
     for booking in bookings:
         # A course's booking is about its next session; a course that is over has none.
         session = services.session_of(orm, booking, now)
-        if session is not None and session.status == "scheduled" and session.starts_at > now:
+        if (
+            session is not None
+            and session.status == SessionStatus.SCHEDULED
+            and session.starts_at > now
+        ):
             found.append((booking, session))
     return sorted(found, key=lambda pair: (pair[1].starts_at, pair[0].id))
 
@@ -60,14 +67,14 @@ def _about(booking: Booking, session: Session) -> dict[str, str]:
 
 def _yes(orm: OrmSession, people: list[Participant], now: datetime) -> Outcome:
     """Take an offered seat, or note that the person is coming to their next session."""
-    found = upcoming(orm, people, ("confirmed", "offered"), now)
+    found = upcoming(orm, people, SEAT_HOLDING, now)
     if not found:
         return Outcome("yes", _("We could not find a booking to confirm for this number."))
     booking, session = found[0]
     outcome = Outcome("yes", booking=booking, session=session, participant=booking.participant)
     with force_locale(booking.participant.language):
         values = _about(booking, session)
-        if booking.status == "offered":
+        if booking.status == BookingStatus.OFFERED:
             if services.accept_offer(orm, booking, now):
                 values["link"] = services.booking_url(booking)
                 outcome.reply = (
@@ -89,11 +96,11 @@ def _yes(orm: OrmSession, people: list[Participant], now: datetime) -> Outcome:
 
 def _no(orm: OrmSession, people: list[Participant], now: datetime) -> Outcome:
     """Cancel the nearest booking: its seat goes to the next on the waiting list at once."""
-    found = upcoming(orm, people, ("confirmed", "offered", "waitlisted"), now)
+    found = upcoming(orm, people, OPEN, now)
     if not found:
         return Outcome("no", _("We could not find a booking to cancel for this number."))
     booking, session = found[0]
-    was_waiting = booking.status == "waitlisted"
+    was_waiting = booking.status == BookingStatus.WAITLISTED
     services.cancel(orm, booking, now, PUBLIC)
     outcome = Outcome("no", booking=booking, session=session, participant=booking.participant)
     with force_locale(booking.participant.language):

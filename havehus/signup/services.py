@@ -21,8 +21,17 @@ from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
 from havehus.messaging import outgoing
-from havehus.models import Activity, Booking, Consent, Participant, Session
-from havehus.models.signup import SEAT_HOLDING
+from havehus.models import (
+    Activity,
+    Booking,
+    BookingStatus,
+    Consent,
+    Mode,
+    Participant,
+    Session,
+    SessionStatus,
+)
+from havehus.models.signup import LIVE, OPEN, SEAT_HOLDING
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.program.services import bump_program_version
@@ -32,8 +41,6 @@ from havehus.signup.texts import BOOKING_PATH
 
 SMS_WORDING = "sms-2026-03"
 HEALTH_WORDING = "health-2026-03"
-#: Statuses of a booking that still counts (not cancelled).
-LIVE = ("confirmed", "offered", "waitlisted", "attended", "no_show")
 #: With less than this to the start, a freed seat is confirmed at once, never held as an offer.
 OFFER_MIN_LEAD = timedelta(days=1)
 
@@ -210,12 +217,12 @@ def _same_list(booking: Booking):  # type: ignore[no-untyped-def]
 
 
 def waitlist_position(orm: OrmSession, booking: Booking) -> int | None:
-    if booking.status != "waitlisted" or booking.waitlisted_at is None:
+    if booking.status != BookingStatus.WAITLISTED or booking.waitlisted_at is None:
         return None
     ahead = orm.scalar(
         select(func.count()).where(
             _same_list(booking),
-            Booking.status == "waitlisted",
+            Booking.status == BookingStatus.WAITLISTED,
             or_(
                 Booking.waitlisted_at < booking.waitlisted_at,
                 and_(Booking.waitlisted_at == booking.waitlisted_at, Booking.id < booking.id),
@@ -245,10 +252,10 @@ def check_health_consent(session: Session, given: bool) -> None:
 def check_bookable(session: Session, now: datetime, *, staff: bool) -> None:
     """Raise a HavehusError saying why this session cannot be booked now, if it cannot."""
     activity = session.activity
-    if activity.mode == "drop_in":
+    if activity.mode == Mode.DROP_IN:
         raise HavehusError(_("No sign-up is needed. Just come!"), "drop_in")
     # A course is booked through any of its coming times; a cancelled time still belongs to it.
-    if session.status == "cancelled" and activity.mode != "enrolment":
+    if session.status == SessionStatus.CANCELLED and activity.mode != Mode.ENROLMENT:
         raise HavehusError(_("This time is cancelled."), "cancelled")
     if session.starts_at <= now:
         raise HavehusError(_("This has started already. Sign-up is closed."), "started")
@@ -278,7 +285,7 @@ def book(
     """
     check_bookable(session, now, staff=source == "staff")
     activity = session.activity
-    course = activity.mode == "enrolment"
+    course = activity.mode == Mode.ENROLMENT
     holder: Holder = activity if course else session
     # A course is booked once for all its sessions; a session on its own otherwise.
     key = (
@@ -295,8 +302,8 @@ def book(
         # Reopen the cancelled booking; the conditional update lets one request win.
         won = orm.execute(
             update(Booking)
-            .where(Booking.id == existing.id, Booking.status == "cancelled")
-            .values(status="waitlisted", cancelled_at=None, updated_at=now)
+            .where(Booking.id == existing.id, Booking.status == BookingStatus.CANCELLED)
+            .values(status=BookingStatus.WAITLISTED, cancelled_at=None, updated_at=now)
         ).rowcount
         orm.refresh(booking)
         if won != 1:
@@ -305,7 +312,7 @@ def book(
         booking = Booking(
             participant_id=participant.id,
             **key,
-            status="waitlisted",  # until a seat is taken below
+            status=BookingStatus.WAITLISTED,  # until a seat is taken below
             source=source,
             created_by_id=actor.user_id if source == "staff" else None,
             created_by_token_id=actor.token_id,
@@ -326,9 +333,9 @@ def book(
             return BookingResult(found, False, waitlist_position(orm, found))
 
     if take_seat(orm, holder, overbook=overbook):
-        booking.status, booking.waitlisted_at = "confirmed", None
+        booking.status, booking.waitlisted_at = BookingStatus.CONFIRMED, None
     elif activity.waitlist_enabled:
-        booking.status, booking.waitlisted_at = "waitlisted", now
+        booking.status, booking.waitlisted_at = BookingStatus.WAITLISTED, now
     else:
         raise HavehusError(_("Sorry, it is full. There is no waiting list for this."), "full")
     booking.wants_company = booking.wants_company or wants_company
@@ -359,8 +366,13 @@ def cancel(orm: OrmSession, booking: Booking, now: datetime, actor: Actor) -> Bo
     held = booking.status in SEAT_HOLDING
     done = orm.execute(
         update(Booking)
-        .where(Booking.id == booking.id, Booking.status.in_(("confirmed", "offered", "waitlisted")))
-        .values(status="cancelled", cancelled_at=now, updated_at=now, offered_until=None)
+        .where(
+            Booking.id == booking.id,
+            Booking.status.in_(OPEN),
+        )
+        .values(
+            status=BookingStatus.CANCELLED, cancelled_at=now, updated_at=now, offered_until=None
+        )
     ).rowcount
     orm.refresh(booking)
     if done != 1:
@@ -383,7 +395,7 @@ def _next_start(orm: OrmSession, holder: Holder, now: datetime) -> datetime | No
     return orm.scalar(
         select(func.min(Session.starts_at)).where(
             Session.activity_id == holder.id,
-            Session.status == "scheduled",
+            Session.status == SessionStatus.SCHEDULED,
             Session.starts_at > now,
         )
     )
@@ -402,7 +414,7 @@ def promote_waitlist(orm: OrmSession, holder: Holder, now: datetime) -> list[Boo
     while True:
         candidate = orm.scalar(
             select(Booking)
-            .where(on_list, Booking.status == "waitlisted")
+            .where(on_list, Booking.status == BookingStatus.WAITLISTED)
             .order_by(Booking.waitlisted_at, Booking.id)
             .limit(1)
         )
@@ -414,14 +426,14 @@ def promote_waitlist(orm: OrmSession, holder: Holder, now: datetime) -> list[Boo
             and starts - now >= OFFER_MIN_LEAD
         )
         values: dict[str, object] = {
-            "status": "offered" if hold else "confirmed",
+            "status": BookingStatus.OFFERED if hold else BookingStatus.CONFIRMED,
             "updated_at": now,
         }
         if hold:
             values["offered_until"] = min(now + timedelta(hours=activity.offer_hold_hours), starts)
         won = orm.execute(
             update(Booking)
-            .where(Booking.id == candidate.id, Booking.status == "waitlisted")
+            .where(Booking.id == candidate.id, Booking.status == BookingStatus.WAITLISTED)
             .values(**values)
         ).rowcount
         orm.refresh(candidate)
@@ -441,10 +453,10 @@ def accept_offer(orm: OrmSession, booking: Booking, now: datetime) -> bool:
         update(Booking)
         .where(
             Booking.id == booking.id,
-            Booking.status == "offered",
+            Booking.status == BookingStatus.OFFERED,
             Booking.offered_until > now,
         )
-        .values(status="confirmed", offered_until=None, updated_at=now)
+        .values(status=BookingStatus.CONFIRMED, offered_until=None, updated_at=now)
     ).rowcount
     orm.refresh(booking)
     return taken == 1
@@ -453,14 +465,16 @@ def accept_offer(orm: OrmSession, booking: Booking, now: datetime) -> bool:
 def expire_offers(orm: OrmSession, now: datetime) -> int:
     """Offers not taken in time pass to the next person on the waiting list."""
     expired = orm.scalars(
-        select(Booking).where(Booking.status == "offered", Booking.offered_until <= now)
+        select(Booking).where(Booking.status == BookingStatus.OFFERED, Booking.offered_until <= now)
     ).all()
     count = 0
     for booking in expired:
         done = orm.execute(
             update(Booking)
-            .where(Booking.id == booking.id, Booking.status == "offered")
-            .values(status="cancelled", cancelled_at=now, updated_at=now, offered_until=None)
+            .where(Booking.id == booking.id, Booking.status == BookingStatus.OFFERED)
+            .values(
+                status=BookingStatus.CANCELLED, cancelled_at=now, updated_at=now, offered_until=None
+            )
         ).rowcount
         holder = _holder(booking)
         if done == 1 and holder is not None:
@@ -483,7 +497,7 @@ def session_of(orm: OrmSession, booking: Booking, now: datetime) -> Session | No
         select(Session)
         .where(
             Session.activity_id == booking.activity_id,
-            Session.status == "scheduled",
+            Session.status == SessionStatus.SCHEDULED,
             Session.starts_at > now,
         )
         .order_by(Session.starts_at)
@@ -538,7 +552,7 @@ def _confirmation_text(
     orm: OrmSession, booking: Booking, token: str, now: datetime, session: Session
 ) -> bool:
     link = outgoing.public_link(BOOKING_PATH.format(token=token))
-    waitlisted = booking.status == "waitlisted"
+    waitlisted = booking.status == BookingStatus.WAITLISTED
 
     def wording(about: Session, language: str) -> str:
         return texts.confirmation_text(about, language, link, waitlisted=waitlisted)
@@ -549,7 +563,7 @@ def _confirmation_text(
 def _promotion_text(orm: OrmSession, booking: Booking, now: datetime) -> None:
     session = session_of(orm, booking, now)
     link = booking_url(booking)
-    offered = booking.status == "offered"
+    offered = booking.status == BookingStatus.OFFERED
 
     def wording(about: Session, language: str) -> str:
         if offered:

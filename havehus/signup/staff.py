@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 
-from havehus.models import Booking, Participant, Session, StaffUser
+from havehus.models import Booking, BookingStatus, Mode, Participant, Session, StaffUser
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.people.retention import anonymise
@@ -51,7 +51,7 @@ def companions(orm: OrmSession) -> Sequence[StaffUser]:
 
 def session_bookings(orm: OrmSession, session: Session) -> Sequence[Booking]:
     """Who booked this session, or the whole course it belongs to."""
-    if session.activity.mode == "enrolment":
+    if session.activity.mode == Mode.ENROLMENT:
         same = Booking.activity_id == session.activity_id
     else:
         same = Booking.session_id == session.id
@@ -59,7 +59,7 @@ def session_bookings(orm: OrmSession, session: Session) -> Sequence[Booking]:
         select(Booking)
         .where(same)
         .order_by(
-            Booking.status.in_(("cancelled",)),
+            Booking.status == BookingStatus.CANCELLED,
             Booking.waitlisted_at.is_not(None),
             Booking.waitlisted_at,
             Booking.created_at,

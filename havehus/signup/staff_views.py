@@ -10,7 +10,7 @@ from flask_login import current_user
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.messaging import outgoing
-from havehus.models import Booking, Participant, Session
+from havehus.models import Booking, BookingStatus, Participant, Session
 from havehus.people.access import HOSTS, MANAGERS, current_actor, staff_required
 from havehus.people.forms import ConfirmForm
 from havehus.signup import services, staff
@@ -60,7 +60,13 @@ def _render(
         last_four=last_four,
         counts={
             status: sum(1 for b in bookings if b.status == status)
-            for status in ("confirmed", "offered", "waitlisted", "attended", "no_show")
+            for status in (
+                BookingStatus.CONFIRMED,
+                BookingStatus.OFFERED,
+                BookingStatus.WAITLISTED,
+                BookingStatus.ATTENDED,
+                BookingStatus.NO_SHOW,
+            )
         },
         **extra,
     ), status
@@ -96,7 +102,7 @@ def session_bookings(session_id: int) -> ResponseReturnValue:
             form.form_errors.append(message)
         return _render(target, form, 400)
     db.session.commit()
-    if result.booking.status == "waitlisted":
+    if result.booking.status == BookingStatus.WAITLISTED:
         flash(_("Signed up on the waiting list as number %(n)d.", n=result.position or 0))
     elif not result.created:
         flash(_("The person was signed up already."))

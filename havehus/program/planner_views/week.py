@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 
 from havehus.extensions import db
 from havehus.i18n import offered_languages
+from havehus.models import Mode
 from havehus.models.program import CATEGORIES
 from havehus.people.access import HOSTS, MANAGERS, staff_required
 from havehus.program import services as program_services
@@ -98,7 +99,7 @@ def poster(week: str) -> ResponseReturnValue:
         entry.activity.slug
         for day in days
         for entry in day.entries
-        if entry.activity.mode != "drop_in"
+        if entry.activity.mode != Mode.DROP_IN
     }
     pdf = render_poster(
         days,
