@@ -2,12 +2,45 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from havehus.extensions import db
 from havehus.models import Activity, Booking, Participant, Session
 from havehus.models.signup import SEAT_COUNTED
+from havehus.signup.services import record_consent
+
+_numbers = itertools.count(1)
+
+
+def add_participant(
+    name: str | None = None,
+    *,
+    at: datetime,
+    phone: str | None = "auto",
+    language: str = "da",
+    consents: Iterable[str] = ("sms",),
+    **fields: Any,
+) -> Participant:
+    """A participant with a unique public id and, unless told otherwise, a Danish mobile number
+    of their own and consent to texts (a consent to texts needs a number)."""
+    number = next(_numbers)
+    person = Participant(
+        public_id=f"person-{number}",
+        display_name=name or f"Person {number}",
+        phone=f"+4520{number % 1_000_000:06d}" if phone == "auto" else phone,
+        language=language,
+        created_at=at,
+        **fields,
+    )
+    db.session.add(person)
+    db.session.flush()
+    for kind in consents:
+        if kind != "sms" or person.phone:
+            record_consent(db.session, person, kind, at)
+    return person
 
 
 def add_booking(

@@ -21,7 +21,7 @@ from havehus.extensions import db
 from havehus.models import Activity, Booking, Location, Participant, Room, Session
 from havehus.program.services import bump_program_version, expand_horizon
 from tests.conftest import IN_CI, PinnedClock
-from tests.factories import add_booking
+from tests.factories import add_booking, add_participant
 from tests.feeds import readers
 from tests.feeds.readers import Reading
 
@@ -30,7 +30,6 @@ CPH = ZoneInfo("Europe/Copenhagen")
 NOW = datetime(2026, 10, 20, 10, 0, tzinfo=UTC)
 AUTUMN_DST = date(2026, 10, 25)
 SPRING_DST = date(2027, 3, 28)
-_people = itertools.count(1)
 
 
 @pytest.fixture
@@ -147,17 +146,7 @@ def house(feed_app: Flask, make_location, make_activity, clock: PinnedClock) -> 
 @pytest.fixture
 def make_participant() -> Callable[..., Participant]:
     def make(name: str = "Amina", phone: str = "+4520123456", **fields: Any) -> Participant:
-        number = next(_people)
-        participant = Participant(
-            public_id=f"p{number:08d}",
-            display_name=name,
-            phone=phone,
-            created_at=NOW,
-            **fields,
-        )
-        db.session.add(participant)
-        db.session.flush()
-        return participant
+        return add_participant(name, at=NOW, phone=phone, consents=(), **fields)
 
     return make
 

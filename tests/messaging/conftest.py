@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,26 +10,14 @@ from havehus.extensions import db
 from havehus.models import Participant
 from havehus.people.audit import CLI
 from havehus.signup.services import book, record_consent
+from tests.factories import add_participant
 from tests.messaging.test_reminders import JOINED, START
 
 
 @pytest.fixture
 def person():
-    counter = itertools.count(1)
-
     def make(language: str = "da") -> Participant:
-        number = next(counter)
-        someone = Participant(
-            public_id=f"person-{number}",
-            display_name=f"Person {number}",
-            phone=f"+452099{number:04d}",
-            language=language,
-            created_at=JOINED,
-        )
-        db.session.add(someone)
-        db.session.flush()
-        record_consent(db.session, someone, "sms", JOINED)
-        return someone
+        return add_participant(at=JOINED, language=language)
 
     return make
 

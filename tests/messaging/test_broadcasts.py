@@ -24,7 +24,7 @@ from havehus.models import (
     Session,
 )
 from havehus.people.audit import Actor
-from tests.factories import add_booking
+from tests.factories import add_booking, add_participant
 from tests.staff_fixtures import csrf_from
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
@@ -54,25 +54,10 @@ def make_session(slug: str = "sammen-om-maden", days: int = 1) -> Session:
     return session
 
 
-_people = iter(range(1, 10_000))
-
-
 def person(
     *, consents: tuple[str, ...] = ("sms",), phone: str | None = "auto", language: str = "da"
 ) -> Participant:
-    number = next(_people)
-    someone = Participant(
-        public_id=f"bp-{number}",
-        display_name=f"Person {number}",
-        phone=f"+452098{number:04d}" if phone == "auto" else phone,
-        language=language,
-        created_at=NOW,
-    )
-    db.session.add(someone)
-    db.session.flush()
-    for kind in consents:
-        db.session.add(Consent(participant_id=someone.id, kind=kind,
-                               wording_version="test", given_at=NOW))  # fmt: skip
+    someone = add_participant(at=NOW, phone=phone, language=language, consents=consents)
     db.session.commit()
     return someone
 

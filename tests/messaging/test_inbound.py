@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 import re
 import xml.etree.ElementTree as ET
@@ -20,6 +19,7 @@ from havehus.people.audit import CLI
 from havehus.program.sessions import cancel_session
 from havehus.signup.reminders import queue_reminders
 from havehus.signup.services import book, cancel, record_consent
+from tests.factories import add_participant
 from tests.messaging.fake_twilio import (
     AUTH_TOKEN,
     PUBLIC_URL,
@@ -55,21 +55,8 @@ def sqlite_sms(app, clock):
 
 @pytest.fixture
 def person():
-    counter = itertools.count(1)
-
     def make(language: str = "da", phone: str | None = None, name: str | None = None):
-        number = next(counter)
-        someone = Participant(
-            public_id=f"person-{number}",
-            display_name=name or f"Person {number}",
-            phone=phone or f"+452099{number:04d}",
-            language=language,
-            created_at=BOOKED_AT,
-        )
-        db.session.add(someone)
-        db.session.flush()
-        record_consent(db.session, someone, "sms", BOOKED_AT)
-        return someone
+        return add_participant(name, at=BOOKED_AT, phone=phone or "auto", language=language)
 
     return make
 

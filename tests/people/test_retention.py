@@ -10,20 +10,13 @@ from havehus.extensions import db
 from havehus.models import Booking, Consent, LoginAttempt, Participant, Tally
 from havehus.people.retention import apply_retention
 from havehus.signup.services import record_consent
-from tests.factories import add_booking
+from tests.factories import add_booking, add_participant
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 def _person(name: str, last_seen: datetime) -> Participant:
-    person = Participant(
-        public_id=name, display_name=name, phone=f"+45209{len(name):05d}", birth_year=1960,
-        created_at=last_seen, last_seen_at=last_seen,
-    )  # fmt: skip
-    db.session.add(person)
-    db.session.flush()
-    record_consent(db.session, person, "sms", last_seen)
-    return person
+    return add_participant(name, at=last_seen, birth_year=1960, last_seen_at=last_seen)
 
 
 def test_people_not_seen_for_a_year_are_anonymised_and_recent_ones_kept(any_app):

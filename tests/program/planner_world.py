@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
@@ -11,14 +10,13 @@ from havehus.extensions import db
 from havehus.models import Activity, Booking, Location, Participant, Room, Session, Tally
 from havehus.people.audit import Actor
 from havehus.program.recurrence import expand_activity, horizon_until
-from tests.factories import add_booking
+from tests.factories import add_booking, add_participant
 
 CPH = ZoneInfo("Europe/Copenhagen")
 #: Monday 2 March 2026, 12:00 in Copenhagen.
 NOW = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
 HORIZON_WEEKS = 4
 MANAGER = Actor("cli")
-_people = itertools.count(1)
 
 
 @dataclass
@@ -34,16 +32,7 @@ class World:
 
 
 def person(phone: str | None = "+4520000001", language: str = "da") -> Participant:
-    number = next(_people)
-    found = Participant(
-        public_id=f"p{number}",
-        display_name=f"Person {number}",
-        phone=phone,
-        language=language,
-        created_at=NOW,
-    )
-    db.session.add(found)
-    return found
+    return add_participant(at=NOW, phone=phone, language=language, consents=())
 
 
 def book(session: Session, who: Participant, status: str = "confirmed") -> Booking:

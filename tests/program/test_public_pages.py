@@ -6,19 +6,17 @@ import re
 from datetime import UTC, datetime
 
 from havehus.extensions import db
-from havehus.models import Participant, Session
+from havehus.models import Session
 from havehus.program.services import expand_horizon
-from tests.factories import add_booking
+from tests.factories import add_booking, add_participant
 from tests.program_fixtures import CPH
 from tests.program_fixtures import NOW as PROGRAM_NOW
 
 
 def _fill(session: Session, seats: int) -> None:
     """Book `seats` people into the session."""
-    for number in range(seats):
-        person = Participant(public_id=f"full-{session.id}-{number}", display_name="X",
-                             created_at=PROGRAM_NOW)  # fmt: skip
-        add_booking(session, person, at=PROGRAM_NOW)
+    for _ in range(seats):
+        add_booking(session, add_participant(at=PROGRAM_NOW), at=PROGRAM_NOW)
     db.session.commit()
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from havehus.extensions import db
 from havehus.models import Participant, Session
-from havehus.signup.services import record_consent
 from tests.conftest import DEFAULT_NOW
+from tests.factories import add_participant
 
 #: Well ahead of the tests' clock, so sign-up is open.
 NOW = DEFAULT_NOW
@@ -19,25 +19,11 @@ NOW = DEFAULT_NOW
 
 @pytest.fixture
 def make_person() -> Callable[..., Participant]:
-    counter = itertools.count(1)
-
     def make(name: str | None = None, *, phone: str | None = "auto", consent: bool = True,
              language: str = "da", health: bool = False) -> Participant:  # fmt: skip
-        number = next(counter)
-        person = Participant(
-            public_id=f"person-{number}",
-            display_name=name or f"Person {number}",
-            phone=f"+452099{number:04d}" if phone == "auto" else phone,
-            language=language,
-            created_at=NOW,
-        )
-        db.session.add(person)
-        db.session.flush()
-        if consent and person.phone:
-            record_consent(db.session, person, "sms", NOW)
-        if health:  # agreed that a health appointment of theirs is registered
-            record_consent(db.session, person, "health", NOW)
-        return person
+        # health: agreed that a health appointment of theirs is registered
+        consents = [kind for kind, given in (("sms", consent), ("health", health)) if given]
+        return add_participant(name, at=NOW, phone=phone, language=language, consents=consents)
 
     return make
 
