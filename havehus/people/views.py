@@ -175,7 +175,9 @@ def logout_everywhere() -> ResponseReturnValue:
 @bp.get("/")
 @staff_required()
 def dashboard() -> ResponseReturnValue:
-    from havehus.feeds.staff_views import own_partner_links
+    from flask import current_app
+
+    from havehus.feeds.partner_feeds import own_partner_links
     from havehus.program.services import public_sessions_between
     from havehus.timeutil import house_tz, week_monday
 
@@ -196,7 +198,9 @@ def dashboard() -> ResponseReturnValue:
     return render_template(
         "staff/dashboard.html",
         form=ConfirmForm(),
-        feed_links=own_partner_links(current_user),
+        feed_links=own_partner_links(
+            db.session, current_user, current_app.config["HAVEHUS_PUBLIC_URL"]
+        ),
         coming=coming,
     )
 
