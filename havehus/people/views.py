@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,7 +17,6 @@ from havehus.extensions import db
 from havehus.models import StaffUser
 from havehus.people import auth, services
 from havehus.people.access import (
-    HOSTS,
     client_ip,
     current_actor,
     staff_required,
@@ -64,13 +62,13 @@ def _after_sign_in(user: StaffUser, failed: int) -> ResponseReturnValue:
     next_url = _safe_next(session.pop("next_after_login", None))
     if two_factor_required(user) and not user.totp_secret:
         return redirect(url_for("staff.two_factor_setup"))
-    return redirect(next_url or url_for("staff.dashboard"))
+    return redirect(next_url or url_for("dashboard.overview"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
-        return redirect(url_for("staff.dashboard"))
+        return redirect(url_for("dashboard.overview"))
     form = LoginForm()
     if request.method == "GET":
         if next_url := _safe_next(request.args.get("next")):
@@ -172,39 +170,6 @@ def logout_everywhere() -> ResponseReturnValue:
     return redirect(url_for("staff.login"))
 
 
-@bp.get("/")
-@staff_required()
-def dashboard() -> ResponseReturnValue:
-    from flask import current_app
-
-    from havehus.feeds.partner_feeds import own_partner_links
-    from havehus.program.services import public_sessions_between
-    from havehus.timeutil import house_tz, week_monday
-
-    coming = []
-    if current_user.role in HOSTS:
-        # Today until Sunday, every visibility: what the house has on this week.
-        tz = house_tz()
-        now = utcnow()
-        today = now.astimezone(tz).date()
-        sunday = week_monday(today) + timedelta(days=6)
-        coming = [
-            found
-            for found in public_sessions_between(
-                db.session, today, sunday, tz, visibilities=("public", "partners", "staff")
-            )
-            if found.ends_at > now
-        ]
-    return render_template(
-        "staff/dashboard.html",
-        form=ConfirmForm(),
-        feed_links=own_partner_links(
-            db.session, current_user, current_app.config["HAVEHUS_PUBLIC_URL"]
-        ),
-        coming=coming,
-    )
-
-
 @bp.route("/account/password", methods=["GET", "POST"])
 @staff_required()
 def change_password() -> ResponseReturnValue:
@@ -228,7 +193,7 @@ def change_password() -> ResponseReturnValue:
             db.session.commit()
             start_staff_session(current_user, now)  # this device stays signed in
             flash(_("Your password is changed. Other devices are signed out."))
-            return redirect(url_for("staff.dashboard"))
+            return redirect(url_for("dashboard.overview"))
     status = 400 if request.method == "POST" else 200
     return render_template("staff/password.html", form=form), status
 
