@@ -31,10 +31,11 @@ run: $(STAMP)
 	$(DEMO_ENV) $(BIN)/havehus demo
 	$(DEMO_ENV) $(BIN)/havehus run --port 5000
 
-## make test: lint, format check and the whole test suite
+## make test: lint, format check, the import layers and the whole test suite
 test: $(STAMP) $(JS_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 ## make test-odd-hours: the time-sensitive tests under faketime at four awkward instants
@@ -44,6 +45,7 @@ test-odd-hours: $(STAMP) $(JS_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .

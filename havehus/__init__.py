@@ -97,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from havehus.api import bookings as _bookings  # noqa: F401  (routes on the api blueprint)
     from havehus.api.views import bp as api_bp
     from havehus.core.views import bp as core_bp
+    from havehus.dashboard import bp as dashboard_bp
     from havehus.feeds.staff_views import bp as feeds_staff_bp
     from havehus.feeds.views import bp as feeds_bp
     from havehus.messaging.staff_views import bp as messages_staff_bp
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds_staff_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(dashboard_bp)
     app.register_blueprint(messages_staff_bp)
     app.register_blueprint(sms_bp)
     program.init_app(app)

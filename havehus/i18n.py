@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, request
 
+from havehus.staff_area import is_staff_path
+
 
 @dataclass(frozen=True)
 class Language:
@@ -64,10 +66,7 @@ def _offered(code: str | None) -> str | None:
 
 def is_staff_page() -> bool:
     """True while serving a staff page, which speaks Danish or English only."""
-    from havehus.people.access import STAFF_PATHS  # here: access needs the models loaded
-
-    path = request.path
-    return any(path == prefix or path.startswith(prefix + "/") for prefix in STAFF_PATHS)
+    return is_staff_path(request.path)
 
 
 def select_locale() -> str:

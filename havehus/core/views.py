@@ -1,12 +1,11 @@
-"""Site-wide endpoints: health check."""
+"""Site-wide endpoints: health check, privacy notice."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
+from havehus.core.health import database_answers
 from havehus.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -15,11 +14,7 @@ bp = Blueprint("core", __name__)
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     """200 when the database answers, 503 when it does not (for load balancers and monitors)."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError as exc:
-        db.session.rollback()
-        current_app.logger.warning("Health check: database unreachable: %s", exc)
+    if not database_answers(db.session):
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok"), 200
 

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Select, func, or_, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
+from havehus.feeds.links import FeedLink, feed_link
 from havehus.feeds.vtimezone import vtimezone
 from havehus.i18n import pick
 from havehus.models import Activity, Booking, FeedToken, ProgramVersion, Session
@@ -547,3 +548,27 @@ def public_categories(orm: OrmSession) -> list[str]:
         )
     )
     return [category for category in CATEGORIES if category in used]
+
+
+@dataclass(frozen=True)
+class SubscribeLinks:
+    """The feed addresses the subscribe page (/calendar) offers."""
+
+    program: FeedLink
+    #: (category, its label, its feed's address) for each category with a public activity.
+    categories: list[tuple[str, Any, FeedLink]]
+
+
+def subscribe_links(orm: OrmSession, public_url: str, language: str | None) -> SubscribeLinks:
+    """The whole program's address and each public category's, with ?lang= unless None."""
+    return SubscribeLinks(
+        program=feed_link(public_url, "/calendar.ics", language),
+        categories=[
+            (
+                category,
+                CATEGORY_LABELS[category],
+                feed_link(public_url, f"/calendar/{category}.ics", language),
+            )
+            for category in public_categories(orm)
+        ],
+    )

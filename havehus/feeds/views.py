@@ -12,10 +12,9 @@ from werkzeug.wrappers import Response
 
 from havehus.extensions import db
 from havehus.feeds import services, tokens
-from havehus.feeds.links import feed_link, webcal_address
+from havehus.feeds.links import webcal_address
 from havehus.feeds.services import FeedCache, FeedSettings, FeedSpec, FeedState
 from havehus.i18n import current_language, default_language
-from havehus.program.labels import CATEGORY_LABELS
 from havehus.timeutil import house_tz, utcnow
 
 bp = Blueprint("feeds", __name__)
@@ -165,19 +164,10 @@ def personal_calendar(token: str) -> Response:
 
 @bp.get("/calendar")
 def subscribe() -> str:
-    public_url = current_app.config["HAVEHUS_PUBLIC_URL"]
     code = current_language().code
     language = None if code == default_language() else code
-    categories = [
-        (
-            category,
-            CATEGORY_LABELS[category],
-            feed_link(public_url, f"/calendar/{category}.ics", language),
-        )
-        for category in services.public_categories(db.session)
-    ]
+    public_url = current_app.config["HAVEHUS_PUBLIC_URL"]
+    links = services.subscribe_links(db.session, public_url, language)
     return render_template(
-        "feeds/subscribe.html",
-        program=feed_link(public_url, "/calendar.ics", language),
-        categories=categories,
+        "feeds/subscribe.html", program=links.program, categories=links.categories
     )

@@ -20,6 +20,7 @@ from havehus.models import ApiToken, KioskDevice, StaffUser
 from havehus.people.audit import Actor
 from havehus.people.auth import TWO_FACTOR_ROLES
 from havehus.people.credentials import find_api_token, find_kiosk
+from havehus.staff_area import is_staff_path
 from havehus.timeutil import utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,8 +34,6 @@ ABSOLUTE_TIMEOUT = timedelta(hours=12)
 IDLE_TIMEOUT = timedelta(minutes=30)
 KIOSK_COOKIE = "havehus_kiosk"
 KIOSK_COOKIE_MAX_AGE = 5 * 365 * 24 * 3600
-#: Requests under these paths keep a staff session alive.
-STAFF_PATHS = ("/staff", "/host")
 
 
 @login.user_loader
@@ -148,10 +147,10 @@ def _enforce_session_timeouts() -> None:
     ):
         logout_user()
         session.clear()
-        if request.path.startswith(STAFF_PATHS):
+        if is_staff_path(request.path):
             flash(_("You were signed out to keep the data safe. Please sign in again."))
         return
-    if request.path.startswith(STAFF_PATHS):
+    if is_staff_path(request.path):
         session["seen_at"] = int(now)
 
 

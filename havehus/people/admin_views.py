@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select
+from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from havehus.errors import HavehusError
 from havehus.extensions import db
-from havehus.models import ApiToken, AuditEvent, KioskDevice, Location, StaffUser
-from havehus.people import credentials, services
+from havehus.form_errors import show_errors
+from havehus.models import ApiToken, KioskDevice, StaffUser
+from havehus.people import audit, credentials, services
 from havehus.people.access import (
     ADMINS,
     KIOSK_COOKIE,
@@ -34,13 +37,24 @@ from havehus.people.forms import (
     role_choices,
 )
 from havehus.people.views import bp
-from havehus.timeutil import house_tz, local_to_utc, utcnow
+from havehus.timeutil import house_tz, utcnow
 
 PER_PAGE = 50
+#: Where each form shows a service error that names no field, by the error's code.
+INVITE_ERROR_CODES = {"invalid_email": "email", "exists": "email", "invalid_role": "role"}
+TOKEN_ERROR_CODES = {"invalid_name": "name", "invalid_role": "role"}
+DEVICE_ERROR_CODES = {"invalid_name": "name", "invalid_location": "location"}
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+def _paginate(query: Select[Any]) -> Pagination:
+    """The page of the query that ?page= asks for (a page past the end is empty)."""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+
+
+def _status() -> int:
+    """A form shown again after a POST was refused."""
+    return 400 if request.method == "POST" else 200
 
 
 def _confirmed() -> None:
@@ -60,12 +74,7 @@ def _public_link(endpoint: str, **values: str) -> str:
 @bp.get("/users")
 @staff_required(*ADMINS)
 def users() -> ResponseReturnValue:
-    page = db.paginate(
-        select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.email),
-        page=_page(),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
+    page = _paginate(services.user_list())
     return render_template("staff/users.html", page=page, roles=ROLE_LABELS)
 
 
@@ -85,26 +94,18 @@ def user_new() -> ResponseReturnValue:
             )
         except HavehusError as error:
             db.session.rollback()
-            form.email.errors = [*form.email.errors, error.message]
+            show_errors(form, error, codes=INVITE_ERROR_CODES)
         else:
             db.session.commit()
             link = _public_link("staff.accept_invite", token=raw)
             return render_template("staff/link_created.html", user=user, link=link, kind="invite")
-    status = 400 if request.method == "POST" else 200
-    return render_template("staff/user_new.html", form=form), status
-
-
-def _user_or_404(user_id: int) -> StaffUser:
-    user = db.session.get(StaffUser, user_id)
-    if user is None:
-        abort(404)
-    return user
+    return render_template("staff/user_new.html", form=form), _status()
 
 
 @bp.get("/users/<int:user_id>")
 @staff_required(*ADMINS)
 def user_detail(user_id: int) -> ResponseReturnValue:
-    user = _user_or_404(user_id)
+    user = db.get_or_404(StaffUser, user_id)
     return render_template(
         "staff/user_detail.html",
         user=user,
@@ -117,7 +118,7 @@ def user_detail(user_id: int) -> ResponseReturnValue:
 @bp.post("/users/<int:user_id>/role")
 @staff_required(*ADMINS)
 def user_role(user_id: int) -> ResponseReturnValue:
-    user = _user_or_404(user_id)
+    user = db.get_or_404(StaffUser, user_id)
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
@@ -135,7 +136,7 @@ def user_role(user_id: int) -> ResponseReturnValue:
 @bp.post("/users/<int:user_id>/active")
 @staff_required(*ADMINS)
 def user_active(user_id: int) -> ResponseReturnValue:
-    user = _user_or_404(user_id)
+    user = db.get_or_404(StaffUser, user_id)
     _confirmed()
     active = request.form.get("active") == "1"
     try:
@@ -152,7 +153,7 @@ def user_active(user_id: int) -> ResponseReturnValue:
 @bp.post("/users/<int:user_id>/reset")
 @staff_required(*ADMINS)
 def user_reset(user_id: int) -> ResponseReturnValue:
-    user = _user_or_404(user_id)
+    user = db.get_or_404(StaffUser, user_id)
     _confirmed()
     raw = services.reset_password_link(db.session, user, utcnow(), current_actor())
     db.session.commit()
@@ -186,28 +187,20 @@ def tokens() -> ResponseReturnValue:
             )
         except HavehusError as error:
             db.session.rollback()
-            form.name.errors = [*form.name.errors, error.message]
+            show_errors(form, error, codes=TOKEN_ERROR_CODES)
         else:
             db.session.commit()
             return render_template("staff/token_created.html", token=token, raw=raw)
-    page = db.paginate(
-        select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc()),
-        page=_page(),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
-    status = 400 if request.method == "POST" else 200
+    page = _paginate(credentials.api_token_list())
     return render_template(
         "staff/tokens.html", form=form, page=page, confirm=ConfirmForm(), roles=ROLE_LABELS
-    ), status
+    ), _status()
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @staff_required(*MANAGERS)
 def token_revoke(token_id: int) -> ResponseReturnValue:
-    token = db.session.get(ApiToken, token_id)
-    if token is None:
-        abort(404)
+    token = db.get_or_404(ApiToken, token_id)
     _confirmed()
     credentials.revoke_api_token(db.session, token, utcnow(), current_actor())
     db.session.commit()
@@ -220,11 +213,23 @@ def token_revoke(token_id: int) -> ResponseReturnValue:
 
 def _device_form() -> DeviceForm:
     form = DeviceForm()
-    locations = db.session.scalars(select(Location).order_by(Location.name)).all()
     form.location.choices = [SelectChoice("0", _("No particular place"))] + [
-        SelectChoice(str(x.id), x.name) for x in locations
+        SelectChoice(str(x.id), x.name) for x in credentials.kiosk_locations(db.session)
     ]
     return form
+
+
+def _with_kiosk_cookie(response: Response, raw: str) -> Response:
+    """Make this browser the kiosk: the device token lives in a long-lived, script-proof cookie."""
+    response.set_cookie(
+        KIOSK_COOKIE,
+        raw,
+        max_age=KIOSK_COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
 
 
 @bp.route("/devices", methods=["GET", "POST"])
@@ -239,40 +244,21 @@ def devices() -> ResponseReturnValue:
             )  # fmt: skip
         except HavehusError as error:
             db.session.rollback()
-            form.name.errors = [*form.name.errors, error.message]
+            show_errors(form, error, codes=DEVICE_ERROR_CODES)
         else:
             db.session.commit()
             flash(_("This browser is now the kiosk %(name)s.", name=device.name))
-            response = redirect(url_for("staff.devices"))
-            response.set_cookie(
-                KIOSK_COOKIE,
-                raw,
-                max_age=KIOSK_COOKIE_MAX_AGE,
-                httponly=True,
-                samesite="Lax",
-                secure=current_app.config["SESSION_COOKIE_SECURE"],
-            )
-            return response
-    page = db.paginate(
-        select(KioskDevice).order_by(
-            KioskDevice.revoked_at.is_not(None), KioskDevice.created_at.desc()
-        ),
-        page=_page(),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
-    status = 400 if request.method == "POST" else 200
+            return _with_kiosk_cookie(redirect(url_for("staff.devices")), raw)
+    page = _paginate(credentials.kiosk_list())
     return render_template(
         "staff/devices.html", form=form, page=page, confirm=ConfirmForm()
-    ), status
+    ), _status()
 
 
 @bp.post("/devices/<int:device_id>/revoke")
 @staff_required(*MANAGERS)
 def device_revoke(device_id: int) -> ResponseReturnValue:
-    device = db.session.get(KioskDevice, device_id)
-    if device is None:
-        abort(404)
+    device = db.get_or_404(KioskDevice, device_id)
     _confirmed()
     credentials.revoke_kiosk(db.session, device, utcnow(), current_actor())
     db.session.commit()
@@ -283,26 +269,25 @@ def device_revoke(device_id: int) -> ResponseReturnValue:
 # ---------------------------------------------------------------- audit trail (admin)
 
 
+def _audit_filter(form: AuditFilterForm) -> audit.AuditFilter:
+    """What the filter form asks for; a form that does not validate narrows nothing."""
+    if not form.validate():
+        return audit.AuditFilter()
+    return audit.AuditFilter(
+        action=(form.action.data or "").strip(),
+        actor_user_id=form.actor.data or None,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+    )
+
+
 @bp.get("/audit")
 @staff_required(*ADMINS)
 def audit_log() -> ResponseReturnValue:
     form = AuditFilterForm(request.args)
-    people = db.session.scalars(select(StaffUser).order_by(StaffUser.email)).all()
     form.actor.choices = [SelectChoice("0", _("Everyone"))] + [
-        SelectChoice(str(u.id), u.email) for u in people
+        SelectChoice(str(u.id), u.email) for u in services.users_by_email(db.session)
     ]
-    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    if form.validate():
-        tz = house_tz()
-        if form.action.data:
-            query = query.where(AuditEvent.action.startswith(form.action.data.strip()))
-        if form.actor.data:
-            query = query.where(AuditEvent.actor_user_id == form.actor.data)
-        if form.date_from.data:
-            query = query.where(AuditEvent.at >= local_to_utc(form.date_from.data, time(0), tz))
-        if form.date_to.data:
-            end = form.date_to.data + timedelta(days=1)
-            query = query.where(AuditEvent.at < local_to_utc(end, time(0), tz))
-    page = db.paginate(query, page=_page(), per_page=PER_PAGE, error_out=False)
+    page = _paginate(audit.audit_list(_audit_filter(form), house_tz()))
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("staff/audit.html", form=form, page=page, filters=filters)

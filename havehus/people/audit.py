@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.models import AuditEvent
+from havehus.timeutil import local_to_utc
 
 
 @dataclass(frozen=True)
@@ -50,3 +53,30 @@ def record(
     )
     orm.add(event)
     return event
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the audit page narrows the trail to; an empty field narrows nothing."""
+
+    #: The start of the action's name, e.g. "auth." or "user.role".
+    action: str = ""
+    actor_user_id: int | None = None
+    #: Local days, both inclusive.
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def audit_list(selected: AuditFilter, tz: ZoneInfo) -> Select[tuple[AuditEvent]]:
+    """The query for the audit page: newest first, narrowed by the filter's fields."""
+    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if selected.action:
+        query = query.where(AuditEvent.action.startswith(selected.action))
+    if selected.actor_user_id:
+        query = query.where(AuditEvent.actor_user_id == selected.actor_user_id)
+    if selected.date_from:
+        query = query.where(AuditEvent.at >= local_to_utc(selected.date_from, time(0), tz))
+    if selected.date_to:
+        end = selected.date_to + timedelta(days=1)
+        query = query.where(AuditEvent.at < local_to_utc(end, time(0), tz))
+    return query

@@ -57,13 +57,17 @@ def _invalid() -> HavehusError:
     return HavehusError(_("The e-mail or the password is not right."), "invalid_credentials")
 
 
+def _throttled() -> HavehusError:
+    return HavehusError(_("Too many failed tries. Wait 15 minutes and try again."), "throttled")
+
+
 def check_password_step(
     orm: OrmSession, email: str, password: str, ip: str, now: datetime
 ) -> SignIn:
     """The first step of signing in; raises invalid_credentials or throttled."""
     email = email.strip().lower()[:254]
     if is_throttled(orm, email, ip, now):
-        raise HavehusError(_("Too many failed tries. Wait 15 minutes and try again."), "throttled")
+        raise _throttled()
     user = orm.scalar(select(StaffUser).where(StaffUser.email == email))
     # verify_password_hash spends the same time when there is no user or no password.
     ok = verify_password_hash(user.password_hash if user else None, password)
@@ -93,6 +97,20 @@ def complete_sign_in(orm: OrmSession, user: StaffUser, ip: str, now: datetime) -
     _attempt(orm, user.email, ip, now, succeeded=True)
     user.last_login_at = now
     audit.record(orm, "auth.login", now, Actor("user", user.id, ip=ip), target=user)
+
+
+def check_second_factor_step(
+    orm: OrmSession, user: StaffUser, code: str, ip: str, now: datetime
+) -> None:
+    """The second step of signing in; raises throttled, or invalid_code once it is recorded."""
+    if is_throttled(orm, user.email, ip, now):
+        raise _throttled()
+    if not verify_second_factor(orm, user, code, now):
+        fail_second_factor(orm, user, ip, now)
+        raise HavehusError(
+            _("The code is not right, or it was used already. Wait for a new code."),
+            "invalid_code",
+        )
 
 
 def fail_second_factor(orm: OrmSession, user: StaffUser, ip: str, now: datetime) -> None:

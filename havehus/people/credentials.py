@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.dbutil import execute_apart
@@ -90,6 +90,11 @@ def revoke_api_token(orm: OrmSession, token: ApiToken, now: datetime, actor: Act
     _revoke(orm, token, "token.revoke", now, actor)
 
 
+def api_token_list() -> Select[tuple[ApiToken]]:
+    """The query for the tokens page: live tokens first, newest first."""
+    return select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())
+
+
 def find_api_token(orm: OrmSession, raw: str, now: datetime) -> ApiToken | None:
     """The live token for a bearer value, or None; notes when it was last used."""
     return _find_live(orm, ApiToken, raw, now, "last_used_at")
@@ -118,6 +123,18 @@ def enrol_kiosk(
 
 def revoke_kiosk(orm: OrmSession, device: KioskDevice, now: datetime, actor: Actor) -> None:
     _revoke(orm, device, "kiosk.revoke", now, actor)
+
+
+def kiosk_list() -> Select[tuple[KioskDevice]]:
+    """The query for the tablets page: live devices first, newest first."""
+    return select(KioskDevice).order_by(
+        KioskDevice.revoked_at.is_not(None), KioskDevice.created_at.desc()
+    )
+
+
+def kiosk_locations(orm: OrmSession) -> list[Location]:
+    """The locations a tablet can be placed at, by name."""
+    return list(orm.scalars(select(Location).order_by(Location.name)))
 
 
 def find_kiosk(orm: OrmSession, raw: str, now: datetime) -> KioskDevice | None:

@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
@@ -201,3 +201,13 @@ def change_own_password(
 def sign_out_everywhere(orm: OrmSession, user: StaffUser, now: datetime, actor: Actor) -> None:
     user.session_generation += 1
     audit.record(orm, "auth.sign_out_everywhere", now, actor, target=user)
+
+
+def user_list() -> Select[tuple[StaffUser]]:
+    """The query for the users page: active users first, each group by e-mail."""
+    return select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.email)
+
+
+def users_by_email(orm: OrmSession) -> list[StaffUser]:
+    """Every staff user, active or not, by e-mail (the audit trail's "who" choices)."""
+    return list(orm.scalars(select(StaffUser).order_by(StaffUser.email)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,17 +15,19 @@ from flask_login import current_user, logout_user
 
 from havehus.errors import HavehusError
 from havehus.extensions import db
+from havehus.form_errors import show_errors
 from havehus.models import StaffUser
 from havehus.people import auth, services
 from havehus.people.access import (
-    HOSTS,
     client_ip,
     current_actor,
+    load_user,
     staff_required,
     start_staff_session,
     two_factor_required,
 )
 from havehus.people.forms import (
+    ROLE_LABELS,
     ChangePasswordForm,
     ConfirmForm,
     LoginForm,
@@ -39,6 +41,8 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 #: How long the step between password and second factor may take.
 SECOND_FACTOR_WINDOW_SECONDS = 300
+#: Where the password form shows a service error, by its code.
+PASSWORD_ERROR_CODES = {"wrong_password": "current", "weak_password": "password"}
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -51,7 +55,12 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _after_sign_in(user: StaffUser, failed: int) -> ResponseReturnValue:
+def _signed_in(user: StaffUser, failed: int, now: datetime) -> ResponseReturnValue:
+    """Record the sign-in, start a fresh session and go where the visitor was going."""
+    auth.complete_sign_in(db.session, user, client_ip(), now)
+    db.session.commit()
+    next_url = _safe_next(session.get("next_after_login"))
+    start_staff_session(user, now)  # nothing from before the sign-in survives
     if failed:
         flash(
             ngettext(
@@ -61,16 +70,23 @@ def _after_sign_in(user: StaffUser, failed: int) -> ResponseReturnValue:
             ),
             "warning",
         )
-    next_url = _safe_next(session.pop("next_after_login", None))
     if two_factor_required(user) and not user.totp_secret:
         return redirect(url_for("staff.two_factor_setup"))
-    return redirect(next_url or url_for("staff.dashboard"))
+    return redirect(next_url or url_for("dashboard.overview"))
+
+
+def _clear_session_keeping_next() -> None:
+    """A fresh session once the password is right; only where to go afterwards stays."""
+    next_url = session.get("next_after_login")
+    session.clear()
+    if next_url:
+        session["next_after_login"] = next_url
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
-        return redirect(url_for("staff.dashboard"))
+        return redirect(url_for("dashboard.overview"))
     form = LoginForm()
     if request.method == "GET":
         if next_url := _safe_next(request.args.get("next")):
@@ -84,41 +100,32 @@ def login() -> ResponseReturnValue:
             db.session, form.email.data or "", form.password.data or "", client_ip(), now
         )
     except HavehusError as error:
-        status = 429 if error.code == "throttled" else 401
         db.session.commit()  # keep the failed attempt and its audit entry
+        status = 429 if error.code == "throttled" else 401
         return render_template("staff/login.html", form=form, error=error.message), status
-    next_url = session.get("next_after_login")
-    session.clear()
-    if next_url:
-        session["next_after_login"] = next_url
-    if step.needs_second_factor:
-        session["second_factor"] = {
-            "user": step.user.get_id(),
-            "at": int(now.timestamp()),
-            "failed": step.failed_since_last,
-        }
-        db.session.commit()
-        return redirect(url_for("staff.second_factor"))
-    auth.complete_sign_in(db.session, step.user, client_ip(), now)
+    _clear_session_keeping_next()
+    if not step.needs_second_factor:
+        return _signed_in(step.user, step.failed_since_last, now)
+    session["second_factor"] = {
+        "user": step.user.get_id(),
+        "at": int(now.timestamp()),
+        "failed": step.failed_since_last,
+    }
     db.session.commit()
-    start_staff_session(step.user, now)
-    if next_url:
-        session["next_after_login"] = next_url
-    return _after_sign_in(step.user, step.failed_since_last)
+    return redirect(url_for("staff.second_factor"))
 
 
 def _pending_second_factor() -> tuple[StaffUser, int] | None:
+    """The user between password and code, while the step is fresh and they are still active."""
     pending: dict[str, Any] | None = session.get("second_factor")
     if not pending:
         return None
     if utcnow().timestamp() - pending.get("at", 0) > SECOND_FACTOR_WINDOW_SECONDS:
         session.pop("second_factor", None)
         return None
-    user_id, _sep, generation = str(pending.get("user", "")).partition(":")
-    user = db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None
-    if user is None or not user.active or str(user.session_generation) != generation:
-        return None
-    return user, int(pending.get("failed", 0))
+    # The same test as a signed-in session's: active, and no sign-out everywhere since.
+    user = load_user(str(pending.get("user", "")))
+    return (user, int(pending.get("failed", 0))) if user else None
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -133,24 +140,13 @@ def second_factor() -> ResponseReturnValue:
         status = 200 if request.method == "GET" else 400
         return render_template("staff/second_factor.html", form=form), status
     now = utcnow()
-    if auth.is_throttled(db.session, user.email, client_ip(), now):
-        return render_template(
-            "staff/second_factor.html",
-            form=form,
-            error=_("Too many failed tries. Wait 15 minutes and try again."),
-        ), 429
-    if not auth.verify_second_factor(db.session, user, form.code.data or "", now):
-        auth.fail_second_factor(db.session, user, client_ip(), now)
-        db.session.commit()
-        error = _("The code is not right, or it was used already. Wait for a new code.")
-        return render_template("staff/second_factor.html", form=form, error=error), 401
-    auth.complete_sign_in(db.session, user, client_ip(), now)
-    db.session.commit()
-    next_url = session.get("next_after_login")
-    start_staff_session(user, now)
-    if next_url:
-        session["next_after_login"] = next_url
-    return _after_sign_in(user, failed)
+    try:
+        auth.check_second_factor_step(db.session, user, form.code.data or "", client_ip(), now)
+    except HavehusError as error:
+        db.session.commit()  # keep the failed attempt and its audit entry
+        status = 429 if error.code == "throttled" else 401
+        return render_template("staff/second_factor.html", form=form, error=error.message), status
+    return _signed_in(user, failed, now)
 
 
 @bp.post("/logout")
@@ -172,35 +168,6 @@ def logout_everywhere() -> ResponseReturnValue:
     return redirect(url_for("staff.login"))
 
 
-@bp.get("/")
-@staff_required()
-def dashboard() -> ResponseReturnValue:
-    from havehus.feeds.staff_views import own_partner_links
-    from havehus.program.services import public_sessions_between
-    from havehus.timeutil import house_tz, week_monday
-
-    coming = []
-    if current_user.role in HOSTS:
-        # Today until Sunday, every visibility: what the house has on this week.
-        tz = house_tz()
-        now = utcnow()
-        today = now.astimezone(tz).date()
-        sunday = week_monday(today) + timedelta(days=6)
-        coming = [
-            found
-            for found in public_sessions_between(
-                db.session, today, sunday, tz, visibilities=("public", "partners", "staff")
-            )
-            if found.ends_at > now
-        ]
-    return render_template(
-        "staff/dashboard.html",
-        form=ConfirmForm(),
-        feed_links=own_partner_links(current_user),
-        coming=coming,
-    )
-
-
 @bp.route("/account/password", methods=["GET", "POST"])
 @staff_required()
 def change_password() -> ResponseReturnValue:
@@ -218,13 +185,12 @@ def change_password() -> ResponseReturnValue:
             )
         except HavehusError as error:
             db.session.rollback()
-            field = form.current if error.code == "wrong_password" else form.password
-            field.errors = [*field.errors, error.message]
+            show_errors(form, error, codes=PASSWORD_ERROR_CODES)
         else:
             db.session.commit()
             start_staff_session(current_user, now)  # this device stays signed in
             flash(_("Your password is changed. Other devices are signed out."))
-            return redirect(url_for("staff.dashboard"))
+            return redirect(url_for("dashboard.overview"))
     status = 400 if request.method == "POST" else 200
     return render_template("staff/password.html", form=form), status
 
@@ -258,7 +224,7 @@ def two_factor_setup() -> ResponseReturnValue:
             )
         except HavehusError as error:
             db.session.rollback()
-            form.code.errors = [*form.code.errors, error.message]
+            show_errors(form, error, codes={"invalid_code": "code"})
         else:
             db.session.commit()
             session.pop("pending_totp_secret", None)
@@ -311,7 +277,7 @@ def accept_invite(token: str) -> ResponseReturnValue:
             db.session.rollback()
             if error.code == "expired_link":
                 return render_template("staff/invite_expired.html"), 410
-            form.password.errors = [*form.password.errors, error.message]
+            show_errors(form, error, codes={"weak_password": "password"})
         else:
             db.session.commit()
             logout_user()
@@ -330,6 +296,4 @@ def csrf_form() -> ConfirmForm:
 
 @bp.app_template_global()
 def role_label(role: str) -> str:
-    from havehus.people.forms import ROLE_LABELS
-
     return str(ROLE_LABELS.get(role, role))

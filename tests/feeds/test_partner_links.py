@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from havehus.extensions import db
+from havehus.feeds.partner_feeds import create_partner_feed, own_partner_links, revoke_partner_feed
 from havehus.models import AuditEvent, FeedToken
+from havehus.people.audit import CLI
 from tests.staff_fixtures import post_form, sign_in
+
+NOW = datetime(2026, 12, 2, 11, 0, tzinfo=UTC)
 
 
 def _address(page: str) -> str:
@@ -53,3 +58,23 @@ def test_a_name_is_needed(client, signed_in):
     response = post_form(client, "/staff/feeds", name="", partner="0", language="da")
     assert response.status_code == 400
     assert db.session.scalar(select(FeedToken)) is None
+
+
+def test_a_partner_is_shown_only_their_own_live_addresses(app, make_user):
+    partner, other = make_user("partner"), make_user("partner")
+
+    def made(name: str, user, minutes: int) -> FeedToken:
+        at = NOW + timedelta(minutes=minutes)
+        return create_partner_feed(
+            db.session, at, CLI, name=name, language="da", categories=[], partner_id=user.id
+        )
+
+    made("Second", partner, 2)
+    made("First", partner, 1)
+    revoke_partner_feed(db.session, made("Revoked", partner, 3), NOW, CLI)
+    made("Someone else's", other, 4)
+    with app.test_request_context():
+        shown = own_partner_links(db.session, partner, "https://havehus.example/")
+    assert [token.name for token, _link in shown] == ["First", "Second"]
+    assert shown[0][1].https.startswith("https://havehus.example/feeds/")
+    assert shown[0][1].webcal.startswith("webcal://havehus.example/feeds/")

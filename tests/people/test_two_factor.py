@@ -6,10 +6,12 @@ import re
 
 import pyotp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from havehus.errors import HavehusError
 from havehus.extensions import db
-from havehus.models import RecoveryCode
+from havehus.models import AuditEvent, RecoveryCode
+from havehus.people.auth import THROTTLE_LIMIT, check_second_factor_step
 from tests.conftest import build_app
 from tests.staff_fixtures import post_form, sign_in, totp_code
 
@@ -83,6 +85,20 @@ def test_a_recovery_code_works_once(app, client, signed_in, clock):
     second = app.test_client()
     sign_in(second, user.email)
     assert post_form(second, "/staff/login/code", code=codes[0]).status_code == 401
+
+
+def test_wrong_codes_are_recorded_and_ten_of_them_stop_even_a_right_one(app, make_user, clock):
+    user = make_user("manager", totp_secret=pyotp.random_base32())
+    for _try in range(THROTTLE_LIMIT):
+        with pytest.raises(HavehusError) as wrong:
+            check_second_factor_step(db.session, user, "wrong", "192.0.2.1", clock.now)
+        assert wrong.value.code == "invalid_code"
+    right = totp_code(user.totp_secret, clock.now)
+    with pytest.raises(HavehusError) as blocked:
+        check_second_factor_step(db.session, user, right, "192.0.2.1", clock.now)
+    assert blocked.value.code == "throttled"
+    failed = select(func.count()).where(AuditEvent.action == "auth.second_factor_failed")
+    assert db.session.scalar(failed) == THROTTLE_LIMIT
 
 
 def test_the_code_step_expires_after_five_minutes(app, client, signed_in, clock):
