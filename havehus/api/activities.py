@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 
 from havehus.api import shapes
 from havehus.api.fields import parse_body
+from havehus.api.openapi import describe
 from havehus.api.views import bp
 from havehus.errors import HavehusError
 from havehus.extensions import db
@@ -70,7 +71,17 @@ def _visible(activity: Activity, token: ApiToken) -> bool:
     return activity.visibility in ("public", "partners") and activity.archived_at is None
 
 
+_NOT_FOUND = ("No such activity (code not_found).", shapes.Error)
+_INVALID = ("Invalid fields (code invalid, with fields).", shapes.Error)
+
+
 @bp.get("/activities")
+@describe(
+    "The activities this token may see",
+    description="Manager tokens see every activity; partner tokens public and partner activities.",
+    token="any",
+    answers={200: ("By slug.", list[shapes.Activity])},
+)
 @token_required()
 def activities() -> ResponseReturnValue:
     """Every activity the token may see, by slug."""
@@ -84,6 +95,17 @@ def activities() -> ResponseReturnValue:
 
 
 @bp.post("/activities")
+@describe(
+    "Create an activity (manager token)",
+    description="Its sessions are created up to the planning horizon at once.",
+    token="role",
+    body=shapes.ActivityInput,
+    answers={
+        201: ("Created.", shapes.ActivityCreated),
+        409: ("The slug is taken (code exists).", shapes.Error),
+        422: _INVALID,
+    },
+)
 @token_required(*MANAGERS)
 def activity_create() -> ResponseReturnValue:
     """Create an activity; its sessions are created up to the planning horizon at once."""
@@ -113,6 +135,11 @@ def _find(slug: str) -> Activity | None:
 
 
 @bp.get("/activities/<slug>")
+@describe(
+    "One activity",
+    token="any",
+    answers={200: ("The activity.", shapes.Activity), 404: _NOT_FOUND},
+)
 @token_required()
 def activity_detail(slug: str) -> ResponseReturnValue:
     activity = _find(slug)
@@ -122,6 +149,23 @@ def activity_detail(slug: str) -> ResponseReturnValue:
 
 
 @bp.patch("/activities/<slug>")
+@describe(
+    "Change some fields (manager token)",
+    description="Send only the fields to change. New times apply to every coming session: "
+    "booked sessions are moved (never deleted) and their participants get a change text. The "
+    "answer adds notices: how many texts were queued.",
+    token="role",
+    body=shapes.ActivityChanges,
+    answers={
+        200: ("The activity after the change.", shapes.ActivityChanged),
+        404: _NOT_FOUND,
+        409: (
+            "Changed by someone else (conflict), slug taken (exists) or archived.",
+            shapes.Error,
+        ),
+        422: _INVALID,
+    },
+)
 @token_required(*MANAGERS)
 def activity_update(slug: str) -> ResponseReturnValue:
     """Change some fields; new times apply to every coming session (booked ones are moved
@@ -149,6 +193,19 @@ def activity_update(slug: str) -> ResponseReturnValue:
 
 
 @bp.post("/sessions/<int:session_id>/cancel")
+@describe(
+    "Cancel one session (manager token)",
+    description='Body {"reason": "…"}; booked and waitlisted participants get a change text '
+    "with the reason.",
+    token="role",
+    body=shapes.CancelRequest,
+    answers={
+        200: ("Cancelled.", shapes.Cancelled),
+        404: ("No such session (code not_found).", shapes.Error),
+        409: ("Already cancelled or already started.", shapes.Error),
+        422: ("No reason, or not a text (code invalid, with fields).", shapes.Error),
+    },
+)
 @token_required(*MANAGERS)
 def session_cancel(session_id: int) -> ResponseReturnValue:
     """Cancel one session with {"reason"}; its participants get a change text."""

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from havehus.api import shapes
 from havehus.api.fields import parse_body
+from havehus.api.openapi import describe
 from havehus.api.views import bp
 from havehus.errors import HavehusError
 from havehus.extensions import db
@@ -24,6 +25,24 @@ def _invalid(fields: dict[str, str]) -> ResponseReturnValue:
 
 
 @bp.post("/sessions/<int:session_id>/bookings")
+@describe(
+    "Book a person on a session (host, manager or admin token)",
+    description="The same person (the same phone number) again gets the same booking, so a "
+    "retried request books nobody twice; without a phone each request is a new person. "
+    "Waitlisted when the session is full and has a waiting list.",
+    token="role",
+    body=shapes.BookingRequest,
+    answers={
+        201: ("Booked, or the same booking again.", shapes.Booking),
+        404: ("No such session (code not_found).", shapes.Error),
+        409: ("Full, and no waiting list (code full).", shapes.Error),
+        422: (
+            "Invalid fields (code invalid, with fields), e.g. health_consent for a sensitive "
+            "activity, or a session that cannot be booked.",
+            shapes.Error,
+        ),
+    },
+)
 @token_required(*HOSTS)
 def create_booking(session_id: int) -> ResponseReturnValue:
     """Sign a person up; the same person again gets the same booking (201 either way)."""
@@ -55,6 +74,15 @@ def create_booking(session_id: int) -> ResponseReturnValue:
 
 
 @bp.delete("/bookings/<int:booking_id>")
+@describe(
+    "Cancel a booking (host, manager or admin token)",
+    description="Frees the seat at once; the first on the waiting list moves up and is told.",
+    token="role",
+    answers={
+        204: ("Cancelled.", None),
+        404: ("No such booking (code not_found).", shapes.Error),
+    },
+)
 @token_required(*HOSTS)
 def delete_booking(booking_id: int) -> ResponseReturnValue:
     """Cancel a booking (frees the seat at once; the waiting list moves up)."""

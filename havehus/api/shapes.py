@@ -1,5 +1,5 @@
-"""Every JSON shape of /api/v1, declared once: requests are validated by these models, and
-answers (errors included) are written by them.
+"""Every JSON shape of /api/v1, declared once: requests are validated by these models, answers
+(errors included) are written by them, and /api/v1/openapi.json is generated from them.
 
 The class names are the schema names in the OpenAPI document. The services never see these
 models: a request is turned into the service's own types (`ActivityData`, `SignUp`) here.

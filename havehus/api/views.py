@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from havehus.api import shapes
 from havehus.api.fields import parse_query
-from havehus.api.openapi import openapi_document
+from havehus.api.openapi import describe, openapi_document
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.i18n import default_language, offered_languages
@@ -43,6 +43,17 @@ def _rate_limit() -> ResponseReturnValue | None:
 
 
 @bp.get("/sessions")
+@describe(
+    "Public sessions in a date window",
+    description="Dates are local (Europe/Copenhagen) and inclusive; the window is at most 400 "
+    "days. No token is needed for public sessions; a partner token also sees partner sessions, "
+    "a staff token all sessions.",
+    query=shapes.SessionWindow,
+    answers={
+        200: ("Sessions in start order.", list[shapes.Session]),
+        422: ("A parameter is missing or invalid (code invalid).", shapes.Error),
+    },
+)
 def sessions() -> ResponseReturnValue:
     """Public sessions on the local days from..to (inclusive), at most 400 days."""
     try:
@@ -70,6 +81,12 @@ def _visible_to_caller() -> tuple[str, ...]:
 
 
 @bp.get("/me")
+@describe(
+    "The token this request carries",
+    description="Lets an integrator check that a token works.",
+    token="any",
+    answers={200: ("The token's name and role.", shapes.Token)},
+)
 @token_required()
 def me() -> ResponseReturnValue:
     """Which token is this: lets an integrator check a token works (name, role)."""
@@ -77,6 +94,15 @@ def me() -> ResponseReturnValue:
     return shapes.answer(shapes.Token(name=token.name, role=token.role))
 
 
+#: Where the app keeps its OpenAPI document, built once from its routes and shapes.
+OPENAPI_KEY = "havehus_openapi"
+
+
 @bp.get("/openapi.json")
+@describe("This document", answers={200: ("OpenAPI 3.1 JSON.", None)})
 def openapi() -> ResponseReturnValue:
-    return jsonify(openapi_document())
+    """The API described from its routes and shapes (built once per app)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if OPENAPI_KEY not in app.extensions:
+        app.extensions[OPENAPI_KEY] = openapi_document(app)
+    return jsonify(app.extensions[OPENAPI_KEY])
