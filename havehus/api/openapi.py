@@ -1,73 +1,196 @@
-"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json."""
+"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json.
+
+Nothing here is written twice: the paths are the app's URL rules, each operation is described
+beside its view (`describe`), and every schema is generated from the models in shapes.py.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar, get_args, get_origin
 
-from havehus.models.program import CATEGORIES, MODES, SESSION_STATUSES
+from flask import Flask
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
+from pydantic_core import core_schema
 
-_NULLABLE_INT = {"type": ["integer", "null"], "minimum": 0}
+from havehus.api import shapes
 
-SESSION_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": [
-        "id",
-        "activity",
-        "title",
-        "category",
-        "start",
-        "end",
-        "status",
-        "mode",
-        "capacity",
-        "seats_left",
-        "uid",
-    ],
-    "properties": {
-        "id": {"type": "integer"},
-        "activity": {"type": "string", "description": "The activity's slug."},
-        "title": {"type": "string", "description": "In the requested language."},
-        "category": {"type": "string", "enum": list(CATEGORIES)},
-        "start": {
-            "type": "string",
-            "format": "date-time",
-            "description": "Local time with its offset, e.g. 2026-04-01T14:00:00+02:00.",
-        },
-        "end": {"type": "string", "format": "date-time"},
-        "status": {"type": "string", "enum": list(SESSION_STATUSES)},
-        "mode": {"type": "string", "enum": list(MODES)},
-        "capacity": {**_NULLABLE_INT, "description": "null for drop-in."},
-        "seats_left": {**_NULLABLE_INT, "description": "null for drop-in."},
-        "uid": {"type": "string", "description": "The session's iCalendar UID."},
-    },
-}
+PREFIX = "/api/v1/"
+REF = "#/components/schemas/{model}"
+#: A shape of an answer: a model, a list of one (`list[Model]`), or None (no body).
+Shape = Any
+F = TypeVar("F", bound=Callable[..., Any])
 
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["code", "message"],
-    "properties": {
-        "code": {"type": "string", "description": "Stable, for machines."},
-        "message": {"type": "string", "description": "Translated, for people."},
-        "fields": {
-            "type": "object",
-            "additionalProperties": {"type": "string"},
-            "description": "Per-parameter messages when code is invalid.",
-        },
-    },
+_TOKEN_ANSWERS = {
+    401: ("No token, or an unknown or revoked one (code unauthorized).", shapes.Error),
+    403: ("The token's role may not do this (code forbidden).", shapes.Error),
 }
 
 
-def _date_param(name: str, text: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": True,
-        "description": text,
-        "schema": {"type": "string", "format": "date"},
+@dataclass(frozen=True)
+class Operation:
+    """What the document says about one view: its purpose, its input and its answers."""
+
+    summary: str
+    description: str | None = None
+    #: "any": any live bearer token; "role": one of some roles (so also 403); None: no token.
+    token: Literal["any", "role"] | None = None
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    answers: dict[int, tuple[str, Shape]] = field(default_factory=dict)
+
+    def all_answers(self) -> dict[int, tuple[str, Shape]]:
+        token = {"any": (401,), "role": (401, 403), None: ()}[self.token]
+        return {**{code: _TOKEN_ANSWERS[code] for code in token}, **self.answers}
+
+    def models(self) -> Iterator[tuple[type[BaseModel], Literal["validation", "serialization"]]]:
+        if self.body is not None:
+            yield self.body, "validation"
+        for _text, shape in self.answers.values():
+            if shape is not None:
+                yield _model_of(shape), "serialization"
+
+
+def describe(
+    summary: str,
+    *,
+    description: str | None = None,
+    token: Literal["any", "role"] | None = None,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    answers: dict[int, tuple[str, Shape]],
+) -> Callable[[F], F]:
+    """Describe a view of the API for openapi.json (put it right under the route decorator)."""
+    operation = Operation(summary, description, token, body, query, answers)
+
+    def decorator(view: F) -> F:
+        view.openapi = operation  # type: ignore[attr-defined]
+        return view
+
+    return decorator
+
+
+class _ApiJsonSchema(GenerateJsonSchema):
+    """pydantic's JSON Schema without per-field titles and without "default": null."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
+        json_schema = super().default_schema(schema)
+        if "default" in json_schema and json_schema["default"] is None:
+            del json_schema["default"]
+        return json_schema
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        # {"type": ["integer", "null"]} as people write it, rather than an anyOf.
+        json_schema = super().nullable_schema(schema)
+        options = json_schema.get("anyOf", [])
+        if len(options) != 2 or options[1] != {"type": "null"}:
+            return json_schema
+        inner = dict(options[0])
+        if not isinstance(inner.get("type"), str):
+            return json_schema
+        inner["type"] = [inner["type"], "null"]
+        if "enum" in inner:
+            inner["enum"] = [*inner["enum"], None]
+        return {**inner, **{key: value for key, value in json_schema.items() if key != "anyOf"}}
+
+
+def _model_of(shape: Shape) -> type[BaseModel]:
+    return get_args(shape)[0] if get_origin(shape) is list else shape
+
+
+_ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^>]*\))?:)?(?P<name>\w+)>")
+
+
+def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
+    """The OpenAPI path of a URL rule, and its path parameters."""
+    parameters = [
+        {
+            "name": match["name"],
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer" if match["converter"] == "int" else "string"},
+        }
+        for match in _ARGUMENT.finditer(rule)
+    ]
+    return _ARGUMENT.sub(lambda match: "{" + match["name"] + "}", rule), parameters
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter's schema: left out is how a parameter is absent, never null."""
+    kinds = schema.get("type")
+    if isinstance(kinds, list) and "null" in kinds:
+        schema = {**schema, "type": next(kind for kind in kinds if kind != "null")}
+        if "enum" in schema:
+            schema["enum"] = [value for value in schema["enum"] if value is not None]
+    return schema
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(schema_generator=_ApiJsonSchema)
+    required = set(schema.get("required", []))
+    parameters = []
+    for name, prop in schema["properties"].items():
+        prop = _without_null(prop)
+        parameter = {"name": name, "in": "query", "required": name in required}
+        if "description" in prop:
+            parameter["description"] = prop.pop("description")
+        parameters.append({**parameter, "schema": prop})
+    return parameters
+
+
+def _content(shape: Shape) -> dict[str, Any]:
+    ref = {"$ref": REF.format(model=_model_of(shape).__name__)}
+    schema = {"type": "array", "items": ref} if get_origin(shape) is list else ref
+    return {"application/json": {"schema": schema}}
+
+
+def _operation(operation: Operation, path_parameters: list[dict[str, Any]]) -> dict[str, Any]:
+    spec: dict[str, Any] = {"summary": operation.summary}
+    if operation.description:
+        spec["description"] = operation.description
+    if operation.token:
+        spec["security"] = [{"bearerAuth": []}]
+    parameters = path_parameters + (_query_parameters(operation.query) if operation.query else [])
+    if parameters:
+        spec["parameters"] = parameters
+    if operation.body is not None:
+        spec["requestBody"] = {"required": True, "content": _content(operation.body)}
+    spec["responses"] = {
+        str(status): {"description": text, **({"content": _content(shape)} if shape else {})}
+        for status, (text, shape) in sorted(operation.all_answers().items())
     }
+    return spec
 
 
-def openapi_document() -> dict[str, Any]:
+def api_operations(app: Flask) -> Iterator[tuple[str, str, Operation | None]]:
+    """(method, URL rule, its description or None) for every route of the API."""
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(PREFIX):
+            continue
+        view = app.view_functions[rule.endpoint]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            yield method, rule.rule, getattr(view, "openapi", None)
+
+
+def openapi_document(app: Flask) -> dict[str, Any]:
+    """The whole document; an undescribed route is left out (a test insists there is none)."""
+    described = [(m, r, op) for m, r, op in api_operations(app) if op is not None]
+    models = {pair for _method, _rule, op in described for pair in op.models()}
+    _keys, definitions = models_json_schema(
+        sorted(models, key=lambda pair: pair[0].__name__),
+        ref_template=REF,
+        schema_generator=_ApiJsonSchema,
+    )
+    paths: dict[str, dict[str, Any]] = {}
+    for method, rule, op in described:
+        path, parameters = _path(rule)
+        paths.setdefault(path, {})[method.lower()] = _operation(op, parameters)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -75,101 +198,13 @@ def openapi_document() -> dict[str, Any]:
             "version": "1",
             "description": "The program of the community house, for partner systems. "
             "Requests are limited per minute (default 600 for a bearer token, 120 for a "
-            "client without one); over the limit the answer is 429 with Retry-After.",
+            "client without one); over the limit the answer is 429 with Retry-After. "
+            "Fields not described are ignored; values are never converted (a boolean is "
+            'true or false, not "yes" or 1; a number is not a text).',
         },
-        "paths": {
-            "/api/v1/sessions": {
-                "get": {
-                    "summary": "Public sessions in a date window",
-                    "description": "Dates are local (Europe/Copenhagen) and inclusive; the "
-                    "window is at most 400 days. No token is needed for public sessions; a "
-                    "partner token also sees partner sessions, a staff token all sessions.",
-                    "parameters": [
-                        _date_param("from", "First local day, YYYY-MM-DD."),
-                        _date_param("to", "Last local day, YYYY-MM-DD."),
-                        {
-                            "name": "category",
-                            "in": "query",
-                            "required": False,
-                            "schema": {"type": "string", "enum": list(CATEGORIES)},
-                        },
-                        {
-                            "name": "lang",
-                            "in": "query",
-                            "required": False,
-                            "description": "Language of titles; unsupported → Danish.",
-                            "schema": {"type": "string"},
-                        },
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "Sessions in start order.",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "array",
-                                        "items": {"$ref": "#/components/schemas/Session"},
-                                    }
-                                }
-                            },
-                        },
-                        "422": {
-                            "description": "A parameter is missing or invalid (code invalid).",
-                            "content": {
-                                "application/json": {
-                                    "schema": {"$ref": "#/components/schemas/Error"}
-                                }
-                            },
-                        },
-                    },
-                }
-            },
-            "/api/v1/me": {
-                "get": {
-                    "summary": "The token this request carries",
-                    "description": "Lets an integrator check that a token works.",
-                    "security": [{"bearerAuth": []}],
-                    "responses": {
-                        "200": {
-                            "description": "The token's name and role.",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "properties": {
-                                            "name": {"type": "string"},
-                                            "role": {"type": "string"},
-                                        },
-                                    }
-                                }
-                            },
-                        },
-                        "401": {
-                            "description": "No token, or an unknown or revoked one.",
-                            "content": {
-                                "application/json": {
-                                    "schema": {"$ref": "#/components/schemas/Error"}
-                                }
-                            },
-                        },
-                    },
-                }
-            },
-            "/api/v1/openapi.json": {
-                "get": {
-                    "summary": "This document",
-                    "responses": {"200": {"description": "OpenAPI 3.1 JSON."}},
-                }
-            },
-            **_activity_paths(),
-        },
+        "paths": paths,
         "components": {
-            "schemas": {
-                "Session": SESSION_SCHEMA,
-                "Error": ERROR_SCHEMA,
-                "Activity": ACTIVITY_SCHEMA,
-                "ActivityInput": ACTIVITY_INPUT_SCHEMA,
-            },
+            "schemas": definitions.get("$defs", {}),
             "securitySchemes": {
                 "bearerAuth": {
                     "type": "http",
@@ -178,203 +213,5 @@ def openapi_document() -> dict[str, Any]:
                     "`havehus create-token`.",
                 }
             },
-        },
-    }
-
-
-# ---------------------------------------------------------------- the program API (planner)
-
-_TEXTS = {
-    "type": "object",
-    "additionalProperties": {"type": "string"},
-    "description": "Language code → text; Danish (da) is required for the title.",
-}
-
-ACTIVITY_INPUT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["slug", "title", "category", "starts_on", "start_time", "duration_minutes"],
-    "properties": {
-        "slug": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 80},
-        "title": _TEXTS,
-        "summary": _TEXTS,
-        "neutral_title": {**_TEXTS, "description": "Wording for texts; needed when sensitive."},
-        "price_text": _TEXTS,
-        "category": {"type": "string", "enum": list(CATEGORIES)},
-        "activity_type": {"type": "string"},
-        "mode": {"type": "string", "enum": list(MODES)},
-        "capacity": {**_NULLABLE_INT, "description": "Required for signup and enrolment."},
-        "location": {
-            "type": ["string", "null"],
-            "description": "Free text: the name of a room, or a location's name, slug or "
-            "address. Unknown places answer 422.",
-        },
-        "rrule": {
-            "type": ["string", "null"],
-            "description": "RFC 5545 RRULE in Europe/Copenhagen, e.g. FREQ=WEEKLY;BYDAY=WE; "
-            "null for a single date. An unbounded rule is expanded only to the planning "
-            "horizon (and never more than three years ahead).",
-        },
-        "starts_on": {"type": "string", "format": "date"},
-        "start_time": {"type": "string", "description": "Local HH:MM."},
-        "duration_minutes": {"type": "integer", "minimum": 1, "maximum": 1440},
-        "visibility": {"type": "string", "enum": ["public", "partners", "staff"]},
-        "sensitive": {"type": "boolean"},
-        "version": {
-            "type": "integer",
-            "description": "PATCH only: the version you read; a newer one answers 409 conflict.",
-        },
-    },
-}
-
-ACTIVITY_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer"},
-        "slug": {"type": "string"},
-        "title": _TEXTS,
-        "summary": _TEXTS,
-        "category": {"type": "string", "enum": list(CATEGORIES)},
-        "activity_type": {"type": "string"},
-        "mode": {"type": "string", "enum": list(MODES)},
-        "capacity": _NULLABLE_INT,
-        "visibility": {"type": "string"},
-        "sensitive": {"type": "boolean"},
-        "location": {"type": ["string", "null"]},
-        "room": {"type": ["string", "null"]},
-        "rrule": {"type": ["string", "null"]},
-        "starts_on": {"type": "string", "format": "date"},
-        "start_time": {"type": "string"},
-        "duration_minutes": {"type": "integer"},
-        "version": {"type": "integer"},
-        "archived": {"type": "boolean"},
-    },
-}
-
-
-def _json(schema: dict[str, Any], text: str) -> dict[str, Any]:
-    return {"description": text, "content": {"application/json": {"schema": schema}}}
-
-
-_ERROR = {"$ref": "#/components/schemas/Error"}
-_TOKEN_ERRORS = {
-    "401": _json(_ERROR, "No token, or an unknown or revoked one (code unauthorized)."),
-    "403": _json(_ERROR, "The token's role may not do this (code forbidden)."),
-}
-
-
-def _activity_paths() -> dict[str, Any]:
-    activity = {"$ref": "#/components/schemas/Activity"}
-    slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
-    body = {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActivityInput"}}},
-    }
-    return {
-        "/api/v1/activities": {
-            "get": {
-                "summary": "The activities this token may see",
-                "description": "Manager tokens see every activity; partner tokens public and "
-                "partner activities.",
-                "security": [{"bearerAuth": []}],
-                "responses": {
-                    "200": _json({"type": "array", "items": activity}, "By slug."),
-                    "401": _TOKEN_ERRORS["401"],
-                },
-            },
-            "post": {
-                "summary": "Create an activity (manager token)",
-                "description": "Its sessions are created up to the planning horizon at once.",
-                "security": [{"bearerAuth": []}],
-                "requestBody": body,
-                "responses": {
-                    "201": _json(
-                        {
-                            "type": "object",
-                            "properties": {"id": {"type": "integer"}, "slug": {"type": "string"}},
-                        },
-                        "Created.",
-                    ),
-                    "409": _json(_ERROR, "The slug is taken (code exists)."),
-                    "422": _json(_ERROR, "Invalid fields (code invalid, with fields)."),
-                    **_TOKEN_ERRORS,
-                },
-            },
-        },
-        "/api/v1/activities/{slug}": {
-            "get": {
-                "summary": "One activity",
-                "security": [{"bearerAuth": []}],
-                "parameters": [slug],
-                "responses": {
-                    "200": _json(activity, "The activity."),
-                    "404": _json(_ERROR, "No such activity (code not_found)."),
-                    "401": _TOKEN_ERRORS["401"],
-                },
-            },
-            "patch": {
-                "summary": "Change some fields (manager token)",
-                "description": "Send only the fields to change. New times apply to every coming "
-                "session: booked sessions are moved (never deleted) and their participants get a "
-                "change text. The answer adds notices: how many texts were queued.",
-                "security": [{"bearerAuth": []}],
-                "parameters": [slug],
-                "requestBody": body,
-                "responses": {
-                    "200": _json(activity, "The activity after the change."),
-                    "404": _json(_ERROR, "No such activity (code not_found)."),
-                    "409": _json(
-                        _ERROR,
-                        "Changed by someone else (conflict), slug taken (exists) or archived.",
-                    ),
-                    "422": _json(_ERROR, "Invalid fields (code invalid, with fields)."),
-                    **_TOKEN_ERRORS,
-                },
-            },
-        },
-        "/api/v1/sessions/{session_id}/cancel": {
-            "post": {
-                "summary": "Cancel one session (manager token)",
-                "description": 'Body {"reason": "…"}; booked and waitlisted participants '
-                "get a change text with the reason.",
-                "security": [{"bearerAuth": []}],
-                "parameters": [
-                    {
-                        "name": "session_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "integer"},
-                    }
-                ],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["reason"],
-                                "properties": {"reason": {"type": "string", "maxLength": 300}},
-                            }
-                        }
-                    },
-                },
-                "responses": {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "properties": {
-                                "id": {"type": "integer"},
-                                "status": {"type": "string"},
-                                "sequence": {"type": "integer"},
-                                "notices": {"type": "integer"},
-                            },
-                        },
-                        "Cancelled.",
-                    ),
-                    "404": _json(_ERROR, "No such session (code not_found)."),
-                    "409": _json(_ERROR, "Already cancelled or already started."),
-                    "422": _json(_ERROR, "No reason given (code invalid)."),
-                    **_TOKEN_ERRORS,
-                },
-            }
         },
     }

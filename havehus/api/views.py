@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import cast
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from havehus.api.openapi import openapi_document
-from havehus.api.serializers import session_json
-from havehus.errors import json_error
+from havehus.api import shapes
+from havehus.api.fields import parse_query
+from havehus.api.openapi import describe, openapi_document
+from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.i18n import default_language, offered_languages
 from havehus.models import ApiToken
-from havehus.models.program import CATEGORIES
 from havehus.people.access import bearer_token, client_ip, token_required
 from havehus.program import services
 from havehus.ratelimit import FixedWindowLimiter
@@ -38,50 +37,37 @@ def _rate_limit() -> ResponseReturnValue | None:
     retry_after = limiter.hit(key, limit)
     if retry_after is None:
         return None
-    response, status = json_error("rate_limited", _("Too many requests. Wait a minute."), 429)
+    response, status = shapes.refuse("rate_limited", _("Too many requests. Wait a minute."), 429)
     response.headers["Retry-After"] = str(retry_after)
     return response, status
 
 
-#: The longest window /api/v1/sessions answers for, in days (inclusive).
-MAX_WINDOW_DAYS = 400
-
-
-def _parse_date(name: str, fields: dict[str, str]) -> date | None:
-    raw = request.args.get(name)
-    if not raw:
-        fields[name] = _("Required, as YYYY-MM-DD.")
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        fields[name] = _("Not a date; use YYYY-MM-DD.")
-        return None
-
-
 @bp.get("/sessions")
+@describe(
+    "Public sessions in a date window",
+    description="Dates are local (Europe/Copenhagen) and inclusive; the window is at most 400 "
+    "days. No token is needed for public sessions; a partner token also sees partner sessions, "
+    "a staff token all sessions.",
+    query=shapes.SessionWindow,
+    answers={
+        200: ("Sessions in start order.", list[shapes.Session]),
+        422: ("A parameter is missing or invalid (code invalid).", shapes.Error),
+    },
+)
 def sessions() -> ResponseReturnValue:
     """Public sessions on the local days from..to (inclusive), at most 400 days."""
-    fields: dict[str, str] = {}
-    first, last = _parse_date("from", fields), _parse_date("to", fields)
-    if first and last:
-        if last < first:
-            fields["to"] = _("Must be on or after from.")
-        elif last - first >= timedelta(days=MAX_WINDOW_DAYS):
-            fields["to"] = _("The window may be at most %(days)d days.", days=MAX_WINDOW_DAYS)
-    category = request.args.get("category") or None
-    if category and category not in CATEGORIES:
-        fields["category"] = _("Unknown category.")
+    try:
+        window = parse_query(shapes.SessionWindow)
+    except HavehusError as error:
+        return shapes.refuse(error.code, error.message, 422, error.fields)
     codes = [lang.code for lang in offered_languages()]
-    lang = request.args.get("lang")
-    lang = lang if lang in codes else default_language()
-    if fields or first is None or last is None:
-        return json_error("invalid", _("Some parameters are not valid."), 422, fields=fields)
+    lang = window.lang if window.lang in codes else default_language()
     tz = house_tz()
     found = services.public_sessions_between(
-        db.session, first, last, tz, category, visibilities=_visible_to_caller()
-    )
-    return jsonify([session_json(item, lang, tz) for item in found])
+        db.session, window.first, window.last, tz, window.category,
+        visibilities=_visible_to_caller(),
+    )  # fmt: skip
+    return shapes.answer([shapes.Session.of(item, lang, tz) for item in found])
 
 
 def _visible_to_caller() -> tuple[str, ...]:
@@ -95,13 +81,28 @@ def _visible_to_caller() -> tuple[str, ...]:
 
 
 @bp.get("/me")
+@describe(
+    "The token this request carries",
+    description="Lets an integrator check that a token works.",
+    token="any",
+    answers={200: ("The token's name and role.", shapes.Token)},
+)
 @token_required()
 def me() -> ResponseReturnValue:
     """Which token is this: lets an integrator check a token works (name, role)."""
     token = cast(ApiToken, bearer_token())  # token_required let only live tokens through
-    return jsonify(name=token.name, role=token.role)
+    return shapes.answer(shapes.Token(name=token.name, role=token.role))
+
+
+#: Where the app keeps its OpenAPI document, built once from its routes and shapes.
+OPENAPI_KEY = "havehus_openapi"
 
 
 @bp.get("/openapi.json")
+@describe("This document", answers={200: ("OpenAPI 3.1 JSON.", None)})
 def openapi() -> ResponseReturnValue:
-    return jsonify(openapi_document())
+    """The API described from its routes and shapes (built once per app)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if OPENAPI_KEY not in app.extensions:
+        app.extensions[OPENAPI_KEY] = openapi_document(app)
+    return jsonify(app.extensions[OPENAPI_KEY])
