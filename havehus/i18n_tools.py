@@ -58,6 +58,7 @@ RESIDENT_SOURCES = (
     "havehus/signup/challenges.py",
     "havehus/signup/forms.py",
     "havehus/signup/kiosk.py",
+    "havehus/signup/kiosk_views.py",
     "havehus/signup/me.py",
     "havehus/signup/phones.py",
     "havehus/signup/remind_me.py",

@@ -13,7 +13,6 @@ from typing import cast
 from flask import current_app, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
 
 from havehus.api import shapes
 from havehus.api.fields import parse_body
@@ -21,10 +20,12 @@ from havehus.api.openapi import describe
 from havehus.api.views import bp
 from havehus.errors import HavehusError
 from havehus.extensions import db
-from havehus.models import Activity, ApiToken, Location, Room, Session
+from havehus.models import Activity, ApiToken, Session
 from havehus.people.access import MANAGERS, bearer_token, current_actor, token_required
 from havehus.program.activities import create_activity, update_activity
 from havehus.program.activity_data import ActivityData, activity_data
+from havehus.program.places import find_place
+from havehus.program.services import activities_for, activity_by_slug
 from havehus.program.sessions import cancel_session
 from havehus.timeutil import house_tz, utcnow
 
@@ -44,25 +45,7 @@ def _error(error: HavehusError) -> ResponseReturnValue:
 
 
 def _place(text: str) -> tuple[int | None, int | None]:
-    """(location id, room id) for a free-text place: a room's or a location's name or address."""
-    wanted = text.strip().lower()
-    room = db.session.scalar(select(Room).where(func.lower(Room.name) == wanted))
-    if room is not None:
-        return room.location_id, room.id
-    location = db.session.scalar(
-        select(Location).where(
-            or_(
-                func.lower(Location.name) == wanted,
-                func.lower(Location.slug) == wanted,
-                func.lower(Location.address) == wanted,
-            )
-        )
-    )
-    if location is None:
-        names = db.session.scalars(select(Location.name).order_by(Location.name)).all()
-        message = _("Unknown place. Use a room or a location: %(names)s.", names=", ".join(names))
-        raise HavehusError(message, "invalid", fields={"location": message})
-    return location.id, None
+    return find_place(db.session, text)
 
 
 def _visible(activity: Activity, token: ApiToken) -> bool:
@@ -86,12 +69,8 @@ _INVALID = ("Invalid fields (code invalid, with fields).", shapes.Error)
 def activities() -> ResponseReturnValue:
     """Every activity the token may see, by slug."""
     token = cast(ApiToken, bearer_token())
-    query = select(Activity).order_by(Activity.slug)
-    if token.role not in MANAGERS:
-        query = query.where(
-            Activity.visibility.in_(("public", "partners")), Activity.archived_at.is_(None)
-        )
-    return shapes.answer([shapes.Activity.of(a) for a in db.session.scalars(query)])
+    found = activities_for(db.session, every=token.role in MANAGERS)
+    return shapes.answer([shapes.Activity.of(a) for a in found])
 
 
 @bp.post("/activities")
@@ -131,7 +110,7 @@ def activity_create() -> ResponseReturnValue:
 
 
 def _find(slug: str) -> Activity | None:
-    return db.session.scalar(select(Activity).where(Activity.slug == slug))
+    return activity_by_slug(db.session, slug)
 
 
 @bp.get("/activities/<slug>")

@@ -189,9 +189,7 @@ def outbox() -> ResponseReturnValue:
 @bp.get("/messages/<int:message_id>")
 @staff_required(*MANAGERS)
 def message_detail(message_id: int) -> ResponseReturnValue:
-    message = db.session.get(OutboundMessage, message_id)
-    if message is None:
-        abort(404)
+    message = db.get_or_404(OutboundMessage, message_id)
     unreachable = staff_lists.unreachable_among(db.session, [message.to_phone])
     return render_template(
         "messaging/message.html",
@@ -237,9 +235,7 @@ def replies() -> ResponseReturnValue:
 @bp.post("/messages/replies/<int:reply_id>/handled")
 @staff_required(*MANAGERS)
 def mark_handled(reply_id: int) -> ResponseReturnValue:
-    reply = db.session.get(InboundMessage, reply_id)
-    if reply is None:
-        abort(404)
+    reply = db.get_or_404(InboundMessage, reply_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if staff_lists.mark_handled(db.session, reply, current_user.id, utcnow()):
@@ -308,42 +304,28 @@ def _texts_of(form: BroadcastForm) -> dict[str, str]:
 @bp.route("/broadcasts/new", methods=["GET", "POST"])
 @staff_required(*MANAGERS)
 def broadcast_new() -> ResponseReturnValue:
+    """Write, preview, then confirm: the first POST shows who gets what, the second sends."""
     target = _target()
     languages = _languages()
     form = _broadcast_form(languages)
     limits = guards.current_limits()
-    now = utcnow()
     shown: broadcasts.Preview | None = None
     cleaned: dict[str, str] = {}
     status = 200
     if request.method == "POST":
-        if not form.validate_on_submit():
-            status = 400
-        else:
+        status = 400
+        if form.validate_on_submit():
             try:
                 cleaned = broadcasts.clean_texts(_texts_of(form), languages)
-                purpose = form.purpose.data or ""
                 if form.confirm.data == "yes":
-                    broadcast, created = broadcasts.send(
-                        db.session, target, purpose, cleaned, form.key.data or "", now,
-                        current_actor(), limits,
-                    )  # fmt: skip
-                    db.session.commit()
-                    if created:
-                        flash(
-                            _("The text is in the outbox for %(count)d people.",
-                              count=broadcast.recipients),
-                            "success",
-                        )  # fmt: skip
-                    else:
-                        flash(_("This broadcast was sent already; nothing was sent twice."), "info")
-                    return redirect(url_for("messages.broadcast_list"))
-                shown = broadcasts.preview(db.session, target, purpose, cleaned, now, limits)
+                    return _send_broadcast(target, form, cleaned, limits)
+                purpose = form.purpose.data or ""
+                shown = broadcasts.preview(db.session, target, purpose, cleaned, utcnow(), limits)
                 form.key.data = broadcasts.new_key()
+                status = 200
             except HavehusError as exc:
                 db.session.rollback()
                 flash(exc.message, "error")
-                status = 400
     return render_template(
         "messaging/broadcast_new.html",
         form=form,
@@ -355,3 +337,25 @@ def broadcast_new() -> ResponseReturnValue:
         purposes=PURPOSE_LABELS,
         price=limits.price_per_segment,
     ), status
+
+
+def _send_broadcast(
+    target: broadcasts.Target,
+    form: BroadcastForm,
+    cleaned: dict[str, str],
+    limits: guards.Limits,
+) -> ResponseReturnValue:
+    """The confirmed broadcast into the outbox, once however often it is confirmed."""
+    broadcast, created = broadcasts.send(
+        db.session, target, form.purpose.data or "", cleaned, form.key.data or "", utcnow(),
+        current_actor(), limits,
+    )  # fmt: skip
+    db.session.commit()
+    if created:
+        flash(
+            _("The text is in the outbox for %(count)d people.", count=broadcast.recipients),
+            "success",
+        )
+    else:
+        flash(_("This broadcast was sent already; nothing was sent twice."), "info")
+    return redirect(url_for("messages.broadcast_list"))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from havehus.dbutil import insert_ignoring_conflicts
-from havehus.models import Activity, Mode, ProgramVersion, Session, SessionStatus
+from havehus.models import Activity, Mode, ProgramVersion, Session, SessionStatus, Visibility
 from havehus.program.recurrence import expand_activity
 from havehus.timeutil import day_bounds_utc
 
@@ -198,3 +198,18 @@ def upcoming_sessions(
 
 def public_session(orm: OrmSession, session_id: int) -> Session | None:
     return orm.scalar(_public_sessions().where(Session.id == session_id))
+
+
+def activities_for(orm: OrmSession, *, every: bool) -> Sequence[Activity]:
+    """Activities by slug: every one (managers), or the public and partner ones still running."""
+    query = select(Activity).order_by(Activity.slug)
+    if not every:
+        query = query.where(
+            Activity.visibility.in_((Visibility.PUBLIC, Visibility.PARTNERS)),
+            Activity.archived_at.is_(None),
+        )
+    return orm.scalars(query).all()
+
+
+def activity_by_slug(orm: OrmSession, slug: str) -> Activity | None:
+    return orm.scalar(select(Activity).where(Activity.slug == slug))

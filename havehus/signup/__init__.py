@@ -11,7 +11,7 @@ def init_app(app: Flask) -> None:
     # Imported here, as the app factory imports blueprints: importing a service module of the
     # package must not pull in every page.
     from havehus.signup import reminders, replies, texts
-    from havehus.signup.kiosk import bp as kiosk_bp
+    from havehus.signup.kiosk_views import bp as kiosk_bp
     from havehus.signup.staff_views import bp as staff_bp
     from havehus.signup.views import bp as public_bp
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -23,16 +22,6 @@ from havehus.signup.sign_up import Person, SignUp, sign_up
 MAX_CODE_ATTEMPTS = 5
 
 
-@dataclass(frozen=True)
-class SignupRequest:
-    name: str
-    phone: str
-    language: str
-    wants_company: bool
-    sms_consent: bool
-    health_consent: bool
-
-
 def code_shown_on_screen() -> bool:
     """Without a real SMS gateway (the demo), the code is shown so the flow can be tried."""
     config = current_app.config
@@ -49,7 +38,7 @@ def _recent(orm: OrmSession, column: object, value: str, since: datetime) -> int
 
 
 def start(
-    orm: OrmSession, session: Session, request: SignupRequest, ip: str, now: datetime
+    orm: OrmSession, session: Session, request: SignUp, ip: str, now: datetime
 ) -> tuple[SignupChallenge, str]:
     """Check the request, text a 6-digit code to the phone; returns the challenge and code.
 
@@ -63,16 +52,22 @@ def start(
 
 
 def issue_code(
-    orm: OrmSession, session: Session, request: SignupRequest, ip: str, now: datetime
+    orm: OrmSession, session: Session, request: SignUp, ip: str, now: datetime
 ) -> tuple[SignupChallenge, str]:
-    """Text a 6-digit code for `request`, within the limits per number and per client."""
+    """Text a 6-digit code to the request's phone, within the limits per number and client.
+
+    The challenge keeps what the person filled in until the code comes back.
+    """
     config = current_app.config
-    if outgoing.opted_out(orm, request.phone):
+    phone, person = request.person.phone, request.person
+    if phone is None:
+        raise HavehusError(_("Write your mobile number."), "invalid_phone")
+    if outgoing.opted_out(orm, phone):
         # No text reaches a number that said STOP (Twilio refuses it too): say so now,
         # instead of leaving the person waiting for a code that never comes.
         raise HavehusError(texts.opted_out_advice(), "opted_out")
     hour_ago = now - timedelta(hours=1)
-    if _recent(orm, SignupChallenge.phone, request.phone, hour_ago) >= int(
+    if _recent(orm, SignupChallenge.phone, phone, hour_ago) >= int(
         config["HAVEHUS_SIGNUP_CODES_PER_PHONE_HOUR"]
     ) or _recent(orm, SignupChallenge.ip, ip, hour_ago) >= int(
         config["HAVEHUS_SIGNUP_CODES_PER_CLIENT_HOUR"]
@@ -84,13 +79,13 @@ def issue_code(
     code = f"{secrets.randbelow(1_000_000):06d}"
     challenge = SignupChallenge(
         session_id=session.id,
-        display_name=services.clean_name(request.name),
-        phone=request.phone,
-        language=request.language,
+        display_name=services.clean_name(person.name),
+        phone=phone,
+        language=person.language,
         wants_company=request.wants_company,
         sms_consent=request.sms_consent,
         health_consent=request.health_consent,
-        code_hash=hash_token(f"{code}:{session.id}:{request.phone}"),
+        code_hash=hash_token(f"{code}:{session.id}:{phone}"),
         ip=ip,
         created_at=now,
         expires_at=now + timedelta(minutes=int(config["HAVEHUS_SIGNUP_CODE_MINUTES"])),
@@ -101,12 +96,12 @@ def issue_code(
         config["HAVEHUS_SITE_NAME"],
         code,
         int(config["HAVEHUS_SIGNUP_CODE_MINUTES"]),
-        request.language,
+        person.language,
     )
     outgoing.queue(
         orm,
-        phone=request.phone,
-        language=request.language,
+        phone=phone,
+        language=person.language,
         body=body,
         kind="code",
         now=now,

@@ -26,8 +26,7 @@ from havehus.models import (
 )
 from havehus.people.audit import PUBLIC
 from havehus.signup import challenges
-from havehus.signup.challenges import SignupRequest
-from havehus.signup.sign_up import Person, identify, record_consents
+from havehus.signup.sign_up import Person, SignUp, identify, record_consents
 
 
 def check_remindable(session: Session, now: datetime) -> None:
@@ -43,7 +42,7 @@ def check_remindable(session: Session, now: datetime) -> None:
 
 
 def start(
-    orm: OrmSession, session: Session, request: SignupRequest, ip: str, now: datetime
+    orm: OrmSession, session: Session, request: SignUp, ip: str, now: datetime
 ) -> tuple[SignupChallenge, str]:
     """Text a code to the phone; the reminder is set when the code comes back."""
     check_remindable(session, now)

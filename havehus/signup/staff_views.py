@@ -22,13 +22,6 @@ from havehus.timeutil import utcnow
 bp = Blueprint("signup_staff", __name__, url_prefix="/staff")
 
 
-def _session_or_404(session_id: int) -> Session:
-    found = db.session.get(Session, session_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 def _names_visible(session: Session) -> bool:
     """Who booked a sensitive activity is shown to managers only; hosts see counts."""
     return not session.activity.sensitive or current_user.role in MANAGERS
@@ -75,7 +68,7 @@ def _render(
 @bp.route("/sessions/<int:session_id>/bookings", methods=["GET", "POST"])
 @staff_required(*HOSTS)
 def session_bookings(session_id: int) -> ResponseReturnValue:
-    target = _session_or_404(session_id)
+    target = db.get_or_404(Session, session_id)
     form = _form()
     if request.method == "GET":
         return _render(target, form)
@@ -114,8 +107,8 @@ def session_bookings(session_id: int) -> ResponseReturnValue:
 @bp.post("/bookings/<int:booking_id>/cancel")
 @staff_required(*HOSTS)
 def cancel_booking(booking_id: int) -> ResponseReturnValue:
-    booking = db.session.get(Booking, booking_id)
-    if booking is None or booking.session is None:
+    booking = db.get_or_404(Booking, booking_id)
+    if booking.session is None:  # a course's enrolment is not cancelled from a session page
         abort(404)
     if not _names_visible(booking.session):
         abort(403)
@@ -147,9 +140,7 @@ def erasure_requests() -> ResponseReturnValue:
 @bp.post("/people/<int:participant_id>/erase")
 @staff_required(*MANAGERS)
 def erase(participant_id: int) -> ResponseReturnValue:
-    person = db.session.get(Participant, participant_id)
-    if person is None:
-        abort(404)
+    person = db.get_or_404(Participant, participant_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     staff.erase_participant(db.session, person, utcnow(), current_actor())

@@ -28,6 +28,7 @@ from havehus.program.services import public_session
 from havehus.signup import challenges, me, remind_me, services
 from havehus.signup.forms import CodeForm, RemindForm, SignupForm
 from havehus.signup.phones import normalise_phone
+from havehus.signup.sign_up import Person, SignUp
 from havehus.timeutil import utcnow
 
 bp = Blueprint("signup", __name__)
@@ -67,20 +68,14 @@ def _ask_for_code(
             phone = normalise_phone(
                 form.phone.data or "", current_app.config["HAVEHUS_PHONE_REGIONS"]
             )
-            challenge, code = start(
-                db.session,
-                target,
-                challenges.SignupRequest(
-                    name=form.name.data or "",
-                    phone=phone,
-                    language=form.language.data,
-                    wants_company=wants_company,
-                    sms_consent=form.sms_consent.data,
-                    health_consent=health_consent,
-                ),
-                client_ip(),
-                now,
+            request_ = SignUp(
+                person=Person(name=form.name.data or "", phone=phone, language=form.language.data),
+                source="web",
+                sms_consent=form.sms_consent.data,
+                health_consent=health_consent,
+                wants_company=wants_company,
             )
+            challenge, code = start(db.session, target, request_, client_ip(), now)
         except HavehusError as error:
             db.session.rollback()
             field = {
