@@ -8,7 +8,18 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from havehus import database, errors, i18n, program, signup
+from havehus import (
+    api,
+    core,
+    database,
+    errors,
+    feeds,
+    i18n,
+    messaging,
+    people,
+    program,
+    signup,
+)
 from havehus.config import flask_config, load_settings
 from havehus.extensions import babel, csrf, db, login, migrate
 from havehus.paths import LOCALES_DIR, MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR
@@ -93,30 +104,12 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from havehus.api import activities as _activities  # noqa: F401  (routes on the api blueprint)
-    from havehus.api import bookings as _bookings  # noqa: F401  (routes on the api blueprint)
-    from havehus.api.views import bp as api_bp
-    from havehus.core.views import bp as core_bp
-    from havehus.dashboard import bp as dashboard_bp
-    from havehus.feeds.staff_views import bp as feeds_staff_bp
-    from havehus.feeds.views import bp as feeds_bp
-    from havehus.messaging.staff_views import bp as messages_staff_bp
-    from havehus.messaging.webhooks import bp as sms_bp
-    from havehus.people import admin_views  # noqa: F401  (adds its routes to the staff blueprint)
-    from havehus.people.views import bp as staff_bp
+    """Each package registers its own pages (and tells messaging what it needs to know)."""
+    from havehus import dashboard  # the staff overview composes every domain: last
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(feeds_bp)
-    app.register_blueprint(feeds_staff_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(staff_bp)
-    app.register_blueprint(dashboard_bp)
-    app.register_blueprint(messages_staff_bp)
-    app.register_blueprint(sms_bp)
-    program.init_app(app)
-    signup.init_app(app)
-    csrf.exempt(api_bp)
-    csrf.exempt(sms_bp)  # Twilio's webhooks carry its signature instead
+    for package in (core, program, feeds, signup, people, messaging, api):
+        package.init_app(app)
+    app.register_blueprint(dashboard.bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -64,7 +64,7 @@ def overview() -> ResponseReturnValue:
     public_url = current_app.config["HAVEHUS_PUBLIC_URL"]
     shown = overview_for(db.session, current_user, utcnow(), house_tz(), public_url)
     return render_template(
-        "staff/dashboard.html",
+        "dashboard/overview.html",
         form=ConfirmForm(),
         coming=shown.coming,
         feed_links=shown.feed_links,

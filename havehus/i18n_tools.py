@@ -25,18 +25,20 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
 #: Where residents read: a msgid used in one of these files (glob patterns relative to the
-#: project root) must be translated into every resident language. Staff pages (templates/staff,
-#: templates/planner, the *staff_views modules...) are Danish and English only; the printed
+#: project root) must be translated into every resident language. Staff pages (templates/people,
+#: templates/program/planner, the *staff_views modules...) are Danish and English only; the printed
 #: week poster is made by staff but hangs on the wall for residents, so it counts as theirs.
 RESIDENT_SOURCES = (
     "templates/base.html",
     "templates/_macros.html",
-    "templates/program/*",
-    "templates/kiosk/*",
+    "templates/program/activity.html",
+    "templates/program/session.html",
+    "templates/program/week.html",
+    "templates/signup/kiosk/*",
     "templates/core/*",
     "templates/errors/*",
     "templates/feeds/subscribe.html",
-    "templates/planner/poster.html",
+    "templates/program/planner/poster.html",
     "templates/signup/_summary.html",
     "templates/signup/booking.html",
     "templates/signup/cancel.html",

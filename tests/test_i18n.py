@@ -69,15 +69,15 @@ def test_resident_facing_strings_are_found_where_residents_read(resident_ids: li
 @pytest.mark.parametrize(
     ("path", "resident"),
     [
-        ("templates/kiosk/code.html", True),
+        ("templates/signup/kiosk/code.html", True),
         ("templates/signup/me.html", True),
         ("havehus/messaging/replies.py", True),
         ("havehus/signup/texts.py", True),
         ("havehus/signup/replies.py", True),
         ("havehus/program/notices.py", True),
-        ("templates/planner/poster.html", True),
+        ("templates/program/planner/poster.html", True),
         ("templates/signup/staff_bookings.html", False),
-        ("templates/staff/base.html", False),
+        ("templates/base_staff.html", False),
         ("havehus/messaging/staff_views.py", False),
         ("havehus/signup/staff_views.py", False),
     ],

@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from havehus.api import shapes
 from havehus.api.fields import parse_body
 from havehus.api.openapi import describe
-from havehus.api.views import bp
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.models import Activity, ApiToken, Session
@@ -58,7 +57,6 @@ _NOT_FOUND = ("No such activity (code not_found).", shapes.Error)
 _INVALID = ("Invalid fields (code invalid, with fields).", shapes.Error)
 
 
-@bp.get("/activities")
 @describe(
     "The activities this token may see",
     description="Manager tokens see every activity; partner tokens public and partner activities.",
@@ -73,7 +71,6 @@ def activities() -> ResponseReturnValue:
     return shapes.answer([shapes.Activity.of(a) for a in found])
 
 
-@bp.post("/activities")
 @describe(
     "Create an activity (manager token)",
     description="Its sessions are created up to the planning horizon at once.",
@@ -113,7 +110,6 @@ def _find(slug: str) -> Activity | None:
     return activity_by_slug(db.session, slug)
 
 
-@bp.get("/activities/<slug>")
 @describe(
     "One activity",
     token="any",
@@ -127,7 +123,6 @@ def activity_detail(slug: str) -> ResponseReturnValue:
     return shapes.answer(shapes.Activity.of(activity))
 
 
-@bp.patch("/activities/<slug>")
 @describe(
     "Change some fields (manager token)",
     description="Send only the fields to change. New times apply to every coming session: "
@@ -171,7 +166,6 @@ def activity_update(slug: str) -> ResponseReturnValue:
     return shapes.answer(shapes.ActivityChanged.of_change(activity, summary.notices))
 
 
-@bp.post("/sessions/<int:session_id>/cancel")
 @describe(
     "Cancel one session (manager token)",
     description='Body {"reason": "…"}; booked and waitlisted participants get a change text '

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from havehus.api import shapes
 from havehus.api.fields import parse_body
 from havehus.api.openapi import describe
-from havehus.api.views import bp
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.i18n import default_language
@@ -24,7 +23,6 @@ def _invalid(fields: dict[str, str]) -> ResponseReturnValue:
     return shapes.refuse("invalid", _("Some fields are not valid."), 422, fields)
 
 
-@bp.post("/sessions/<int:session_id>/bookings")
 @describe(
     "Book a person on a session (host, manager or admin token)",
     description="The same person (the same phone number) again gets the same booking, so a "
@@ -73,7 +71,6 @@ def create_booking(session_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.delete("/bookings/<int:booking_id>")
 @describe(
     "Cancel a booking (host, manager or admin token)",
     description="Frees the seat at once; the first on the waiting list moves up and is told.",

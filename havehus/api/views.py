@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from flask import Blueprint, current_app, jsonify
+from flask import current_app, jsonify
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -20,12 +20,10 @@ from havehus.program import services
 from havehus.ratelimit import FixedWindowLimiter
 from havehus.timeutil import house_tz
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
 LIMITER_KEY = "havehus_api_limiter"
 
 
-@bp.before_request
-def _rate_limit() -> ResponseReturnValue | None:
+def rate_limit() -> ResponseReturnValue | None:
     """Bearer-token callers (who book for many people) get their own, higher limit."""
     token = bearer_token()
     config = current_app.config
@@ -42,7 +40,6 @@ def _rate_limit() -> ResponseReturnValue | None:
     return response, status
 
 
-@bp.get("/sessions")
 @describe(
     "Public sessions in a date window",
     description="Dates are local (Europe/Copenhagen) and inclusive; the window is at most 400 "
@@ -80,7 +77,6 @@ def _visible_to_caller() -> tuple[str, ...]:
     return ("public", "partners", "staff")
 
 
-@bp.get("/me")
 @describe(
     "The token this request carries",
     description="Lets an integrator check that a token works.",
@@ -98,7 +94,6 @@ def me() -> ResponseReturnValue:
 OPENAPI_KEY = "havehus_openapi"
 
 
-@bp.get("/openapi.json")
 @describe("This document", answers={200: ("OpenAPI 3.1 JSON.", None)})
 def openapi() -> ResponseReturnValue:
     """The API described from its routes and shapes (built once per app)."""

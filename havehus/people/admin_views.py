@@ -36,7 +36,6 @@ from havehus.people.forms import (
     TokenForm,
     role_choices,
 )
-from havehus.people.views import bp
 from havehus.timeutil import house_tz, utcnow
 
 PER_PAGE = 50
@@ -71,14 +70,12 @@ def _public_link(endpoint: str, **values: str) -> str:
 # ---------------------------------------------------------------- users (admin)
 
 
-@bp.get("/users")
 @staff_required(*ADMINS)
 def users() -> ResponseReturnValue:
     page = _paginate(services.user_list())
-    return render_template("staff/users.html", page=page, roles=ROLE_LABELS)
+    return render_template("people/users.html", page=page, roles=ROLE_LABELS)
 
 
-@bp.route("/users/new", methods=["GET", "POST"])
 @staff_required(*ADMINS)
 def user_new() -> ResponseReturnValue:
     form = InviteForm()
@@ -98,16 +95,15 @@ def user_new() -> ResponseReturnValue:
         else:
             db.session.commit()
             link = _public_link("staff.accept_invite", token=raw)
-            return render_template("staff/link_created.html", user=user, link=link, kind="invite")
-    return render_template("staff/user_new.html", form=form), _status()
+            return render_template("people/link_created.html", user=user, link=link, kind="invite")
+    return render_template("people/user_new.html", form=form), _status()
 
 
-@bp.get("/users/<int:user_id>")
 @staff_required(*ADMINS)
 def user_detail(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(StaffUser, user_id)
     return render_template(
-        "staff/user_detail.html",
+        "people/user_detail.html",
         user=user,
         role_form=RoleForm(role=user.role),
         form=ConfirmForm(),
@@ -115,7 +111,6 @@ def user_detail(user_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/users/<int:user_id>/role")
 @staff_required(*ADMINS)
 def user_role(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(StaffUser, user_id)
@@ -133,7 +128,6 @@ def user_role(user_id: int) -> ResponseReturnValue:
     return redirect(url_for("staff.user_detail", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/active")
 @staff_required(*ADMINS)
 def user_active(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(StaffUser, user_id)
@@ -150,7 +144,6 @@ def user_active(user_id: int) -> ResponseReturnValue:
     return redirect(url_for("staff.user_detail", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/reset")
 @staff_required(*ADMINS)
 def user_reset(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(StaffUser, user_id)
@@ -158,7 +151,7 @@ def user_reset(user_id: int) -> ResponseReturnValue:
     raw = services.reset_password_link(db.session, user, utcnow(), current_actor())
     db.session.commit()
     link = _public_link("staff.accept_invite", token=raw)
-    return render_template("staff/link_created.html", user=user, link=link, kind="reset")
+    return render_template("people/link_created.html", user=user, link=link, kind="reset")
 
 
 # ---------------------------------------------------------------- API tokens (managers)
@@ -171,7 +164,6 @@ def _token_form() -> TokenForm:
     return form
 
 
-@bp.route("/tokens", methods=["GET", "POST"])
 @staff_required(*MANAGERS)
 def tokens() -> ResponseReturnValue:
     form = _token_form()
@@ -190,14 +182,13 @@ def tokens() -> ResponseReturnValue:
             show_errors(form, error, codes=TOKEN_ERROR_CODES)
         else:
             db.session.commit()
-            return render_template("staff/token_created.html", token=token, raw=raw)
+            return render_template("people/token_created.html", token=token, raw=raw)
     page = _paginate(credentials.api_token_list())
     return render_template(
-        "staff/tokens.html", form=form, page=page, confirm=ConfirmForm(), roles=ROLE_LABELS
+        "people/tokens.html", form=form, page=page, confirm=ConfirmForm(), roles=ROLE_LABELS
     ), _status()
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
 @staff_required(*MANAGERS)
 def token_revoke(token_id: int) -> ResponseReturnValue:
     token = db.get_or_404(ApiToken, token_id)
@@ -232,7 +223,6 @@ def _with_kiosk_cookie(response: Response, raw: str) -> Response:
     return response
 
 
-@bp.route("/devices", methods=["GET", "POST"])
 @staff_required(*MANAGERS)
 def devices() -> ResponseReturnValue:
     form = _device_form()
@@ -251,11 +241,10 @@ def devices() -> ResponseReturnValue:
             return _with_kiosk_cookie(redirect(url_for("staff.devices")), raw)
     page = _paginate(credentials.kiosk_list())
     return render_template(
-        "staff/devices.html", form=form, page=page, confirm=ConfirmForm()
+        "people/devices.html", form=form, page=page, confirm=ConfirmForm()
     ), _status()
 
 
-@bp.post("/devices/<int:device_id>/revoke")
 @staff_required(*MANAGERS)
 def device_revoke(device_id: int) -> ResponseReturnValue:
     device = db.get_or_404(KioskDevice, device_id)
@@ -281,7 +270,6 @@ def _audit_filter(form: AuditFilterForm) -> audit.AuditFilter:
     )
 
 
-@bp.get("/audit")
 @staff_required(*ADMINS)
 def audit_log() -> ResponseReturnValue:
     form = AuditFilterForm(request.args)
@@ -290,4 +278,4 @@ def audit_log() -> ResponseReturnValue:
     ]
     page = _paginate(audit.audit_list(_audit_filter(form), house_tz()))
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("staff/audit.html", form=form, page=page, filters=filters)
+    return render_template("people/audit.html", form=form, page=page, filters=filters)

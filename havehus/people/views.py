@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import segno
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -36,8 +36,6 @@ from havehus.people.forms import (
     TotpSetupForm,
 )
 from havehus.timeutil import utcnow
-
-bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 #: How long the step between password and second factor may take.
 SECOND_FACTOR_WINDOW_SECONDS = 300
@@ -83,7 +81,6 @@ def _clear_session_keeping_next() -> None:
         session["next_after_login"] = next_url
 
 
-@bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.overview"))
@@ -91,9 +88,9 @@ def login() -> ResponseReturnValue:
     if request.method == "GET":
         if next_url := _safe_next(request.args.get("next")):
             session["next_after_login"] = next_url
-        return render_template("staff/login.html", form=form)
+        return render_template("people/login.html", form=form)
     if not form.validate_on_submit():
-        return render_template("staff/login.html", form=form), 400
+        return render_template("people/login.html", form=form), 400
     now = utcnow()
     try:
         step = auth.check_password_step(
@@ -102,7 +99,7 @@ def login() -> ResponseReturnValue:
     except HavehusError as error:
         db.session.commit()  # keep the failed attempt and its audit entry
         status = 429 if error.code == "throttled" else 401
-        return render_template("staff/login.html", form=form, error=error.message), status
+        return render_template("people/login.html", form=form, error=error.message), status
     _clear_session_keeping_next()
     if not step.needs_second_factor:
         return _signed_in(step.user, step.failed_since_last, now)
@@ -128,7 +125,6 @@ def _pending_second_factor() -> tuple[StaffUser, int] | None:
     return (user, int(pending.get("failed", 0))) if user else None
 
 
-@bp.route("/login/code", methods=["GET", "POST"])
 def second_factor() -> ResponseReturnValue:
     pending = _pending_second_factor()
     if pending is None:
@@ -138,18 +134,17 @@ def second_factor() -> ResponseReturnValue:
     form = SecondFactorForm()
     if request.method == "GET" or not form.validate_on_submit():
         status = 200 if request.method == "GET" else 400
-        return render_template("staff/second_factor.html", form=form), status
+        return render_template("people/second_factor.html", form=form), status
     now = utcnow()
     try:
         auth.check_second_factor_step(db.session, user, form.code.data or "", client_ip(), now)
     except HavehusError as error:
         db.session.commit()  # keep the failed attempt and its audit entry
         status = 429 if error.code == "throttled" else 401
-        return render_template("staff/second_factor.html", form=form, error=error.message), status
+        return render_template("people/second_factor.html", form=form, error=error.message), status
     return _signed_in(user, failed, now)
 
 
-@bp.post("/logout")
 def logout() -> ResponseReturnValue:
     logout_user()
     session.clear()
@@ -157,7 +152,6 @@ def logout() -> ResponseReturnValue:
     return redirect(url_for("staff.login"))
 
 
-@bp.post("/logout-everywhere")
 @staff_required()
 def logout_everywhere() -> ResponseReturnValue:
     services.sign_out_everywhere(db.session, current_user, utcnow(), current_actor())
@@ -168,7 +162,6 @@ def logout_everywhere() -> ResponseReturnValue:
     return redirect(url_for("staff.login"))
 
 
-@bp.route("/account/password", methods=["GET", "POST"])
 @staff_required()
 def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
@@ -192,7 +185,7 @@ def change_password() -> ResponseReturnValue:
             flash(_("Your password is changed. Other devices are signed out."))
             return redirect(url_for("dashboard.overview"))
     status = 400 if request.method == "POST" else 200
-    return render_template("staff/password.html", form=form), status
+    return render_template("people/password.html", form=form), status
 
 
 def _qr_svg(data: str) -> str:
@@ -202,14 +195,13 @@ def _qr_svg(data: str) -> str:
     )
 
 
-@bp.route("/account/two-factor", methods=["GET", "POST"])
 @staff_required()
 def two_factor_setup() -> ResponseReturnValue:
     user: StaffUser = current_user
     required = two_factor_required(user)
     if user.totp_secret:
         return render_template(
-            "staff/two_factor_status.html",
+            "people/two_factor_status.html",
             remaining=auth.unused_recovery_codes(db.session, user),
             required=required,
             form=ConfirmForm(),
@@ -228,11 +220,11 @@ def two_factor_setup() -> ResponseReturnValue:
         else:
             db.session.commit()
             session.pop("pending_totp_secret", None)
-            return render_template("staff/recovery_codes.html", codes=codes)
+            return render_template("people/recovery_codes.html", codes=codes)
     uri = auth.totp_uri(user, secret)
     status = 400 if request.method == "POST" else 200
     return render_template(
-        "staff/two_factor_setup.html",
+        "people/two_factor_setup.html",
         form=form,
         secret=secret,
         qr_svg=_qr_svg(uri),
@@ -240,7 +232,6 @@ def two_factor_setup() -> ResponseReturnValue:
     ), status
 
 
-@bp.post("/account/two-factor/disable")
 @staff_required()
 def two_factor_disable() -> ResponseReturnValue:
     form = ConfirmForm()
@@ -263,12 +254,11 @@ def two_factor_disable() -> ResponseReturnValue:
     return redirect(url_for("staff.two_factor_setup"))
 
 
-@bp.route("/invite/<token>", methods=["GET", "POST"])
 def accept_invite(token: str) -> ResponseReturnValue:
     now = utcnow()
     invite = services.find_valid_invite(db.session, token, now)
     if invite is None:
-        return render_template("staff/invite_expired.html"), 410
+        return render_template("people/invite_expired.html"), 410
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
@@ -276,7 +266,7 @@ def accept_invite(token: str) -> ResponseReturnValue:
         except HavehusError as error:
             db.session.rollback()
             if error.code == "expired_link":
-                return render_template("staff/invite_expired.html"), 410
+                return render_template("people/invite_expired.html"), 410
             show_errors(form, error, codes={"weak_password": "password"})
         else:
             db.session.commit()
@@ -285,15 +275,13 @@ def accept_invite(token: str) -> ResponseReturnValue:
             flash(_("Your password is set. Sign in with your e-mail and the new password."))
             return redirect(url_for("staff.login"))
     status = 400 if request.method == "POST" else 200
-    return render_template("staff/invite.html", form=form, invite=invite), status
+    return render_template("people/invite.html", form=form, invite=invite), status
 
 
-@bp.app_template_global()
 def csrf_form() -> ConfirmForm:
     """A form holding only the CSRF token, for buttons that post."""
     return ConfirmForm()
 
 
-@bp.app_template_global()
 def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))

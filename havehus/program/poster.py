@@ -53,7 +53,7 @@ def render_poster(
     fallback = default_language()
     with force_locale(languages[0]):
         html = render_template(
-            "planner/poster.html",
+            "program/planner/poster.html",
             days=[day for day in days if day.entries],
             monday=monday,
             languages=languages,

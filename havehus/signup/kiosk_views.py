@@ -135,7 +135,7 @@ def start() -> ResponseReturnValue:
     _forget()  # an idle reset lands here: nothing of the last person stays, here or on screen
     now = utcnow()
     return render_template(
-        "kiosk/start.html",
+        "signup/kiosk/start.html",
         days=kiosk_days(db.session, now, house_tz()),
         now=now,
         enrolled=current_kiosk() is not None,
@@ -153,7 +153,7 @@ def _render_detail(
     target: Session, now: datetime, notice: str | None = None, status: int = 200
 ) -> ResponseReturnValue:
     return render_template(
-        "kiosk/session.html",
+        "signup/kiosk/session.html",
         session=target,
         now=now,
         enrolled=current_kiosk() is not None,
@@ -193,7 +193,7 @@ def _render_phone(
     target: Session, state: dict[str, Any], now: datetime, error: str | None
 ) -> ResponseReturnValue:
     return render_template(
-        "kiosk/phone.html",
+        "signup/kiosk/phone.html",
         session=target,
         form=KioskForm(),
         shown=masked(state["digits"]),
@@ -225,7 +225,7 @@ def name(session_id: int) -> ResponseReturnValue:
             field = {"invalid_name": "name", "consent_required": "health_consent"}
             errors[field.get(problem.code, "form")] = problem.message
     return render_template(
-        "kiosk/name.html",
+        "signup/kiosk/name.html",
         session=target,
         form=KioskForm(),
         has_phone=bool(state.get("phone")),
@@ -294,7 +294,7 @@ def code() -> ResponseReturnValue:
         if error is None:
             return redirect(url_for("kiosk.code"))
     return render_template(
-        "kiosk/code.html",
+        "signup/kiosk/code.html",
         session=target,
         form=KioskForm(),
         shown=state.get("code", ""),
@@ -327,7 +327,11 @@ def done() -> ResponseReturnValue:
         return redirect(url_for("kiosk.start"))
     stop_advice = texts.opted_out_advice() if outcome.get("stopped") else None
     return render_template(
-        "kiosk/done.html", session=target, outcome=outcome, stop_advice=stop_advice, now=utcnow()
+        "signup/kiosk/done.html",
+        session=target,
+        outcome=outcome,
+        stop_advice=stop_advice,
+        now=utcnow(),
     )
 
 

@@ -56,7 +56,7 @@ Preview = tuple[str, list[tuple[datetime, datetime]]]
 def activities() -> ResponseReturnValue:
     archived = request.args.get("archived") == "1"
     return render_template(
-        "planner/activities.html",
+        "program/planner/activities.html",
         page=paginate(activity_list(archived)),
         archived=archived,
         describe=describe,
@@ -148,7 +148,7 @@ def activity_archive(activity_id: int) -> ResponseReturnValue:
         form.version.data = str(activity.version)
         coming = [s for s in activity.sessions if s.starts_at > now]
         return render_template(
-            "planner/activity_archive.html", activity=activity, form=form, coming=coming
+            "program/planner/activity_archive.html", activity=activity, form=form, coming=coming
         )
     if not form.validate_on_submit():
         abort(400)
@@ -192,7 +192,7 @@ def _render_activity_form(
 ) -> ResponseReturnValue:
     return (
         render_template(
-            "planner/activity_form.html",
+            "program/planner/activity_form.html",
             form=form,
             activity=activity,
             preview=preview,

@@ -93,7 +93,7 @@ def _closures_page(
     year_end = date(today.year + 1, 12, 31)
     return (
         render_template(
-            "planner/closures.html",
+            "program/planner/closures.html",
             form=form,
             affected=affected,
             page=paginate(coming_closures(today)),

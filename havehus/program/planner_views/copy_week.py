@@ -55,7 +55,7 @@ def _copy_page(
 ) -> ResponseReturnValue:
     return (
         render_template(
-            "planner/copy_week.html",
+            "program/planner/copy_week.html",
             form=form,
             items=items,
             week_label=iso_week_label(monday),

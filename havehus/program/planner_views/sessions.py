@@ -52,7 +52,7 @@ def session_new(activity_id: int) -> ResponseReturnValue:
         form.start_time.data = activity.start_time
         form.end_time.data = end_time(activity)
         form.room.data = activity.room_id or 0
-        return render_template("planner/session_new.html", form=form, activity=activity)
+        return render_template("program/planner/session_new.html", form=form, activity=activity)
     if form.validate_on_submit():
         try:
             session, summary = add_session(
@@ -74,7 +74,7 @@ def session_new(activity_id: int) -> ResponseReturnValue:
             flash(_("The session is added."), "success")
             flash_summary(summary)
             return redirect(url_for("planner.session_edit", session_id=session.id))
-    return render_template("planner/session_new.html", form=form, activity=activity), 400
+    return render_template("program/planner/session_new.html", form=form, activity=activity), 400
 
 
 @staff_required(*HOSTS)
@@ -169,14 +169,16 @@ def session_cancel(session_id: int) -> ResponseReturnValue:
     if session.activity.rrule is None:
         form.scope.choices = [SelectChoice("this", SCOPE_LABELS["this"])]
     if request.method == "GET":
-        return render_template("planner/session_cancel.html", session=session, form=form)
+        return render_template("program/planner/session_cancel.html", session=session, form=form)
     if not form.validate_on_submit():
-        return render_template("planner/session_cancel.html", session=session, form=form), 400
+        return render_template(
+            "program/planner/session_cancel.html", session=session, form=form
+        ), 400
     if form.confirm.data != "yes":
         # The first submit shows what will happen; the second one does it.
         affected = sessions_to_cancel(db.session, session, form.scope.data, utcnow())
         return render_template(
-            "planner/session_cancel.html", session=session, form=form, affected=affected
+            "program/planner/session_cancel.html", session=session, form=form, affected=affected
         )
     try:
         summary = edit_series(
@@ -192,7 +194,9 @@ def session_cancel(session_id: int) -> ResponseReturnValue:
     except HavehusError as error:
         db.session.rollback()
         show_errors(form, error)
-        return render_template("planner/session_cancel.html", session=session, form=form), 400
+        return render_template(
+            "program/planner/session_cancel.html", session=session, form=form
+        ), 400
     db.session.commit()
     cancelled = ngettext(
         "%(num)d session is cancelled.", "%(num)d sessions are cancelled.", len(summary.cancelled)
@@ -246,7 +250,7 @@ def _session_page(
     now = utcnow()
     return (
         render_template(
-            "planner/session.html",
+            "program/planner/session.html",
             session=session,
             form=form,
             hosts_form=hosts_form,

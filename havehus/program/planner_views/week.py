@@ -44,7 +44,7 @@ def week(week: str) -> ResponseReturnValue:
         host_id=current_user.id if filters.mine.data else None,
     )
     return render_template(
-        "planner/week.html",
+        "program/planner/week.html",
         **_week_links(monday),
         days=shown.days,
         closures=shown.closures,
