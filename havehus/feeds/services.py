@@ -27,8 +27,18 @@ from sqlalchemy.orm import selectinload
 from havehus.feeds.links import FeedLink, feed_link
 from havehus.feeds.vtimezone import vtimezone
 from havehus.i18n import pick
-from havehus.models import Activity, Booking, FeedToken, ProgramVersion, Session
+from havehus.models import (
+    Activity,
+    Booking,
+    BookingStatus,
+    FeedToken,
+    Mode,
+    ProgramVersion,
+    Session,
+    SessionStatus,
+)
 from havehus.models.program import CATEGORIES
+from havehus.models.signup import OPEN
 from havehus.program.labels import CATEGORY_LABELS
 from havehus.timeutil import local_to_utc
 
@@ -42,7 +52,7 @@ MAX_DAYS_AHEAD = 400
 #: How often calendar apps are asked to fetch the feed again (REFRESH-INTERVAL, X-PUBLISHED-TTL).
 REFRESH = timedelta(hours=1)
 #: Bookings that put a session in the person's own feed.
-PERSONAL_STATUSES = ("confirmed", "offered", "waitlisted")
+PERSONAL_STATUSES = OPEN
 PRODID = "-//havehus//Calendar feeds//EN"
 
 FeedKind = Literal["public", "category", "activity", "session", "partner", "personal"]
@@ -369,9 +379,11 @@ class _Words:
             cancelled=_("Cancelled"),
             hidden_title=_("Appointment at the house"),
             bookings={
-                "confirmed": _("You have a seat."),
-                "offered": _("A seat is free for you – answer the text message to take it."),
-                "waitlisted": _(
+                BookingStatus.CONFIRMED: _("You have a seat."),
+                BookingStatus.OFFERED: _(
+                    "A seat is free for you – answer the text message to take it."
+                ),
+                BookingStatus.WAITLISTED: _(
                     "You are on the waiting list. We will send you a text message if a seat "
                     "is free."
                 ),
@@ -382,9 +394,9 @@ class _Words:
 
 def _participation_line(session: Session, show_seats: bool, words: _Words) -> str:
     activity = session.activity
-    if activity.mode == "drop_in":
+    if activity.mode == Mode.DROP_IN:
         return words.drop_in
-    line = words.enrolment if activity.mode == "enrolment" else words.signup
+    line = words.enrolment if activity.mode == Mode.ENROLMENT else words.signup
     seats = session.seats_left
     if not show_seats or seats is None:
         return line
@@ -409,7 +421,7 @@ def _event(
         title = pick(activity.neutral_title, lang, fallback) or words.hidden_title
     else:
         title = pick(activity.title, lang, fallback)
-    cancelled = session.status == "cancelled"
+    cancelled = session.status == SessionStatus.CANCELLED
     url = f"{settings.public_url}/sessions/{session.id}"
 
     lines: list[str] = []
