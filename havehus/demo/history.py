@@ -1,0 +1,141 @@
+"""The demo's past weeks: bookings, check-ins, no-shows and head counts, for the reports."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
+
+from havehus.models import (
+    Booking,
+    BookingStatus,
+    Consent,
+    Mode,
+    Participant,
+    Session,
+    SessionStatus,
+    Tally,
+)
+from havehus.signup.services import HEALTH_WORDING
+
+
+def _book(
+    session: Session,
+    participant: Participant,
+    status: str,
+    source: str,
+    at: datetime,
+    created_by_id: int | None,
+) -> Booking:
+    booking = Booking(
+        participant=participant,
+        session=session,
+        status=status,
+        source=source,
+        created_by_id=created_by_id if source == "staff" else None,
+        created_at=at,
+        updated_at=at,
+        waitlisted_at=at if status == BookingStatus.WAITLISTED else None,
+        attended_at=session.starts_at if status == BookingStatus.ATTENDED else None,
+        cancelled_at=at if status == BookingStatus.CANCELLED else None,
+    )
+    if status in (
+        BookingStatus.CONFIRMED,
+        BookingStatus.OFFERED,
+        BookingStatus.ATTENDED,
+        BookingStatus.NO_SHOW,
+    ):
+        session.seats_taken += 1
+    return booking
+
+
+def add_history(
+    orm: OrmSession,
+    rng: random.Random,
+    people: list[Participant],
+    host_id: int,
+    manager_id: int,
+    now: datetime,
+    tz: ZoneInfo,
+) -> None:
+    """Bookings, attendance, no-shows and head counts for the past weeks, and a few ahead."""
+    regulars = people[:40]  # most visits come from a core of regulars, as in real houses
+    sessions = orm.scalars(select(Session).join(Session.activity).order_by(Session.starts_at)).all()
+    next_week_end = now + timedelta(days=14)
+    for session in sessions:
+        activity = session.activity
+        if activity.visibility == "staff" or session.status == SessionStatus.CANCELLED:
+            continue
+        past = session.ends_at < now
+        if not past and session.starts_at > next_week_end:
+            continue
+        booked_at = session.starts_at - timedelta(days=rng.randint(1, 6))
+        if activity.mode == Mode.SIGNUP and not activity.sensitive:
+            capacity = activity.capacity or 0
+            full = not past and session.starts_at > now + timedelta(days=6)
+            wanted = capacity + 3 if full else rng.randint(capacity - 6, capacity)
+            chosen = rng.sample(regulars if rng.random() < 0.8 else people, k=min(wanted, 40))
+            for position, person in enumerate(chosen):
+                if position >= capacity:
+                    status = BookingStatus.WAITLISTED
+                elif past:
+                    status = (
+                        BookingStatus.ATTENDED if rng.random() < 0.86 else BookingStatus.NO_SHOW
+                    )
+                else:
+                    status = BookingStatus.CONFIRMED
+                source = rng.choice(["staff", "staff", "web", "kiosk"])
+                at = booked_at + timedelta(minutes=position * 7)
+                orm.add(_book(session, person, status, source, at, manager_id))
+        elif activity.sensitive:
+            for person in rng.sample(people, k=rng.randint(0, 2)):
+                status = (
+                    BookingStatus.ATTENDED
+                    if past and rng.random() < 0.9
+                    else BookingStatus.CONFIRMED
+                )
+                if past and status != BookingStatus.ATTENDED:
+                    status = BookingStatus.NO_SHOW
+                person.consents.append(
+                    Consent(
+                        kind="health",
+                        wording_version=HEALTH_WORDING,
+                        given_at=booked_at,
+                        recorded_by_id=manager_id,
+                    )
+                )
+                orm.add(_book(session, person, status, "staff", booked_at, manager_id))
+        elif past:
+            # Drop-in: a few named check-ins plus anonymous head counts by the host.
+            for person in rng.sample(regulars, k=rng.randint(2, 6)):
+                orm.add(
+                    _book(session, person, BookingStatus.ATTENDED, "kiosk", session.starts_at, None)
+                )
+            counts = {
+                "adults": rng.randint(3, 14),
+                "children": rng.randint(0, 4) if activity.category != "walking" else 0,
+                "first_timers": rng.randint(0, 2),
+            }
+            for kind, count in counts.items():
+                orm.add(
+                    Tally(
+                        session=session,
+                        kind=kind,
+                        count=count,
+                        recorded_by_id=host_id,
+                        updated_at=session.ends_at,
+                    )
+                )
+    orm.flush()
+    for person in people:
+        last = orm.scalar(
+            select(Session.starts_at)
+            .join(Booking, Booking.session_id == Session.id)
+            .where(Booking.participant_id == person.id, Booking.status == BookingStatus.ATTENDED)
+            .order_by(Session.starts_at.desc())
+            .limit(1)
+        )
+        person.last_seen_at = last
