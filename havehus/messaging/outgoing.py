@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session as OrmSession
 
 from havehus.dbutil import insert_ignoring_conflicts
@@ -29,12 +29,17 @@ def has_sms_consent(orm: OrmSession, participant: Participant) -> bool:
     )
 
 
+def opted_out_numbers() -> Select[tuple[str]]:
+    """Every number that said STOP (and not START since): nothing at all goes to them."""
+    return select(OptOut.phone)
+
+
 def opted_out_among(orm: OrmSession, phones: Iterable[str | None]) -> set[str]:
-    """Those of `phones` that said STOP (and not START since): nothing at all goes to them."""
+    """Those of `phones` that said STOP (and not START since)."""
     wanted = {phone for phone in phones if phone}
     if not wanted:
         return set()
-    return set(orm.scalars(select(OptOut.phone).where(OptOut.phone.in_(wanted))))
+    return set(orm.scalars(opted_out_numbers().where(OptOut.phone.in_(wanted))))
 
 
 def opted_out(orm: OrmSession, phone: str) -> bool:

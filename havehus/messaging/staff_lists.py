@@ -10,13 +10,13 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 
+from havehus.messaging import outgoing
 from havehus.messaging.numbers import INVALID_NUMBER, UNSUBSCRIBED
 from havehus.models import (
     Activity,
     Booking,
     Broadcast,
     InboundMessage,
-    OptOut,
     OutboundMessage,
     Participant,
     Session,
@@ -37,7 +37,8 @@ def mask_phone(phone: str | None) -> str:
 
 
 def _unreachable_phones() -> Select[tuple[str]]:
-    opted_out = select(OptOut.phone)
+    """Every number that opted out or cannot be reached, as a subquery for the outbox list."""
+    opted_out = outgoing.opted_out_numbers()
     unreachable = select(Participant.phone).where(
         Participant.phone_unreachable.is_(True), Participant.phone.is_not(None)
     )
@@ -77,16 +78,12 @@ def unreachable_among(orm: OrmSession, phones: Sequence[str]) -> set[str]:
     """Which of these numbers opted out or cannot be reached."""
     if not phones:
         return set()
-    found = orm.scalars(
-        select(OptOut.phone)
-        .where(OptOut.phone.in_(phones))
-        .union(
-            select(Participant.phone).where(
-                Participant.phone.in_(phones), Participant.phone_unreachable.is_(True)
-            )
+    invalid = orm.scalars(
+        select(Participant.phone).where(
+            Participant.phone.in_(phones), Participant.phone_unreachable.is_(True)
         )
     )
-    return {phone for phone in found if phone}
+    return outgoing.opted_out_among(orm, phones) | {phone for phone in invalid if phone}
 
 
 def about_sensitive(orm: OrmSession, message: OutboundMessage) -> bool:
