@@ -66,8 +66,9 @@ def create_booking(session_id: int) -> ResponseReturnValue:
         return shapes.refuse(error.code, error.message, 422, {"session": error.message})
     db.session.commit()
     booking = result.booking
+    booking_id = None if result.discreet else booking.id
     return shapes.answer(
-        shapes.Booking(id=booking.id, status=booking.status, position=result.position), 201
+        shapes.Booking(id=booking_id, status=booking.status, position=result.position), 201
     )
 
 
@@ -77,6 +78,10 @@ def create_booking(session_id: int) -> ResponseReturnValue:
     token="role",
     answers={
         204: ("Cancelled.", None),
+        403: (
+            "A health appointment, and the token is below manager (code forbidden).",
+            shapes.Error,
+        ),
         404: ("No such booking (code not_found).", shapes.Error),
     },
 )
@@ -86,6 +91,10 @@ def delete_booking(booking_id: int) -> ResponseReturnValue:
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         return shapes.refuse("not_found", _("There is no such booking."), 404)
-    services.cancel(db.session, booking, utcnow(), current_actor())
+    try:
+        services.cancel(db.session, booking, utcnow(), current_actor())
+    except HavehusError as error:
+        db.session.rollback()
+        return shapes.refuse(error.code, error.message, 403)
     db.session.commit()
     return "", 204

@@ -142,7 +142,9 @@ class Session(ApiModel):
     mode: Mode
     capacity: int | None = Field(json_schema_extra={"minimum": 0}, description="null for drop-in.")
     seats_left: int | None = Field(
-        json_schema_extra={"minimum": 0}, description="null for drop-in."
+        json_schema_extra={"minimum": 0},
+        description="null for drop-in, and for a health appointment: how many are booked "
+        "is not told (its pages say only whether times are available).",
     )
     uid: str = Field(description="The session's iCalendar UID.")
 
@@ -159,7 +161,7 @@ class Session(ApiModel):
             status=session.status,
             mode=activity.mode,
             capacity=session.effective_capacity,
-            seats_left=session.seats_left,
+            seats_left=None if activity.sensitive else session.seats_left,
             uid=session.uid,
         )
 
@@ -412,7 +414,10 @@ class BookingRequest(ApiModel):
 class Booking(ApiModel):
     """A booking made (or found again) through the API."""
 
-    id: int
+    id: int | None = Field(
+        description="null for a health appointment when the token is below manager: it may not "
+        "learn whether the person had booked before."
+    )
     status: Annotated[str, OneOf(BOOKING_STATUSES)] = Field(
         description="confirmed or waitlisted for a new booking."
     )

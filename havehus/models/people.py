@@ -16,6 +16,8 @@ from havehus.orm import UTCDateTime
 CHANNELS = ("drop-in", "sundhedsformidler", "social-henvisning", "housing-staff", "friend", "other")
 CONSENT_KINDS = ("sms", "health", "marketing")
 ROLES = ("admin", "manager", "host", "partner")
+#: Roles that change the program and see who booked a health appointment.
+MANAGERS = ("admin", "manager")
 
 
 class Department(db.Model):

@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from havehus.errors import json_error
 from havehus.extensions import db, login
 from havehus.models import ApiToken, KioskDevice, StaffUser
+from havehus.models.people import MANAGERS as MANAGER_ROLES
 from havehus.people.audit import Actor
 from havehus.people.auth import TWO_FACTOR_ROLES
 from havehus.people.credentials import find_api_token, find_kiosk
@@ -26,7 +27,7 @@ from havehus.timeutil import utcnow
 F = TypeVar("F", bound=Callable[..., Any])
 
 ADMINS = ("admin",)
-MANAGERS = ("admin", "manager")
+MANAGERS = MANAGER_ROLES
 HOSTS = ("admin", "manager", "host")
 STAFF = ("admin", "manager", "host", "partner")
 
@@ -55,10 +56,10 @@ def client_ip() -> str:
 def current_actor() -> Actor:
     """The actor of this request, for the audit trail."""
     if current_user.is_authenticated:
-        return Actor("user", current_user.id, ip=client_ip())
+        return Actor("user", current_user.id, ip=client_ip(), role=current_user.role)
     token: ApiToken | None = g.get("api_token")
     if token is not None:
-        return Actor("token", token_id=token.id, ip=client_ip())
+        return Actor("token", token_id=token.id, ip=client_ip(), role=token.role)
     if current_kiosk() is not None:
         return Actor("kiosk", ip=client_ip())
     return Actor("public", ip=client_ip())

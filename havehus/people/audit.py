@@ -22,6 +22,8 @@ class Actor:
     user_id: int | None = None
     token_id: int | None = None
     ip: str | None = None
+    #: The staff role of the user or token ("host", "manager", …); None for everyone else.
+    role: str | None = None
 
 
 CLI = Actor("cli")

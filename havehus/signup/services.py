@@ -31,6 +31,7 @@ from havehus.models import (
     Session,
     SessionStatus,
 )
+from havehus.models.people import MANAGERS
 from havehus.models.signup import LIVE, OPEN, SEAT_HOLDING
 from havehus.people import audit
 from havehus.people.audit import Actor
@@ -40,6 +41,7 @@ from havehus.signup import texts
 from havehus.signup.texts import BOOKING_PATH
 
 SMS_WORDING = "sms-2026-03"
+
 HEALTH_WORDING = "health-2026-03"
 #: With less than this to the start, a freed seat is confirmed at once, never held as an offer.
 OFFER_MIN_LEAD = timedelta(days=1)
@@ -54,9 +56,22 @@ class BookingResult:
     position: int | None
     #: Whether a confirmation text is on its way (what the done screen may promise).
     texted: bool = False
+    #: True when whoever asked may not learn whether the person was booked before (a health
+    #: appointment asked for by a role below manager): answer as for any booking, no id.
+    discreet: bool = False
 
 
 # ---------------------------------------------------------------- people and consent
+
+
+def holder_of(orm: OrmSession, phone: str) -> Participant | None:
+    """The live participant who holds this (E.164) number, if any."""
+    return orm.scalar(
+        select(Participant)
+        .where(Participant.phone == phone, Participant.anonymised_at.is_(None))
+        .order_by(Participant.id)
+        .limit(1)
+    )
 
 
 def find_or_create_participant(
@@ -71,12 +86,7 @@ def find_or_create_participant(
 ) -> Participant:
     """The participant with this (E.164) phone, or a new one; no phone → always a new one."""
     if phone:
-        found = orm.scalar(
-            select(Participant)
-            .where(Participant.phone == phone, Participant.anonymised_at.is_(None))
-            .order_by(Participant.id)
-            .limit(1)
-        )
+        found = holder_of(orm, phone)
         if found is not None:
             return found
     person = Participant(
@@ -358,11 +368,31 @@ def book(
     return BookingResult(booking, True, waitlist_position(orm, booking), texted)
 
 
+def sees_who_booked(actor: Actor, activity: Activity) -> bool:
+    """Whether this staff user or token may see (and handle) who booked the activity.
+
+    Who booked a health appointment is shown to managers only; hosts and partners see counts.
+    The one rule for the staff pages and the API alike.
+    """
+    return not activity.sensitive or actor.role in MANAGERS
+
+
+def check_may_cancel(actor: Actor, booking: Booking) -> None:
+    """Staff and tokens cancel only bookings they may see; the person may always cancel."""
+    if actor.kind not in ("user", "token"):
+        return
+    activity = booking.activity if booking.activity_id else booking.session.activity
+    if not sees_who_booked(actor, activity):
+        raise HavehusError(_("Only a manager can cancel this booking."), "forbidden")
+
+
 def cancel(orm: OrmSession, booking: Booking, now: datetime, actor: Actor) -> Booking | None:
     """Cancel a booking, free its seat at once and promote the next on the waiting list.
 
-    Returns the promoted booking, if any. Cancelling twice changes nothing.
+    Returns the promoted booking, if any. Cancelling twice changes nothing. HavehusError
+    (`forbidden`) when staff or a token below manager cancel a health appointment.
     """
+    check_may_cancel(actor, booking)
     held = booking.status in SEAT_HOLDING
     done = orm.execute(
         update(Booking)

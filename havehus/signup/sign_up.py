@@ -8,7 +8,7 @@ duplicates and the health-consent rule live in `services.book`, below this).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
 from havehus.models import Participant, Session
+from havehus.models.people import MANAGERS
+from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.signup import services
 from havehus.signup.services import BookingResult
@@ -82,6 +84,9 @@ def sign_up(
         result.booking.companion_id = request.companion_id
     if request.staff_note.strip():
         result.booking.staff_note = request.staff_note.strip()[:STAFF_NOTE_LIMIT]
+    if actor.kind in ("user", "token") and not services.sees_who_booked(actor, session.activity):
+        # Whether this person had booked a health appointment is not theirs to learn.
+        result = replace(result, discreet=True)
     return result
 
 
@@ -97,14 +102,36 @@ def record_consents(
             )  # fmt: skip
 
 
+def _add_phone(
+    orm: OrmSession, person: Participant, phone: str, now: datetime, actor: Actor
+) -> None:
+    """Give someone the house knows a number: a manager only, audited, and never one in use.
+
+    Texts, "my bookings" and LINK follow the number, so whoever sets it could read the
+    person's bookings (health appointments too). Below manager, the person proves a new
+    number themselves, with a code, by signing up on their phone.
+    """
+    refused = None
+    if actor.role not in MANAGERS:
+        refused = _("Only a manager can give someone the house knows a mobile number.")
+    elif person.phone:
+        refused = _("This person has a number already; ask them to sign up from the new one.")
+    elif services.holder_of(orm, phone) is not None:
+        refused = _("This number belongs to someone else in the list.")
+    if refused is not None:
+        raise HavehusError(refused, "phone_refused", fields={"phone": refused})
+    person.phone = phone
+    audit.record(orm, "participant.phone_added", now, actor, target=person)
+
+
 def identify(orm: OrmSession, who: Person, now: datetime, actor: Actor) -> Participant:
     """The participant a sign-up is for: the known one, or found or made by phone."""
     if who.participant_id is not None:
         person = orm.get(Participant, who.participant_id)
         if person is None or person.anonymised_at is not None:
             raise HavehusError(_("This person is not in the list any more."), "invalid_participant")
-        if who.phone and not person.phone:
-            person.phone = who.phone
+        if who.phone and who.phone != person.phone:
+            _add_phone(orm, person, who.phone, now, actor)
         return person
     person = services.find_or_create_participant(
         orm,

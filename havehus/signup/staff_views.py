@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from havehus.errors import HavehusError
 from havehus.extensions import db
@@ -24,7 +23,7 @@ bp = Blueprint("signup_staff", __name__, url_prefix="/staff")
 
 def _names_visible(session: Session) -> bool:
     """Who booked a sensitive activity is shown to managers only; hosts see counts."""
-    return not session.activity.sensitive or current_user.role in MANAGERS
+    return services.sees_who_booked(current_actor(), session.activity)
 
 
 def _form() -> StaffBookingForm:
@@ -86,6 +85,7 @@ def session_bookings(session_id: int) -> ResponseReturnValue:
             message = _("Ask the person first, and tick that they agree to the registration.")
         field = {
             "invalid_phone": form.phone,
+            "phone_refused": form.phone,
             "invalid_name": form.name,
             "consent_required": form.health_consent,
         }.get(error.code)
@@ -97,7 +97,7 @@ def session_bookings(session_id: int) -> ResponseReturnValue:
     db.session.commit()
     if result.booking.status == BookingStatus.WAITLISTED:
         flash(_("Signed up on the waiting list as number %(n)d.", n=result.position or 0))
-    elif not result.created:
+    elif not result.created and not result.discreet:
         flash(_("The person was signed up already."))
     else:
         flash(_("Signed up. The seat is taken."))
@@ -110,11 +110,13 @@ def cancel_booking(booking_id: int) -> ResponseReturnValue:
     booking = db.get_or_404(Booking, booking_id)
     if booking.session is None:  # a course's enrolment is not cancelled from a session page
         abort(404)
-    if not _names_visible(booking.session):
-        abort(403)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    promoted = services.cancel(db.session, booking, utcnow(), current_actor())
+    try:
+        promoted = services.cancel(db.session, booking, utcnow(), current_actor())
+    except HavehusError as error:
+        db.session.rollback()
+        abort(403, error.message)
     db.session.commit()
     flash(
         _("Cancelled. The first on the waiting list got the seat.")
