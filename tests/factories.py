@@ -66,13 +66,13 @@ def add_booking(
         created_at=at,
         updated_at=at,
         waitlisted_at=at if status == "waitlisted" else None,
-        **fields,
+        **{"guests": 0, **fields},
     )
     db.session.add(booking)
     if status in SEAT_COUNTED:
         if isinstance(holder, Activity):
-            holder.places_taken += 1
+            holder.places_taken += booking.seats
         else:
-            holder.seats_taken += 1
+            holder.seats_taken += booking.seats
     db.session.flush()
     return booking

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+from datetime import date, datetime, time
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, select
+from sqlalchemy import MetaData, Table, inspect, select, text
 
 from havehus.extensions import db
 from havehus.models import ProgramVersion
+from havehus.signup.invariants import seat_drift
 from tests.conftest import build_app
 
 
@@ -28,4 +32,124 @@ def test_upgrade_matches_the_models_and_downgrade_removes_everything(database_ur
         downgrade(revision="base")
         remaining = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert remaining == set()
+        db.engine.dispose()
+
+
+_unique = itertools.count()
+
+
+def _insert(connection, table_name: str, **values):
+    """Insert a row into a table as an older revision has it: every required column the test
+    does not care about gets a plain value of its type."""
+    table = Table(table_name, MetaData(), autoload_with=connection)
+    row = dict(values)
+    for column in table.columns:
+        if column.name in row or column.nullable or column.primary_key:
+            continue
+        if column.server_default is not None:
+            continue
+        python_type = column.type.python_type
+        if python_type is bool:
+            row[column.name] = False
+        elif python_type is int:
+            row[column.name] = 1
+        elif python_type is datetime:
+            row[column.name] = datetime(2026, 11, 1, 10, 0)
+        elif python_type is date:
+            row[column.name] = date(2026, 11, 1)
+        elif python_type is time:
+            row[column.name] = time(10, 0)
+        elif python_type is str:
+            length = getattr(column.type, "length", None) or 200
+            row[column.name] = f"{table_name}-{column.name}-{next(_unique)}"[:length]
+        else:  # JSON
+            row[column.name] = {}
+    return connection.execute(table.insert().values(row)).inserted_primary_key[0]
+
+
+def test_people_sharing_a_number_are_merged_and_their_seats_stay_counted(database_url):
+    """0007: live participants with one number become one; a family booked twice on one phone
+    becomes one booking with a guest, so the seat counter still matches (and `check` agrees)."""
+    app = build_app(database_url)
+    with app.app_context():
+        upgrade(revision="0006_phone_verified")
+        with db.engine.begin() as connection:
+            location = _insert(connection, "location", slug="havehuset", name="Havehuset")
+            activity = _insert(
+                connection,
+                "activity",
+                slug="maden",
+                location_id=location,
+                category="food",
+                activity_type="network",
+                mode="signup",
+                visibility="public",
+                offer_policy="immediate",
+                capacity=10,
+                duration_minutes=90,
+            )
+            session = {"activity_id": activity, "status": "scheduled"}
+            dinner = _insert(
+                connection,
+                "session",
+                **session,
+                starts_at=datetime(2026, 11, 5, 17),
+                ends_at=datetime(2026, 11, 5, 19),
+                seats_taken=2,
+            )
+            walk = _insert(
+                connection,
+                "session",
+                **session,
+                starts_at=datetime(2026, 11, 6, 10),
+                ends_at=datetime(2026, 11, 6, 11),
+                seats_taken=1,
+            )
+            phone = "+4520123456"
+            person = {"language": "da", "channel": "other"}
+            amina = _insert(connection, "participant", **person, display_name="Amina", phone=phone)
+            sara = _insert(connection, "participant", **person, display_name="Sara", phone=phone)
+            other = _insert(
+                connection, "participant", **person, display_name="Ole", phone="+4520999999"
+            )
+            _insert(
+                connection,
+                "booking",
+                participant_id=amina,
+                session_id=dinner,
+                status="confirmed",
+                source="web",
+            )
+            _insert(
+                connection,
+                "booking",
+                participant_id=sara,
+                session_id=dinner,
+                status="confirmed",
+                source="web",
+            )
+            _insert(
+                connection,
+                "booking",
+                participant_id=sara,
+                session_id=walk,
+                status="confirmed",
+                source="web",
+            )
+            _insert(connection, "consent", participant_id=sara, kind="sms")
+        upgrade()
+        with db.engine.connect() as connection:
+            people = connection.execute(
+                text("SELECT id, display_name FROM participant ORDER BY id")
+            ).all()
+            assert [name for _id, name in people] == ["Amina", "Ole"]
+            bookings = connection.execute(
+                text("SELECT participant_id, session_id, guests FROM booking ORDER BY session_id")
+            ).all()
+            assert bookings == [(amina, dinner, 1), (amina, walk, 0)]
+            consents = connection.execute(text("SELECT participant_id FROM consent")).scalars()
+            assert list(consents) == [amina]
+            assert other in {person_id for person_id, _name in people}
+        assert seat_drift(db.session) == []
+        db.session.remove()
         db.engine.dispose()

@@ -50,7 +50,7 @@ from havehus.models.program import (
     SESSION_STATUSES,
     VISIBILITIES,
 )
-from havehus.models.signup import BOOKING_STATUSES
+from havehus.models.signup import BOOKING_STATUSES, MAX_GUESTS
 from havehus.program.activity_data import ActivityData
 from havehus.signup.phones import normalise_phone
 from havehus.signup.sign_up import Person, SignUp
@@ -365,6 +365,13 @@ class BookingRequest(ApiModel):
         None, description="How the person found the house; other when left out."
     )
     wants_company: Flag = False
+    guests: int = Field(
+        0,
+        ge=0,
+        le=MAX_GUESTS,
+        description="People coming along on this booking (family on the same phone); each "
+        "takes a seat too.",
+    )
     sms_consent: Flag = Field(False, description="Texts (reminders) are wanted; needs phone.")
     health_consent: Flag = Field(
         False, description="Required for a sensitive activity (GDPR art. 9)."
@@ -408,6 +415,7 @@ class BookingRequest(ApiModel):
             sms_consent=self.sms_consent,
             health_consent=self.health_consent,
             wants_company=self.wants_company,
+            guests=self.guests,
         )
 
 
@@ -422,6 +430,7 @@ class Booking(ApiModel):
         description="confirmed or waitlisted for a new booking."
     )
     position: int | None = Field(description="Place on the waiting list, else null.")
+    guests: int = Field(description="People coming along on the booking; each holds a seat.")
 
 
 # ---------------------------------------------------------------- answers

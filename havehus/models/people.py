@@ -6,7 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from havehus.extensions import db
@@ -71,6 +80,15 @@ class Participant(db.Model):
             name="birth_year_plausible",
         ),
         Index("ix_participant_phone", "phone"),
+        # A number belongs to one live person: the texts, "my bookings" and LINK follow it.
+        # Family sharing a phone come along on that person's bookings (Booking.guests).
+        Index(
+            "uq_participant_live_phone",
+            "phone",
+            unique=True,
+            sqlite_where=text("anonymised_at IS NULL"),
+            postgresql_where=text("anonymised_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -47,6 +47,8 @@ SEAT_COUNTED = (*SEAT_HOLDING, BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
 OPEN = (*SEAT_HOLDING, BookingStatus.WAITLISTED)
 #: Statuses of a booking that still stands (not cancelled).
 LIVE = (*OPEN, BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
+#: At most this many people come along on one booking (family sharing the booker's phone).
+MAX_GUESTS = 4
 
 
 class Booking(db.Model):
@@ -63,6 +65,7 @@ class Booking(db.Model):
         UniqueConstraint("participant_id", "session_id"),
         UniqueConstraint("participant_id", "activity_id"),
         Index("ix_booking_session_status", "session_id", "status"),
+        CheckConstraint(f"guests >= 0 AND guests <= {MAX_GUESTS}", name="guests_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,6 +89,9 @@ class Booking(db.Model):
     intent_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The person would like a volunteer to come along (følgeskab).
     wants_company: Mapped[bool] = mapped_column(default=False)
+    #: People coming along on this booking ("+2": family who share the booker's phone); each
+    #: takes a seat too, so the booking holds 1 + guests seats.
+    guests: Mapped[int] = mapped_column(default=0, server_default="0")
     companion_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     staff_note: Mapped[str | None] = mapped_column(Text)
     #: SHA-256 of the booking link's token; the token itself is never stored.
@@ -99,6 +105,11 @@ class Booking(db.Model):
     activity: Mapped[Activity | None] = relationship()
     created_by: Mapped[StaffUser | None] = relationship(foreign_keys=[created_by_id])
     companion: Mapped[StaffUser | None] = relationship(foreign_keys=[companion_id])
+
+    @property
+    def seats(self) -> int:
+        """The seats this booking holds: the person's and their guests'."""
+        return 1 + self.guests
 
     def __repr__(self) -> str:
         return f"<Booking {self.id} {self.status}>"
@@ -125,6 +136,7 @@ class SignupChallenge(db.Model):
     phone: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(10))
     wants_company: Mapped[bool] = mapped_column(default=False)
+    guests: Mapped[int] = mapped_column(default=0, server_default="0")
     sms_consent: Mapped[bool] = mapped_column(default=False)
     health_consent: Mapped[bool] = mapped_column(default=False)
     #: SHA-256 of the 6-digit code.

@@ -80,7 +80,9 @@ def erase_sensitive_bookings(orm: OrmSession, now: datetime, days: int) -> int:
     """Delete sign-ups for sensitive sessions that ended `days` ago; keep an anonymous count."""
     cutoff = now - timedelta(days=days)
     rows = orm.execute(
-        select(Booking.id, Booking.session_id, Booking.status, Booking.participant_id)
+        select(
+            Booking.id, Booking.session_id, Booking.status, Booking.participant_id, Booking.guests
+        )
         .join(Session, Session.id == Booking.session_id)
         .join(Activity, Activity.id == Session.activity_id)
         .where(Activity.sensitive.is_(True), Session.ends_at < cutoff)
@@ -89,11 +91,11 @@ def erase_sensitive_bookings(orm: OrmSession, now: datetime, days: int) -> int:
         return 0
     attended: dict[int, int] = {}
     seats: dict[int, int] = {}
-    for _id, session_id, status, _person in rows:
-        if status == BookingStatus.ATTENDED:
-            attended[session_id] = attended.get(session_id, 0) + 1
+    for _id, session_id, status, _person, guests in rows:
+        if status == BookingStatus.ATTENDED:  # they came, with the guests they brought
+            attended[session_id] = attended.get(session_id, 0) + 1 + guests
         if status in SEAT_COUNTED:
-            seats[session_id] = seats.get(session_id, 0) + 1
+            seats[session_id] = seats.get(session_id, 0) + 1 + guests
     # The session's seat counter counted these bookings; it goes down with them, so counters
     # and bookings keep agreeing (`havehus check`). The count of who came stays in the tally.
     for session_id, count in seats.items():

@@ -60,6 +60,7 @@ def issue_code(
     """
     config = current_app.config
     phone, person = request.person.phone, request.person
+    services.check_guests(request.guests)
     if phone is None:
         raise HavehusError(_("Write your mobile number."), "invalid_phone")
     if outgoing.opted_out(orm, phone):
@@ -83,6 +84,7 @@ def issue_code(
         phone=phone,
         language=person.language,
         wants_company=request.wants_company,
+        guests=request.guests,
         sms_consent=request.sms_consent,
         health_consent=request.health_consent,
         code_hash=hash_token(f"{code}:{session.id}:{phone}"),
@@ -130,6 +132,7 @@ def confirm(
             sms_consent=challenge.sms_consent,
             health_consent=challenge.health_consent,
             wants_company=challenge.wants_company,
+            guests=challenge.guests,
         ),
         now,
         actor,

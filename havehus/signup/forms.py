@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -21,9 +22,24 @@ from wtforms.widgets import HiddenInput
 
 from havehus.errors import HavehusError
 from havehus.i18n import offered_languages
+from havehus.models.signup import MAX_GUESTS
 from havehus.signup.phones import normalise_phone
 from havehus.signup.sign_up import Person, SignUp
 from havehus.validators import max_length, required
+
+
+def guest_choices() -> list[SelectChoice]:
+    """ "Only me", "Me and 1 more", … up to the most one booking may bring."""
+    return [SelectChoice(0, _("Only me"))] + [
+        SelectChoice(count, ngettext("Me and %(num)d more", "Me and %(num)d more", count))
+        for count in range(1, MAX_GUESTS + 1)
+    ]
+
+
+def posted_guests(raw: object) -> int:
+    """The number of guests a form posted; -1 (refused by the sign-up) when it is no number."""
+    text = str(raw or "0").strip()
+    return int(text) if text.isdigit() and len(text) <= 2 else -1
 
 
 class SignupForm(FlaskForm):
@@ -41,12 +57,16 @@ class SignupForm(FlaskForm):
     sms_consent = BooleanField(_l("Yes, text me a reminder."))
     health_consent = BooleanField(_l("Yes, you may register that I have booked this appointment."))
     wants_company = BooleanField(_l("I would like someone to come with me."))
+    guests = SelectField(
+        _l("How many of you are coming?"), coerce=posted_guests, default=0, validate_choice=False
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.language.choices = [
             SelectChoice(lang.code, lang.native_name) for lang in offered_languages()
         ]
+        self.guests.choices = guest_choices()
 
 
 class RemindForm(FlaskForm):
@@ -105,6 +125,9 @@ class StaffBookingForm(FlaskForm):
         _l("The person agrees that this appointment is registered (you record it for them)")
     )
     wants_company = BooleanField(_l("Wants someone to come along (følgeskab)"))
+    guests = SelectField(
+        _l("How many are coming?"), coerce=posted_guests, default=0, validate_choice=False
+    )
     companion = SelectField(_l("Companion"), coerce=int, default=0, validate_choice=False)
     staff_note = TextAreaField(_l("Note for staff only"), validators=[Optional(), max_length(1000)])
     overbook = BooleanField(_l("Yes, give a seat even though it is full"))
@@ -116,6 +139,7 @@ class StaffBookingForm(FlaskForm):
         self.language.choices = [
             SelectChoice(lang.code, lang.native_name) for lang in offered_languages()
         ]
+        self.guests.choices = guest_choices()
         self.companion.choices = [SelectChoice("0", _l("Nobody yet"))] + [
             SelectChoice(str(user_id), name) for user_id, name in companions
         ]
@@ -137,6 +161,7 @@ class StaffBookingForm(FlaskForm):
             sms_consent=self.sms_consent.data,
             health_consent=self.health_consent.data,
             wants_company=self.wants_company.data,
+            guests=self.guests.data,
             overbook=self.overbook.data,
             companion_id=self.companion.data or None,
             staff_note=self.staff_note.data or "",

@@ -30,14 +30,15 @@ class SeatDrift:
 
 
 def seat_drift(orm: OrmSession) -> list[SeatDrift]:
-    """Every session and course whose seat counter differs from its seat-counted bookings."""
+    """Every session and course whose seat counter differs from its seat-counted bookings
+    (each counts its person and the guests who come along)."""
     drift: list[SeatDrift] = []
     for kind, model, counter, key in (
         ("session", Session, Session.seats_taken, Booking.session_id),
         ("course", Activity, Activity.places_taken, Booking.activity_id),
     ):
         counted = (
-            select(key.label("holder_id"), func.count().label("n"))
+            select(key.label("holder_id"), func.sum(1 + Booking.guests).label("n"))
             .where(key.is_not(None), Booking.status.in_(SEAT_COUNTED))
             .group_by(key)
             .subquery()

@@ -37,6 +37,7 @@ from havehus.models import Mode, Session
 from havehus.people.access import client_ip, current_actor, current_kiosk
 from havehus.program.services import public_session
 from havehus.signup import challenges, services, texts
+from havehus.signup.forms import guest_choices, posted_guests
 from havehus.signup.kiosk import (
     CODE_DIGITS,
     MAX_DIGITS,
@@ -223,12 +224,14 @@ def name(session_id: int) -> ResponseReturnValue:
         except HavehusError as problem:
             db.session.rollback()
             field = {"invalid_name": "name", "consent_required": "health_consent"}
-            errors[field.get(problem.code, "form")] = problem.message
+            where = "guests" if "guests" in problem.fields else field.get(problem.code, "form")
+            errors[where] = problem.message
     return render_template(
         "signup/kiosk/name.html",
         session=target,
         form=KioskForm(),
         has_phone=bool(state.get("phone")),
+        guest_choices=guest_choices(),
         enrolled=enrolled,
         errors=errors,
         now=utcnow(),
@@ -252,6 +255,7 @@ def _sign_up_from_kiosk(
         sms_consent=bool(phone_number) and request.form.get("sms_consent") == "y",
         health_consent=request.form.get("health_consent") == "y",
         wants_company=request.form.get("wants_company") == "y",
+        guests=posted_guests(request.form.get("guests")),
     )
     services.check_health_consent(target, request_.health_consent)
     if enrolled:

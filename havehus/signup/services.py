@@ -19,6 +19,7 @@ from sqlalchemy import Update, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
+from havehus.dbutil import insert_ignoring_conflicts
 from havehus.errors import HavehusError
 from havehus.messaging import outgoing
 from havehus.models import (
@@ -32,7 +33,7 @@ from havehus.models import (
     SessionStatus,
 )
 from havehus.models.people import MANAGERS
-from havehus.models.signup import LIVE, OPEN, SEAT_HOLDING
+from havehus.models.signup import LIVE, MAX_GUESTS, OPEN, SEAT_HOLDING
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.program.services import bump_program_version
@@ -84,20 +85,28 @@ def find_or_create_participant(
     now: datetime,
     created_by_id: int | None = None,
 ) -> Participant:
-    """The participant with this (E.164) phone, or a new one; no phone → always a new one."""
+    """The participant with this (E.164) phone, or a new one; no phone → always a new one.
+
+    Safe when two sign-ups with one number race: the unique index on live numbers lets one
+    insert win, and the other finds its row.
+    """
+    row = {
+        "public_id": secrets.token_hex(16),
+        "display_name": clean_name(name),
+        "phone": phone,
+        "language": language,
+        "channel": channel,
+        "created_at": now,
+        "created_by_id": created_by_id,
+    }
     if phone:
         found = holder_of(orm, phone)
-        if found is not None:
-            return found
-    person = Participant(
-        public_id=secrets.token_hex(16),
-        display_name=clean_name(name),
-        phone=phone,
-        language=language,
-        channel=channel,
-        created_at=now,
-        created_by_id=created_by_id,
-    )
+        if found is None:
+            insert_ignoring_conflicts(orm, Participant, [row])
+            found = holder_of(orm, phone)
+        assert found is not None  # inserted here, or by the request that won the race
+        return found
+    person = Participant(**row)
     orm.add(person)
     orm.flush()
     return person
@@ -190,9 +199,9 @@ def _seat_update(holder: Holder, *, delta: int, limit: int | None) -> Update:
     column = Activity.places_taken if model is Activity else Session.seats_taken
     statement = update(model).where(model.id == holder.id)
     if delta > 0 and limit is not None:
-        statement = statement.where(column < limit)
+        statement = statement.where(column + delta <= limit)
     if delta < 0:
-        statement = statement.where(column > 0)
+        statement = statement.where(column + delta >= 0)
     return statement.values({column: column + delta})
 
 
@@ -200,17 +209,17 @@ def _capacity(holder: Holder) -> int | None:
     return holder.capacity if isinstance(holder, Activity) else holder.effective_capacity
 
 
-def take_seat(orm: OrmSession, holder: Holder, *, overbook: bool = False) -> bool:
-    """Take one seat of a session (or place in a course) if one is free, or regardless when
-    staff overbook on purpose."""
+def take_seat(orm: OrmSession, holder: Holder, *, seats: int = 1, overbook: bool = False) -> bool:
+    """Take `seats` seats of a session (or places in a course) if that many are free — all or
+    none, in one conditional UPDATE — or regardless when staff overbook on purpose."""
     capacity = None if overbook else _capacity(holder)
-    taken = orm.execute(_seat_update(holder, delta=1, limit=capacity)).rowcount == 1
+    taken = orm.execute(_seat_update(holder, delta=seats, limit=capacity)).rowcount == 1
     orm.expire(holder, ["places_taken" if isinstance(holder, Activity) else "seats_taken"])
     return taken
 
 
-def release_seat(orm: OrmSession, holder: Holder) -> None:
-    orm.execute(_seat_update(holder, delta=-1, limit=None))
+def release_seat(orm: OrmSession, holder: Holder, *, seats: int = 1) -> None:
+    orm.execute(_seat_update(holder, delta=-seats, limit=None))
     orm.expire(holder, ["places_taken" if isinstance(holder, Activity) else "seats_taken"])
 
 
@@ -259,6 +268,13 @@ def check_health_consent(session: Session, given: bool) -> None:
         )
 
 
+def check_guests(guests: int) -> None:
+    """At most MAX_GUESTS people come along on one booking (none below zero)."""
+    if not 0 <= guests <= MAX_GUESTS:
+        message = _("Choose how many come with you: 0 to %(num)d.", num=MAX_GUESTS)
+        raise HavehusError(message, "invalid", fields={"guests": message})
+
+
 def check_bookable(session: Session, now: datetime, *, staff: bool) -> None:
     """Raise a HavehusError saying why this session cannot be booked now, if it cannot."""
     activity = session.activity
@@ -285,10 +301,12 @@ def book(
     *,
     source: str,
     wants_company: bool = False,
+    guests: int = 0,
     overbook: bool = False,
     notify: bool = True,
 ) -> BookingResult:
-    """Book a participant: a seat if one is free, else the waiting list, else "full".
+    """Book a participant (and `guests` coming along): their seats if free, else the waiting
+    list, else "full".
 
     The seat step of `sign_up.sign_up`, the one entry point every door calls (tests call this
     directly to set up bookings). Asking twice gives the same booking back. Commits nothing.
@@ -329,6 +347,7 @@ def book(
             created_at=now,
             updated_at=now,
             wants_company=wants_company,
+            guests=guests,
         )
         try:
             with orm.begin_nested():
@@ -342,7 +361,8 @@ def book(
                 raise
             return BookingResult(found, False, waitlist_position(orm, found))
 
-    if take_seat(orm, holder, overbook=overbook):
+    booking.guests = guests  # a new booking, or a cancelled one opened again
+    if take_seat(orm, holder, seats=booking.seats, overbook=overbook):
         booking.status, booking.waitlisted_at = BookingStatus.CONFIRMED, None
     elif activity.waitlist_enabled:
         booking.status, booking.waitlisted_at = BookingStatus.WAITLISTED, now
@@ -413,7 +433,7 @@ def cancel(orm: OrmSession, booking: Booking, now: datetime, actor: Actor) -> Bo
     holder = _holder(booking)
     if not held or holder is None:
         return None
-    release_seat(orm, holder)
+    release_seat(orm, holder, seats=booking.seats)
     promoted = promote_waitlist(orm, holder, now)
     return promoted[0] if promoted else None
 
@@ -441,15 +461,18 @@ def promote_waitlist(orm: OrmSession, holder: Holder, now: datetime) -> list[Boo
     )
     starts = _next_start(orm, holder, now)
     promoted: list[Booking] = []
-    while True:
-        candidate = orm.scalar(
-            select(Booking)
-            .where(on_list, Booking.status == BookingStatus.WAITLISTED)
-            .order_by(Booking.waitlisted_at, Booking.id)
-            .limit(1)
-        )
-        if candidate is None or starts is None or not take_seat(orm, holder):
-            break
+    if starts is None:
+        return promoted
+    waiting = orm.scalars(
+        select(Booking)
+        .where(on_list, Booking.status == BookingStatus.WAITLISTED)
+        .order_by(Booking.waitlisted_at, Booking.id)
+    ).all()
+    # In order; a party too big for the seats left waits, and a smaller one behind it that
+    # fits gets them (rather than leaving them empty).
+    for candidate in waiting:
+        if not take_seat(orm, holder, seats=candidate.seats):
+            continue
         hold = (
             activity.offer_policy == "hold"
             and activity.offer_hold_hours > 0
@@ -467,8 +490,8 @@ def promote_waitlist(orm: OrmSession, holder: Holder, now: datetime) -> list[Boo
             .values(**values)
         ).rowcount
         orm.refresh(candidate)
-        if won != 1:  # someone else moved this person meanwhile: give the seat back
-            release_seat(orm, holder)
+        if won != 1:  # someone else moved this person meanwhile: give the seats back
+            release_seat(orm, holder, seats=candidate.seats)
             continue
         promoted.append(candidate)
         _promotion_text(orm, candidate, now)
@@ -509,7 +532,7 @@ def expire_offers(orm: OrmSession, now: datetime) -> int:
         holder = _holder(booking)
         if done == 1 and holder is not None:
             count += 1
-            release_seat(orm, holder)
+            release_seat(orm, holder, seats=booking.seats)
             promote_waitlist(orm, holder, now)
     if count:
         bump_program_version(orm, now)

@@ -51,6 +51,8 @@ class SignUp:
     sms_consent: bool = False
     health_consent: bool = False
     wants_company: bool = False
+    #: People coming along (family sharing the phone): each takes a seat too.
+    guests: int = 0
     #: Staff only: a seat even when the session is full.
     overbook: bool = False
     #: Staff only: the volunteer who goes along, and a note only staff see.
@@ -68,6 +70,7 @@ def sign_up(
     """
     services.check_bookable(session, now, staff=request.source == "staff")
     services.check_health_consent(session, request.health_consent)
+    services.check_guests(request.guests)
     person = identify(orm, request.person, now, actor)
     record_consents(orm, person, now, actor, sms=request.sms_consent, health=request.health_consent)
     result = services.book(
@@ -78,6 +81,7 @@ def sign_up(
         actor,
         source=request.source,
         wants_company=request.wants_company,
+        guests=request.guests,
         overbook=request.overbook,
     )
     if request.companion_id:

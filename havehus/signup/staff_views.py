@@ -51,7 +51,7 @@ def _render(
         channels=CHANNEL_LABELS,
         last_four=last_four,
         counts={
-            status: sum(1 for b in bookings if b.status == status)
+            status: sum(b.seats for b in bookings if b.status == status)  # guests too
             for status in (
                 BookingStatus.CONFIRMED,
                 BookingStatus.OFFERED,

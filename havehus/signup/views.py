@@ -52,6 +52,7 @@ def _ask_for_code(
     consent_field: Field,
     *,
     wants_company: bool = False,
+    guests: int = 0,
     health_consent: bool = False,
 ) -> ResponseReturnValue:
     """The sign-up and remind-me forms: check the number, text a code, go to the code page."""
@@ -74,6 +75,7 @@ def _ask_for_code(
                 sms_consent=form.sms_consent.data,
                 health_consent=health_consent,
                 wants_company=wants_company,
+                guests=guests,
             )
             challenge, code = start(db.session, target, request_, client_ip(), now)
         except HavehusError as error:
@@ -82,6 +84,7 @@ def _ask_for_code(
                 "invalid_phone": form.phone,
                 "invalid_name": form.name,
                 "consent_required": consent_field,
+                "invalid": getattr(form, "guests", None) if "guests" in error.fields else None,
             }.get(error.code)
             if field is not None:
                 field.errors = [*field.errors, error.message]
@@ -110,6 +113,7 @@ def signup(session_id: int) -> ResponseReturnValue:
         challenges.start,
         form.health_consent,
         wants_company=form.wants_company.data,
+        guests=form.guests.data,
         health_consent=form.health_consent.data,
     )
 

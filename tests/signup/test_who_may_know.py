@@ -136,7 +136,7 @@ def test_an_api_caller_below_manager_gets_no_booking_id_for_a_health_appointment
     assert (
         first.get_json()
         == again.get_json()
-        == {"id": None, "status": "confirmed", "position": None}
+        == {"id": None, "status": "confirmed", "position": None, "guests": 0}
     )
     assert managers.get_json()["id"] == db.session.scalar(select(Booking.id))
 
