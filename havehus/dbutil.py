@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.database import in_read_only_mode
+from havehus.orm import OrmSession
 
 log = logging.getLogger("havehus.db")
 

@@ -1,12 +1,13 @@
-"""The declarative base, naming convention and column types shared by all models."""
+"""The declarative base, naming convention and column types shared by all models, and the
+session type every service takes."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import DateTime, Dialect, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so Alembic can alter and drop them on SQLite and PostgreSQL alike.
@@ -17,6 +18,14 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+#: What a service's ``orm`` parameter accepts: a plain ``Session`` (scripts, tests, a worker's
+#: own session) or Flask-SQLAlchemy's ``db.session``, a ``scoped_session`` that forwards every
+#: call to the session of the current app context. scoped_session declares the same methods
+#: with the same types, so a union needs no casts; its parameter is ``Any`` because
+#: scoped_session is invariant in its session class (Flask-SQLAlchemy's own subclass) and no
+#: service calls the registry itself (``orm()``), the one place that class shows through.
+OrmSession: TypeAlias = Session | scoped_session[Any]
 
 
 class Base(DeclarativeBase):

@@ -6,10 +6,10 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.messaging.numbers import mark_number
 from havehus.models import MessageStatus, OutboundMessage
+from havehus.orm import OrmSession
 
 log = logging.getLogger("havehus.messaging")
 

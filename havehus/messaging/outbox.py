@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from time import monotonic
 
 from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.database import read_only_transactions
 from havehus.messaging import failpoints, guards, kinds
@@ -33,6 +32,7 @@ from havehus.messaging.numbers import mark_number
 from havehus.messaging.outgoing import opted_out_among
 from havehus.messaging.quiet import QuietHours, in_quiet_hours, quiet_period_end
 from havehus.models import Booking, MessageStatus, OutboundMessage, Session
+from havehus.orm import OrmSession
 
 log = logging.getLogger("havehus.messaging")
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select, update
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.messaging import outgoing
 from havehus.messaging.numbers import INVALID_NUMBER, UNSUBSCRIBED
@@ -22,6 +21,7 @@ from havehus.models import (
     Session,
     StaffUser,
 )
+from havehus.orm import OrmSession
 
 #: The status filter's extra choice: texts to numbers that cannot be reached.
 UNREACHABLE = "unreachable"

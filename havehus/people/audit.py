@@ -8,9 +8,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.models import AuditEvent
+from havehus.orm import OrmSession
 from havehus.timeutil import local_to_utc
 
 

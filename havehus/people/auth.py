@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 import pyotp
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
 from havehus.models import LoginAttempt, RecoveryCode, StaffUser
+from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.people.passwords import verify_password_hash

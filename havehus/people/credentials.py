@@ -7,12 +7,12 @@ from typing import TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select, update
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.dbutil import execute_apart
 from havehus.errors import HavehusError
 from havehus.models import ApiToken, KioskDevice, Location
 from havehus.models.people import ROLES
+from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.security import hash_token, new_token

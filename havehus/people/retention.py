@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.models import (
     Activity,
@@ -21,6 +20,7 @@ from havehus.models import (
     Tally,
 )
 from havehus.models.signup import SEAT_COUNTED
+from havehus.orm import OrmSession
 from havehus.people import audit
 
 #: A month for retention purposes (the promise is "at most N months").

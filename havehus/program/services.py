@@ -9,11 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select, update
-from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.models import Activity, Mode, ProgramVersion, Session, SessionStatus, Visibility
+from havehus.orm import OrmSession
 from havehus.program.recurrence import expand_activity
 from havehus.timeutil import day_bounds_utc
 

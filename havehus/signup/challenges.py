@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
 from havehus.messaging import outgoing
 from havehus.models import Session, SignupChallenge
+from havehus.orm import OrmSession
 from havehus.people.audit import Actor
 from havehus.security import hash_token, same
 from havehus.signup import services, texts

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
 from havehus.models import Mode, Session, SessionStatus, Tally
+from havehus.orm import OrmSession
 from havehus.program.services import ProgramEntry, group_entries, public_sessions_between
 from havehus.signup.phones import normalise_phone
 

@@ -12,7 +12,6 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.errors import HavehusError
@@ -24,6 +23,7 @@ from havehus.models import (
     SessionStatus,
     SignupChallenge,
 )
+from havehus.orm import OrmSession
 from havehus.people.audit import PUBLIC
 from havehus.signup import challenges
 from havehus.signup.sign_up import Person, SignUp, identify, record_consents

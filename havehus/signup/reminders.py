@@ -11,7 +11,6 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.messaging import kinds, outgoing
 from havehus.messaging.kinds import Unwanted
@@ -28,6 +27,7 @@ from havehus.models import (
     StaffUser,
     session_host,
 )
+from havehus.orm import OrmSession
 from havehus.signup import texts
 from havehus.signup.me import personal_token
 from havehus.signup.services import booking_url

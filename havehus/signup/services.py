@@ -17,7 +17,6 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Update, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
 from havehus.messaging import outgoing
@@ -33,6 +32,7 @@ from havehus.models import (
 )
 from havehus.models.people import MANAGERS
 from havehus.models.signup import LIVE, OPEN, SEAT_HOLDING
+from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.program.services import bump_program_version
