@@ -27,7 +27,7 @@ def partner_users(orm: OrmSession) -> list[StaffUser]:
     )
 
 
-def partner_feed_list() -> Select[tuple[FeedToken]]:
+def partner_feed_list() -> Select[FeedToken]:
     """The query for the managers' list: live addresses first, newest first."""
     return (
         select(FeedToken)

@@ -36,7 +36,7 @@ def mask_phone(phone: str | None) -> str:
     return f"•••• {last[:2]} {last[2:]}"
 
 
-def _unreachable_phones() -> Select[tuple[str]]:
+def _unreachable_phones() -> Select[str]:
     """Every number that opted out or cannot be reached, as a subquery for the outbox list."""
     opted_out = outgoing.opted_out_numbers()
     unreachable = select(Participant.phone).where(
@@ -53,7 +53,7 @@ class OutboxFilter:
     digits: str = ""
 
 
-def outbox_query(selected: OutboxFilter) -> Select[tuple[OutboundMessage]]:
+def outbox_query(selected: OutboxFilter) -> Select[OutboundMessage]:
     """The outbox, newest first, narrowed by status, kind and the number's last digits."""
     query = select(OutboundMessage).order_by(
         OutboundMessage.created_at.desc(), OutboundMessage.id.desc()
@@ -102,7 +102,7 @@ def about_sensitive(orm: OrmSession, message: OutboundMessage) -> bool:
     return bool(orm.scalar(query))
 
 
-def replies_query(unhandled_only: bool) -> Select[tuple[InboundMessage]]:
+def replies_query(unhandled_only: bool) -> Select[InboundMessage]:
     query = select(InboundMessage).order_by(
         InboundMessage.received_at.desc(), InboundMessage.id.desc()
     )
@@ -147,7 +147,7 @@ def bookings_by_id(orm: OrmSession, ids: set[int]) -> dict[int, Booking]:
     return {b.id: b for b in orm.scalars(select(Booking).where(Booking.id.in_(ids)))}
 
 
-def broadcasts_query() -> Select[tuple[Broadcast]]:
+def broadcasts_query() -> Select[Broadcast]:
     return select(Broadcast).order_by(Broadcast.created_at.desc(), Broadcast.id.desc())
 
 

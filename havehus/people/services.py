@@ -203,7 +203,7 @@ def sign_out_everywhere(orm: OrmSession, user: StaffUser, now: datetime, actor: 
     audit.record(orm, "auth.sign_out_everywhere", now, actor, target=user)
 
 
-def user_list() -> Select[tuple[StaffUser]]:
+def user_list() -> Select[StaffUser]:
     """The query for the users page: active users first, each group by e-mail."""
     return select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.email)
 

@@ -45,7 +45,7 @@ def expand_horizon(orm: OrmSession, weeks: int, now: datetime, tz: ZoneInfo) -> 
     return created
 
 
-def sessions_on_days(first: date, last: date, tz: ZoneInfo) -> Select[tuple[Session]]:
+def sessions_on_days(first: date, last: date, tz: ZoneInfo) -> Select[Session]:
     """Sessions starting on local days first..last, of activities not archived.
 
     Every visibility and status: the planner's callers narrow it down.
