@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy import Delete, Update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import OperationalError
 
 from havehus.database import in_read_only_mode
@@ -34,6 +36,15 @@ def insert_ignoring_conflicts(orm: OrmSession, model: Any, rows: list[dict[str, 
     # RETURNING lists only the rows actually inserted; rowcount is unreliable for
     # multi-row inserts on some drivers.
     return len(orm.execute(statement).all())
+
+
+def execute_rowcount(orm: OrmSession, statement: Update | Delete) -> int:
+    """Run an UPDATE or DELETE without RETURNING; returns how many rows it matched."""
+    result = orm.execute(statement)
+    # Session.execute is typed to return a plain Result, because an ORM statement need not be
+    # answered by a cursor; an UPDATE or DELETE without RETURNING always is.
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 def execute_apart(orm: OrmSession, statement: Any) -> bool:

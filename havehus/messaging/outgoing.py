@@ -29,7 +29,7 @@ def has_sms_consent(orm: OrmSession, participant: Participant) -> bool:
     )
 
 
-def opted_out_numbers() -> Select[tuple[str]]:
+def opted_out_numbers() -> Select[str]:
     """Every number that said STOP (and not START since): nothing at all goes to them."""
     return select(OptOut.phone)
 

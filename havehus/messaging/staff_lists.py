@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select, update
 
+from havehus.dbutil import execute_rowcount
 from havehus.messaging import outgoing
 from havehus.messaging.numbers import INVALID_NUMBER, UNSUBSCRIBED
 from havehus.models import (
@@ -127,11 +128,12 @@ def unhandled_replies(orm: OrmSession) -> int:
 
 def mark_handled(orm: OrmSession, reply: InboundMessage, user_id: int, now: datetime) -> bool:
     """Record who handled a reply and when; False when someone did already."""
-    done = orm.execute(
+    done = execute_rowcount(
+        orm,
         update(InboundMessage)
         .where(InboundMessage.id == reply.id, InboundMessage.handled_at.is_(None))
-        .values(handled_at=now, handled_by_id=user_id)
-    ).rowcount
+        .values(handled_at=now, handled_by_id=user_id),
+    )
     return done == 1
 
 

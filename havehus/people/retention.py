@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 
+from havehus.dbutil import execute_rowcount
 from havehus.models import (
     Activity,
     Booking,
@@ -136,16 +137,10 @@ def apply_retention(
     run = RetentionRun()
     run.anonymised = anonymise_inactive(orm, now, months)
     run.sensitive_bookings_erased = erase_sensitive_bookings(orm, now, sensitive_days)
-    run.challenges_deleted = int(
-        orm.execute(
-            delete(SignupChallenge).where(SignupChallenge.created_at < now - CHALLENGE_LIFETIME)
-        ).rowcount
-        or 0
+    run.challenges_deleted = execute_rowcount(
+        orm, delete(SignupChallenge).where(SignupChallenge.created_at < now - CHALLENGE_LIFETIME)
     )
-    run.login_attempts_deleted = int(
-        orm.execute(
-            delete(LoginAttempt).where(LoginAttempt.at < now - LOGIN_ATTEMPT_LIFETIME)
-        ).rowcount
-        or 0
+    run.login_attempts_deleted = execute_rowcount(
+        orm, delete(LoginAttempt).where(LoginAttempt.at < now - LOGIN_ATTEMPT_LIFETIME)
     )
     return run

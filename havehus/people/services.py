@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select, update
 
+from havehus.dbutil import execute_rowcount
 from havehus.errors import HavehusError
 from havehus.models import StaffInvite, StaffUser
 from havehus.models.people import ROLES
@@ -136,11 +137,12 @@ def accept_invite(orm: OrmSession, raw: str, password: str, now: datetime, ip: s
     user = invite.staff_user
     check_password_strength(password, email=user.email)
     # The conditional update makes the link single-use even when two requests race.
-    claimed = orm.execute(
+    claimed = execute_rowcount(
+        orm,
         update(StaffInvite)
         .where(StaffInvite.id == invite.id, StaffInvite.used_at.is_(None))
-        .values(used_at=now)
-    ).rowcount
+        .values(used_at=now),
+    )
     if claimed != 1:
         raise HavehusError(
             _("This link has expired or was used already. Ask for a new one."), "expired_link"

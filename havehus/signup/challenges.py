@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
+from havehus.dbutil import execute_rowcount
 from havehus.errors import HavehusError
 from havehus.messaging import outgoing
 from havehus.models import Session, SignupChallenge
@@ -154,11 +155,12 @@ def check_code(orm: OrmSession, challenge_id: int, code: str, now: datetime) -> 
         raise HavehusError(
             _("The code is not right. Look at the text message and try again."), "wrong_code"
         )
-    used = orm.execute(
+    used = execute_rowcount(
+        orm,
         update(SignupChallenge)
         .where(SignupChallenge.id == challenge.id, SignupChallenge.used_at.is_(None))
-        .values(used_at=now)
-    ).rowcount
+        .values(used_at=now),
+    )
     if used != 1:
         raise HavehusError(_("The code has run out. Please start again."), "expired")
     return challenge

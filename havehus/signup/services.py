@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Update, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from havehus.dbutil import execute_rowcount
 from havehus.errors import HavehusError
 from havehus.messaging import outgoing
 from havehus.models import (
@@ -204,7 +205,7 @@ def take_seat(orm: OrmSession, holder: Holder, *, overbook: bool = False) -> boo
     """Take one seat of a session (or place in a course) if one is free, or regardless when
     staff overbook on purpose."""
     capacity = None if overbook else _capacity(holder)
-    taken = orm.execute(_seat_update(holder, delta=1, limit=capacity)).rowcount == 1
+    taken = execute_rowcount(orm, _seat_update(holder, delta=1, limit=capacity)) == 1
     orm.expire(holder, ["places_taken" if isinstance(holder, Activity) else "seats_taken"])
     return taken
 
@@ -310,11 +311,12 @@ def book(
     if existing is not None:
         booking = existing
         # Reopen the cancelled booking; the conditional update lets one request win.
-        won = orm.execute(
+        won = execute_rowcount(
+            orm,
             update(Booking)
             .where(Booking.id == existing.id, Booking.status == BookingStatus.CANCELLED)
-            .values(status=BookingStatus.WAITLISTED, cancelled_at=None, updated_at=now)
-        ).rowcount
+            .values(status=BookingStatus.WAITLISTED, cancelled_at=None, updated_at=now),
+        )
         orm.refresh(booking)
         if won != 1:
             return BookingResult(booking, False, waitlist_position(orm, booking))
@@ -394,7 +396,8 @@ def cancel(orm: OrmSession, booking: Booking, now: datetime, actor: Actor) -> Bo
     """
     check_may_cancel(actor, booking)
     held = booking.status in SEAT_HOLDING
-    done = orm.execute(
+    done = execute_rowcount(
+        orm,
         update(Booking)
         .where(
             Booking.id == booking.id,
@@ -402,8 +405,8 @@ def cancel(orm: OrmSession, booking: Booking, now: datetime, actor: Actor) -> Bo
         )
         .values(
             status=BookingStatus.CANCELLED, cancelled_at=now, updated_at=now, offered_until=None
-        )
-    ).rowcount
+        ),
+    )
     orm.refresh(booking)
     if done != 1:
         return None
@@ -461,11 +464,12 @@ def promote_waitlist(orm: OrmSession, holder: Holder, now: datetime) -> list[Boo
         }
         if hold:
             values["offered_until"] = min(now + timedelta(hours=activity.offer_hold_hours), starts)
-        won = orm.execute(
+        won = execute_rowcount(
+            orm,
             update(Booking)
             .where(Booking.id == candidate.id, Booking.status == BookingStatus.WAITLISTED)
-            .values(**values)
-        ).rowcount
+            .values(**values),
+        )
         orm.refresh(candidate)
         if won != 1:  # someone else moved this person meanwhile: give the seat back
             release_seat(orm, holder)
@@ -479,15 +483,16 @@ def promote_waitlist(orm: OrmSession, holder: Holder, now: datetime) -> list[Boo
 
 def accept_offer(orm: OrmSession, booking: Booking, now: datetime) -> bool:
     """The person takes the seat held for them; False when the offer has run out."""
-    taken = orm.execute(
+    taken = execute_rowcount(
+        orm,
         update(Booking)
         .where(
             Booking.id == booking.id,
             Booking.status == BookingStatus.OFFERED,
             Booking.offered_until > now,
         )
-        .values(status=BookingStatus.CONFIRMED, offered_until=None, updated_at=now)
-    ).rowcount
+        .values(status=BookingStatus.CONFIRMED, offered_until=None, updated_at=now),
+    )
     orm.refresh(booking)
     return taken == 1
 
@@ -499,13 +504,14 @@ def expire_offers(orm: OrmSession, now: datetime) -> int:
     ).all()
     count = 0
     for booking in expired:
-        done = orm.execute(
+        done = execute_rowcount(
+            orm,
             update(Booking)
             .where(Booking.id == booking.id, Booking.status == BookingStatus.OFFERED)
             .values(
                 status=BookingStatus.CANCELLED, cancelled_at=now, updated_at=now, offered_until=None
-            )
-        ).rowcount
+            ),
+        )
         holder = _holder(booking)
         if done == 1 and holder is not None:
             count += 1
