@@ -58,7 +58,7 @@ def execute_apart(orm: OrmSession, statement: Any) -> bool:
         orm.execute(statement)
         return True
     try:
-        with orm.get_bind().connect() as connection:
+        with orm.get_bind().engine.connect() as connection:
             connection.execute(statement)
             connection.commit()
     except OperationalError as exc:

@@ -326,7 +326,7 @@ def _booking_statuses(orm: OrmSession, participant_id: int | None) -> dict[tuple
     for session_id, activity_id, status in rows:
         if session_id is not None:
             statuses[("session", session_id)] = status
-        else:
+        elif activity_id is not None:  # always, when there is no session: session_xor_activity
             statuses[("activity", activity_id)] = status
     return statuses
 

@@ -253,6 +253,8 @@ class _ActivityFormBase(FlaskForm):
                 self[name].errors = [*self[name].errors, message]
             return None
         data = self.to_data(None)
+        if data.starts_on is None or data.start_time is None:
+            return None  # a form not yet validated: both fields are required
         if data.duration_minutes is None or data.duration_minutes <= 0:
             self.end_time.errors = [*self.end_time.errors, _("The end must be after the start.")]
             return None

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from havehus.dbutil import execute_rowcount
 from havehus.errors import HavehusError
@@ -29,11 +30,11 @@ def code_shown_on_screen() -> bool:
     return config["HAVEHUS_SMS_BACKEND"] == "console" and config["HAVEHUS_ENV"] == "development"
 
 
-def _recent(orm: OrmSession, column: object, value: str, since: datetime) -> int:
+def _recent(
+    orm: OrmSession, column: InstrumentedAttribute[str], value: str, since: datetime
+) -> int:
     return (
-        orm.scalar(
-            select(func.count()).where(column == value, SignupChallenge.created_at >= since)  # type: ignore[operator]
-        )
+        orm.scalar(select(func.count()).where(column == value, SignupChallenge.created_at >= since))
         or 0
     )
 
