@@ -145,7 +145,7 @@ def _comma_list(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-class _ActivityFormBase(FlaskForm):
+class ActivityFormBase(FlaskForm):
     """The fields every language shares; per-language fields are added by activity_form()."""
 
     version = HiddenField()
@@ -364,10 +364,10 @@ class _ActivityFormBase(FlaskForm):
         self.end_kind.data = "until" if repeat.until else "count" if repeat.count else "never"
 
 
-def activity_form(languages: Sequence[str], **kwargs: Any) -> _ActivityFormBase:
+def activity_form(languages: Sequence[str], **kwargs: Any) -> ActivityFormBase:
     """The activity form with title, short text, neutral title and price per language."""
 
-    class ActivityForm(_ActivityFormBase):
+    class ActivityForm(ActivityFormBase):
         pass
 
     for code in languages:

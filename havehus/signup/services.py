@@ -379,12 +379,21 @@ def sees_who_booked(actor: Actor, activity: Activity) -> bool:
     return not activity.sensitive or actor.role in MANAGERS
 
 
+def booked_activity(booking: Booking) -> Activity:
+    """The activity a booking is for: its own (a drop-in interest) or its session's."""
+    if booking.activity is not None:
+        return booking.activity
+    assert (
+        booking.session is not None
+    )  # a booking has a session or an activity (session_xor_activity)
+    return booking.session.activity
+
+
 def check_may_cancel(actor: Actor, booking: Booking) -> None:
     """Staff and tokens cancel only bookings they may see; the person may always cancel."""
     if actor.kind not in ("user", "token"):
         return
-    activity = booking.activity if booking.activity_id else booking.session.activity
-    if not sees_who_booked(actor, activity):
+    if not sees_who_booked(actor, booked_activity(booking)):
         raise HavehusError(_("Only a manager can cancel this booking."), "forbidden")
 
 

@@ -17,8 +17,8 @@ from flask_babel import gettext as _
 from havehus.errors import HavehusError
 from havehus.models import Participant, Session
 from havehus.models.people import MANAGERS
-from havehus.people import audit
 from havehus.orm import OrmSession
+from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.signup import services
 from havehus.signup.services import BookingResult
