@@ -31,11 +31,12 @@ run: $(STAMP)
 	$(DEMO_ENV) $(BIN)/havehus demo
 	$(DEMO_ENV) $(BIN)/havehus run --port 5000
 
-## make test: lint, format check, the import layers and the whole test suite
+## make test: lint, format check, the import layers, the type check and the whole test suite
 test: $(STAMP) $(JS_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 ## make test-odd-hours: the time-sensitive tests under faketime at four awkward instants
@@ -46,6 +47,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.extensions import db
 from havehus.feeds.links import FeedLink
 from havehus.feeds.partner_feeds import own_partner_links
 from havehus.models import FeedToken, Session, StaffUser
+from havehus.orm import OrmSession
 from havehus.people.access import HOSTS, staff_required
 from havehus.people.forms import ConfirmForm
 from havehus.program.services import public_sessions_between

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy import Delete, Update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.database import in_read_only_mode
+from havehus.orm import OrmSession
 
 log = logging.getLogger("havehus.db")
 
@@ -36,6 +38,15 @@ def insert_ignoring_conflicts(orm: OrmSession, model: Any, rows: list[dict[str, 
     return len(orm.execute(statement).all())
 
 
+def execute_rowcount(orm: OrmSession, statement: Update | Delete) -> int:
+    """Run an UPDATE or DELETE without RETURNING; returns how many rows it matched."""
+    result = orm.execute(statement)
+    # Session.execute is typed to return a plain Result, because an ORM statement need not be
+    # answered by a cursor; an UPDATE or DELETE without RETURNING always is.
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
 def execute_apart(orm: OrmSession, statement: Any) -> bool:
     """Run a small bookkeeping write ("last used at"), best effort.
 
@@ -47,7 +58,7 @@ def execute_apart(orm: OrmSession, statement: Any) -> bool:
         orm.execute(statement)
         return True
     try:
-        with orm.get_bind().connect() as connection:
+        with orm.get_bind().engine.connect() as connection:
             connection.execute(statement)
             connection.commit()
     except OperationalError as exc:

@@ -100,7 +100,7 @@ def fill_source(path: Path) -> int:
         if not message.id:
             continue
         if isinstance(message.id, tuple):
-            if not any(message.string):
+            if not any(_forms(message)):
                 message.string = tuple(
                     message.id[0] if index == 0 else message.id[1]
                     for index in range(catalog.num_plurals)
@@ -209,9 +209,17 @@ def _find(catalog: Catalog, msgid: str) -> Message | None:
     return next((m for m in catalog if isinstance(m.id, tuple) and m.id[0] == msgid), None)
 
 
+def _forms(message: Message) -> tuple[str, ...]:
+    """A message's translations: each plural form, or its one string ("" when it has none)."""
+    if message.string is None:
+        return ("",)
+    if isinstance(message.string, str):
+        return (message.string,)
+    return tuple(message.string)
+
+
 def _all_strings(message: Message) -> bool:
-    strings = message.string if isinstance(message.string, tuple) else (message.string,)
-    return all(strings)
+    return all(_forms(message))
 
 
 def placeholders(text: str) -> set[str]:
@@ -231,10 +239,10 @@ def placeholder_problems(catalog: Catalog) -> list[str]:
             continue
         if isinstance(message.id, tuple):
             expected = set().union(*(placeholders(part) for part in message.id))
-            forms = [placeholders(form) for form in message.string]
+            forms = [placeholders(form) for form in _forms(message)]
             if any(not form <= expected for form in forms) or set().union(*forms) != expected:
                 problems.append(str(message.id[0]))
-        elif placeholders(message.id) != placeholders(str(message.string)):
+        elif placeholders(str(message.id)) != placeholders(str(message.string)):
             problems.append(str(message.id))
     return problems
 

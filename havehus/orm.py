@@ -1,12 +1,13 @@
-"""The declarative base, naming convention and column types shared by all models."""
+"""The declarative base, naming convention and column types shared by all models, and the
+session type every service takes."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
-from sqlalchemy import DateTime, Dialect, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import DateTime, Dialect, MetaData, Table
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so Alembic can alter and drop them on SQLite and PostgreSQL alike.
@@ -18,9 +19,22 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+#: What a service's ``orm`` parameter accepts: a plain ``Session`` (scripts, tests, a worker's
+#: own session) or Flask-SQLAlchemy's ``db.session``, a ``scoped_session`` that forwards every
+#: call to the session of the current app context. scoped_session declares the same methods
+#: with the same types, so a union needs no casts; its parameter is ``Any`` because
+#: scoped_session is invariant in its session class (Flask-SQLAlchemy's own subclass) and no
+#: service calls the registry itself (``orm()``), the one place that class shows through.
+OrmSession: TypeAlias = Session | scoped_session[Any]
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:
+        # SQLAlchemy types __table__ as any FromClause, as a class may map a join or a select;
+        # every model here maps one Table, whose .c and .update() the Core statements use.
+        __table__: ClassVar[Table]
 
 
 class UTCDateTime(TypeDecorator[datetime]):

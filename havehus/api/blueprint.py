@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask.typing import RouteCallable
 
 from havehus.api import activities, bookings, views
 
@@ -12,7 +13,7 @@ bp.before_request(views.rate_limit)
 
 #: Every API operation: its URL, method and view (the endpoint is the view's name; each view
 #: carries its OpenAPI description, see openapi.describe).
-RULES = [
+RULES: list[tuple[str, list[str], RouteCallable]] = [
     # views
     ("/sessions", ["GET"], views.sessions),
     ("/me", ["GET"], views.me),

@@ -6,7 +6,8 @@ import logging
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session as OrmSession
+
+from havehus.orm import OrmSession
 
 log = logging.getLogger("havehus.health")
 

@@ -15,7 +15,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.demo.activities import activity_specs
 from havehus.demo.history import add_history
@@ -26,6 +25,7 @@ from havehus.demo.people import (
     create_places,
 )
 from havehus.models import Activity, Closure, Location
+from havehus.orm import OrmSession
 from havehus.people.services import create_staff_user
 from havehus.program.services import bump_program_version, expand_horizon
 from havehus.timeutil import week_monday

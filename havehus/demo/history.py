@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.models import (
     Booking,
@@ -19,6 +18,7 @@ from havehus.models import (
     SessionStatus,
     Tally,
 )
+from havehus.orm import OrmSession
 from havehus.signup.services import HEALTH_WORDING
 
 

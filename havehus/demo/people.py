@@ -6,9 +6,8 @@ import random
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session as OrmSession
-
 from havehus.models import Consent, Department, DepartmentPopulation, Location, Participant, Room
+from havehus.orm import OrmSession
 from havehus.signup.services import SMS_WORDING
 
 #: How many weeks of made-up history the demo has (people joined just before it).

@@ -7,11 +7,11 @@ from datetime import datetime
 
 from flask import url_for
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.feeds.links import FeedLink, feed_link
 from havehus.feeds.tokens import create_derived_feed_token, derived_feed_token, revoke_feed_token
 from havehus.models import FeedToken, StaffUser
+from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
 
@@ -27,7 +27,7 @@ def partner_users(orm: OrmSession) -> list[StaffUser]:
     )
 
 
-def partner_feed_list() -> Select[tuple[FeedToken]]:
+def partner_feed_list() -> Select[FeedToken]:
     """The query for the managers' list: live addresses first, newest first."""
     return (
         select(FeedToken)

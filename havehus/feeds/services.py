@@ -21,7 +21,6 @@ from icalendar import (
     vDuration,
 )
 from sqlalchemy import Connection, Select, func, or_, select
-from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
 from havehus.feeds.links import FeedLink, feed_link
@@ -39,6 +38,7 @@ from havehus.models import (
 )
 from havehus.models.program import CATEGORIES
 from havehus.models.signup import OPEN
+from havehus.orm import OrmSession
 from havehus.program.labels import CATEGORY_LABELS
 from havehus.timeutil import local_to_utc
 
@@ -326,7 +326,7 @@ def _booking_statuses(orm: OrmSession, participant_id: int | None) -> dict[tuple
     for session_id, activity_id, status in rows:
         if session_id is not None:
             statuses[("session", session_id)] = status
-        else:
+        elif activity_id is not None:  # always, when there is no session: session_xor_activity
             statuses[("activity", activity_id)] = status
     return statuses
 

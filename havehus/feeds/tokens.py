@@ -9,7 +9,6 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.dbutil import execute_apart
 from havehus.errors import HavehusError
@@ -17,6 +16,7 @@ from havehus.i18n import KNOWN_LANGUAGES
 from havehus.models import FeedToken, Participant
 from havehus.models.access import FEED_KINDS
 from havehus.models.program import CATEGORIES
+from havehus.orm import OrmSession
 from havehus.security import derived_token, hash_token, new_token
 
 #: Calendar apps poll every hour or so; noting each poll would turn every read into a write.

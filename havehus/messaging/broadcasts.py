@@ -17,7 +17,6 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
 from havehus.messaging import guards, outgoing
@@ -33,6 +32,7 @@ from havehus.models import (
     SessionStatus,
 )
 from havehus.models.signup import OPEN
+from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
 

@@ -6,10 +6,11 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session as OrmSession
 
+from havehus.dbutil import execute_rowcount
 from havehus.messaging.numbers import mark_number
 from havehus.models import MessageStatus, OutboundMessage
+from havehus.orm import OrmSession
 
 log = logging.getLogger("havehus.messaging")
 
@@ -64,11 +65,12 @@ def record_status(
         values["error_code"] = error_code
         values["last_error"] = f"Twilio error {error_code} ({twilio_status})"
     # One conditional UPDATE: two callbacks racing cannot move the status backwards.
-    moved = orm.execute(
+    moved = execute_rowcount(
+        orm,
         update(OutboundMessage)
         .where(OutboundMessage.id == message.id, OutboundMessage.status.in_(behind))
-        .values(values)
-    ).rowcount
+        .values(values),
+    )
     orm.expire(message)
     if error_code is not None:
         mark_number(orm, message.to_phone, error_code, now)

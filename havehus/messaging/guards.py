@@ -17,9 +17,9 @@ import phonenumbers
 from flask import current_app
 from phonenumbers import NumberParseException
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.models import MessageStatus, OutboundMessage
+from havehus.orm import OrmSession
 
 #: Texts that keep a promise already made (a code asked for, a booking, a change to it):
 #: they still go when the monthly budget is used up. Broadcasts, follow-ups and shift

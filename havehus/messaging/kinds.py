@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session as OrmSession
-
 from havehus.models import OutboundMessage, Session
+from havehus.orm import OrmSession
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.models import OptOut, Participant
+from havehus.orm import OrmSession
 
 #: Twilio's error codes for an invalid number and for one that replied STOP on Twilio's side.
 INVALID_NUMBER, UNSUBSCRIBED = 21211, 21610

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from time import monotonic
 
 from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.database import read_only_transactions
+from havehus.dbutil import execute_rowcount
 from havehus.messaging import failpoints, guards, kinds
 from havehus.messaging.gateway import (
     Gateway,
@@ -33,6 +33,7 @@ from havehus.messaging.numbers import mark_number
 from havehus.messaging.outgoing import opted_out_among
 from havehus.messaging.quiet import QuietHours, in_quiet_hours, quiet_period_end
 from havehus.models import Booking, MessageStatus, OutboundMessage, Session
+from havehus.orm import OrmSession
 
 log = logging.getLogger("havehus.messaging")
 
@@ -81,20 +82,22 @@ def _mark_stale(orm: OrmSession, now: datetime) -> tuple[int, int]:
     never resent blindly (nothing twice). It keeps its `lease_until`: the attempt began at most
     one lease before, which is where reconciliation starts looking.
     """
-    expired = orm.execute(
+    expired = execute_rowcount(
+        orm,
         update(OutboundMessage)
         .where(
             OutboundMessage.status == MessageStatus.PENDING,
             OutboundMessage.expires_at.is_not(None),
             OutboundMessage.expires_at <= now,
         )
-        .values(status=MessageStatus.SKIPPED, last_error="expired before it could be sent")
-    ).rowcount
-    lost = orm.execute(
+        .values(status=MessageStatus.SKIPPED, last_error="expired before it could be sent"),
+    )
+    lost = execute_rowcount(
+        orm,
         update(OutboundMessage)
         .where(OutboundMessage.status == MessageStatus.CLAIMED, OutboundMessage.lease_until < now)
-        .values(status=MessageStatus.UNKNOWN, last_error="worker lease ran out; outcome unknown")
-    ).rowcount
+        .values(status=MessageStatus.UNKNOWN, last_error="worker lease ran out; outcome unknown"),
+    )
     return int(expired or 0), int(lost or 0)
 
 
@@ -260,8 +263,10 @@ def reconcile_unknown(
             )
             if status == MessageStatus.DELIVERED:
                 values["delivered_at"] = now
-            done = orm.execute(update(OutboundMessage).where(*still_unknown).values(**values))
-            if done.rowcount == 1:
+            done = execute_rowcount(
+                orm, update(OutboundMessage).where(*still_unknown).values(**values)
+            )
+            if done == 1:
                 log.info("Text %s was sent after all (%s)", row.id, match.sid)
                 run.reconciled.append(row.id)
         elif row.attempts >= MAX_ATTEMPTS:
@@ -276,7 +281,8 @@ def reconcile_unknown(
             )
             run.failed.append(row.id)
         else:
-            done = orm.execute(
+            done = execute_rowcount(
+                orm,
                 update(OutboundMessage)
                 .where(*still_unknown)
                 .values(
@@ -285,9 +291,9 @@ def reconcile_unknown(
                     lease_until=None,
                     claimed_by=None,
                     last_error="outcome was unknown; the provider never took it: sending again",
-                )
+                ),
             )
-            if done.rowcount == 1:
+            if done == 1:
                 log.info("Text %s never reached the provider; it will be sent again", row.id)
                 run.requeued.append(row.id)
         orm.commit()

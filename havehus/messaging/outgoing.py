@@ -11,10 +11,10 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.models import Consent, MessageStatus, OptOut, OutboundMessage, Participant
+from havehus.orm import OrmSession
 
 
 def has_sms_consent(orm: OrmSession, participant: Participant) -> bool:
@@ -29,7 +29,7 @@ def has_sms_consent(orm: OrmSession, participant: Participant) -> bool:
     )
 
 
-def opted_out_numbers() -> Select[tuple[str]]:
+def opted_out_numbers() -> Select[str]:
     """Every number that said STOP (and not START since): nothing at all goes to them."""
     return select(OptOut.phone)
 

@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.messaging import guards, kinds
 from havehus.messaging.segments import SegmentInfo, count_segments, describe
 from havehus.models import Activity, MessageStatus, Mode, OutboundMessage, Session, SessionStatus
+from havehus.orm import OrmSession
 
 #: The window of actual texts the monthly estimate starts from.
 ESTIMATE_DAYS = 30

@@ -25,7 +25,6 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.messaging import outgoing
@@ -39,6 +38,7 @@ from havehus.models import (
     Participant,
     Session,
 )
+from havehus.orm import OrmSession
 
 log = logging.getLogger("havehus.messaging")
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select, update
-from sqlalchemy.orm import Session as OrmSession
 
+from havehus.dbutil import execute_rowcount
 from havehus.messaging import outgoing
 from havehus.messaging.numbers import INVALID_NUMBER, UNSUBSCRIBED
 from havehus.models import (
@@ -22,6 +22,7 @@ from havehus.models import (
     Session,
     StaffUser,
 )
+from havehus.orm import OrmSession
 
 #: The status filter's extra choice: texts to numbers that cannot be reached.
 UNREACHABLE = "unreachable"
@@ -36,7 +37,7 @@ def mask_phone(phone: str | None) -> str:
     return f"•••• {last[:2]} {last[2:]}"
 
 
-def _unreachable_phones() -> Select[tuple[str]]:
+def _unreachable_phones() -> Select[str]:
     """Every number that opted out or cannot be reached, as a subquery for the outbox list."""
     opted_out = outgoing.opted_out_numbers()
     unreachable = select(Participant.phone).where(
@@ -53,7 +54,7 @@ class OutboxFilter:
     digits: str = ""
 
 
-def outbox_query(selected: OutboxFilter) -> Select[tuple[OutboundMessage]]:
+def outbox_query(selected: OutboxFilter) -> Select[OutboundMessage]:
     """The outbox, newest first, narrowed by status, kind and the number's last digits."""
     query = select(OutboundMessage).order_by(
         OutboundMessage.created_at.desc(), OutboundMessage.id.desc()
@@ -102,7 +103,7 @@ def about_sensitive(orm: OrmSession, message: OutboundMessage) -> bool:
     return bool(orm.scalar(query))
 
 
-def replies_query(unhandled_only: bool) -> Select[tuple[InboundMessage]]:
+def replies_query(unhandled_only: bool) -> Select[InboundMessage]:
     query = select(InboundMessage).order_by(
         InboundMessage.received_at.desc(), InboundMessage.id.desc()
     )
@@ -127,11 +128,12 @@ def unhandled_replies(orm: OrmSession) -> int:
 
 def mark_handled(orm: OrmSession, reply: InboundMessage, user_id: int, now: datetime) -> bool:
     """Record who handled a reply and when; False when someone did already."""
-    done = orm.execute(
+    done = execute_rowcount(
+        orm,
         update(InboundMessage)
         .where(InboundMessage.id == reply.id, InboundMessage.handled_at.is_(None))
-        .values(handled_at=now, handled_by_id=user_id)
-    ).rowcount
+        .values(handled_at=now, handled_by_id=user_id),
+    )
     return done == 1
 
 
@@ -147,7 +149,7 @@ def bookings_by_id(orm: OrmSession, ids: set[int]) -> dict[int, Booking]:
     return {b.id: b for b in orm.scalars(select(Booking).where(Booking.id.in_(ids)))}
 
 
-def broadcasts_query() -> Select[tuple[Broadcast]]:
+def broadcasts_query() -> Select[Broadcast]:
     return select(Broadcast).order_by(Broadcast.created_at.desc(), Broadcast.id.desc())
 
 

@@ -243,7 +243,9 @@ def mark_handled(reply_id: int) -> ResponseReturnValue:
     else:
         flash(_("Someone handled this reply already."), "info")
     db.session.commit()
-    return redirect(url_for("messages.replies", **request.args))
+    # Back to the list as it was filtered. Only the filter goes along: url_for would take a
+    # query argument named _method, _scheme or _external as its own option.
+    return redirect(url_for("messages.replies", show=request.args.get("show")))
 
 
 # ---------------------------------------------------------------- the text preview

@@ -70,7 +70,7 @@ class RebasedHttpClient(TwilioHttpClient):
     def request(self, method: str, url: str, *args: object, **kwargs: object) -> Response:
         parts = urlsplit(url)
         rebased = urlunsplit((self.base.scheme, self.base.netloc, parts.path, parts.query, ""))
-        return super().request(method, rebased, *args, **kwargs)  # type: ignore[arg-type]
+        return super().request(method, rebased, *args, **kwargs)
 
 
 class TwilioGateway:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from havehus.extensions import db
+from havehus.extensions import Model
 from havehus.models.people import ROLES, Participant, StaffUser
 from havehus.models.program import Location, _in
 from havehus.orm import UTCDateTime
@@ -15,7 +15,7 @@ from havehus.orm import UTCDateTime
 FEED_KINDS = ("partner", "personal")
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for a partner system, scoped by role; only its hash is stored."""
 
     __tablename__ = "api_token"
@@ -39,7 +39,7 @@ class ApiToken(db.Model):
         return f"<ApiToken {self.name} {self.role}>"
 
 
-class FeedToken(db.Model):
+class FeedToken(Model):
     """A secret calendar-feed address: a partner's filtered feed or a person's own bookings."""
 
     __tablename__ = "feed_token"
@@ -72,7 +72,7 @@ class FeedToken(db.Model):
         return f"<FeedToken {self.kind} {self.id}>"
 
 
-class KioskDevice(db.Model):
+class KioskDevice(Model):
     """An enrolled tablet in the house, recognised by a long-lived device cookie."""
 
     __tablename__ = "kiosk_device"
@@ -95,7 +95,7 @@ class KioskDevice(db.Model):
 INVITE_PURPOSES = ("invite", "reset")
 
 
-class StaffInvite(db.Model):
+class StaffInvite(Model):
     """A one-time link to set a password: for a new user (invite) or a forgotten one (reset)."""
 
     __tablename__ = "staff_invite"
@@ -116,7 +116,7 @@ class StaffInvite(db.Model):
         return f"<StaffInvite {self.purpose} {self.staff_user_id}>"
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A single-use code that stands in for the authenticator app; only its hash is stored."""
 
     __tablename__ = "recovery_code"
@@ -131,7 +131,7 @@ class RecoveryCode(db.Model):
         return f"<RecoveryCode {self.staff_user_id}>"
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """One try to sign in, kept for throttling and to tell the owner about failed tries."""
 
     __tablename__ = "login_attempt"

@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from havehus.extensions import db
+from havehus.extensions import Model
 from havehus.models.program import Session, _in
 from havehus.orm import UTCDateTime
 
 TALLY_KINDS = ("adults", "children", "first_timers")
 
 
-class Tally(db.Model):
+class Tally(Model):
     """How many people of one kind came to a session without being named."""
 
     __tablename__ = "tally"

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from havehus.extensions import db
+from havehus.extensions import Model
 from havehus.models.people import Participant
 from havehus.models.program import _in
 from havehus.orm import UTCDateTime
@@ -45,7 +45,7 @@ MESSAGE_KINDS = tuple(MessageKind)
 MESSAGE_STATUSES = tuple(MessageStatus)
 
 
-class OutboundMessage(db.Model):
+class OutboundMessage(Model):
     """One text to send; web requests only insert these rows, workers send them."""
 
     __tablename__ = "outbound_message"
@@ -104,7 +104,7 @@ class OutboundMessage(db.Model):
 BROADCAST_PURPOSES = ("practical", "marketing")
 
 
-class Broadcast(db.Model):
+class Broadcast(Model):
     """A text a manager sent to everyone booked on a session or an activity, and who sent it.
 
     Practical notices (changes, weather) go to those who booked; news counts as marketing and
@@ -134,7 +134,7 @@ class Broadcast(db.Model):
         return f"<Broadcast {self.id} {self.purpose}>"
 
 
-class ReminderRequest(db.Model):
+class ReminderRequest(Model):
     """ "Remind me" for a drop-in session: a text before it, without taking a seat."""
 
     __tablename__ = "reminder_request"
@@ -152,7 +152,7 @@ class ReminderRequest(db.Model):
         return f"<ReminderRequest {self.id} {self.session_id}>"
 
 
-class InboundMessage(db.Model):
+class InboundMessage(Model):
     """A reply received from a phone."""
 
     __tablename__ = "inbound_message"
@@ -176,7 +176,7 @@ class InboundMessage(db.Model):
         return f"<InboundMessage {self.id} {self.interpreted_as}>"
 
 
-class OptOut(db.Model):
+class OptOut(Model):
     """A number that asked for no more texts (STOP), until it says START."""
 
     __tablename__ = "opt_out"

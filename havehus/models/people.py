@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from havehus.extensions import db
+from havehus.extensions import Model
 from havehus.models.program import _in
 from havehus.orm import UTCDateTime
 
@@ -29,7 +29,7 @@ ROLES = ("admin", "manager", "host", "partner")
 MANAGERS = ("admin", "manager")
 
 
-class Department(db.Model):
+class Department(Model):
     """A housing department (afdeling) of the area; reports break figures down by it."""
 
     __tablename__ = "department"
@@ -46,7 +46,7 @@ class Department(db.Model):
         return f"<Department {self.slug}>"
 
 
-class DepartmentPopulation(db.Model):
+class DepartmentPopulation(Model):
     """Residents of a department in one year: the denominator of participation rates."""
 
     __tablename__ = "department_population"
@@ -69,7 +69,7 @@ class DepartmentPopulation(db.Model):
         return f"<DepartmentPopulation {self.department_id} {self.year}>"
 
 
-class Participant(db.Model):
+class Participant(Model):
     """A resident who takes part; pseudonymous, with as little data as possible."""
 
     __tablename__ = "participant"
@@ -129,7 +129,7 @@ class Participant(db.Model):
         return f"<Participant {self.public_id}>"
 
 
-class Consent(db.Model):
+class Consent(Model):
     """A consent given (and perhaps withdrawn), with the wording version and who recorded it."""
 
     __tablename__ = "consent"
@@ -152,7 +152,7 @@ class Consent(db.Model):
         return f"<Consent {self.kind} {self.participant_id}>"
 
 
-class StaffUser(UserMixin, db.Model):
+class StaffUser(UserMixin, Model):
     """A person who works in the house or with it: admin, manager, host or partner."""
 
     __tablename__ = "staff_user"
@@ -188,7 +188,7 @@ class StaffUser(UserMixin, db.Model):
         return f"{self.id}:{self.session_generation}"
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what to which record, and when."""
 
     __tablename__ = "audit_event"

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from havehus.extensions import db
+from havehus.extensions import Model, db
 from havehus.orm import UTCDateTime
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({quoted})"
 
 
-class Location(db.Model):
+class Location(Model):
     """A house or a place where activities happen (Havehuset, the shared garden, the park)."""
 
     __tablename__ = "location"
@@ -101,7 +101,7 @@ class Location(db.Model):
         return f"<Location {self.slug}>"
 
 
-class Room(db.Model):
+class Room(Model):
     """A room or area inside a location."""
 
     __tablename__ = "room"
@@ -132,7 +132,7 @@ session_host = Table(
 )
 
 
-class Activity(db.Model):
+class Activity(Model):
     """A recurring series in the program, e.g. Sammen om maden every Thursday."""
 
     __tablename__ = "activity"
@@ -207,7 +207,7 @@ class Activity(db.Model):
         return f"<Activity {self.slug}>"
 
 
-class Session(db.Model):
+class Session(Model):
     """One occurrence of an activity, with concrete start and end (stored in UTC)."""
 
     __tablename__ = "session"
@@ -281,7 +281,7 @@ class Session(db.Model):
         return self.room or self.activity.room
 
 
-class Closure(db.Model):
+class Closure(Model):
     """Days the house (or one location) is closed: holidays, summer break."""
 
     __tablename__ = "closure"
@@ -304,7 +304,7 @@ class Closure(db.Model):
         return in_range and (self.location_id is None or self.location_id == location_id)
 
 
-class ProgramVersion(db.Model):
+class ProgramVersion(Model):
     """A single row whose number changes whenever the program changes; caches key on it."""
 
     __tablename__ = "program_version"

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from havehus.extensions import db
+from havehus.extensions import Model
 from havehus.models.people import Participant, StaffUser
 from havehus.models.program import Activity, Session, _in
 from havehus.orm import UTCDateTime
@@ -51,7 +51,7 @@ LIVE = (*OPEN, BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
 MAX_GUESTS = 4
 
 
-class Booking(db.Model):
+class Booking(Model):
     """One participant in one session, or in a whole course (enrolment)."""
 
     __tablename__ = "booking"
@@ -115,7 +115,7 @@ class Booking(db.Model):
         return f"<Booking {self.id} {self.status}>"
 
 
-class SignupChallenge(db.Model):
+class SignupChallenge(Model):
     """A sign-up from an ordinary browser, waiting for the code we texted to the phone.
 
     Proves the person holds the phone before a booking is tied to that number, so nobody can

@@ -62,9 +62,9 @@ def _confirmed() -> None:
         abort(400)
 
 
-def _public_link(endpoint: str, **values: str) -> str:
+def _invite_link(token: str) -> str:
     base = current_app.config["HAVEHUS_PUBLIC_URL"].rstrip("/")
-    return base + url_for(endpoint, **values)
+    return base + url_for("staff.accept_invite", token=token)
 
 
 # ---------------------------------------------------------------- users (admin)
@@ -94,7 +94,7 @@ def user_new() -> ResponseReturnValue:
             show_errors(form, error, codes=INVITE_ERROR_CODES)
         else:
             db.session.commit()
-            link = _public_link("staff.accept_invite", token=raw)
+            link = _invite_link(raw)
             return render_template("people/link_created.html", user=user, link=link, kind="invite")
     return render_template("people/user_new.html", form=form), _status()
 
@@ -150,7 +150,7 @@ def user_reset(user_id: int) -> ResponseReturnValue:
     _confirmed()
     raw = services.reset_password_link(db.session, user, utcnow(), current_actor())
     db.session.commit()
-    link = _public_link("staff.accept_invite", token=raw)
+    link = _invite_link(raw)
     return render_template("people/link_created.html", user=user, link=link, kind="reset")
 
 

@@ -8,9 +8,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.models import AuditEvent
+from havehus.orm import OrmSession
 from havehus.timeutil import local_to_utc
 
 
@@ -69,7 +69,7 @@ class AuditFilter:
     date_to: date | None = None
 
 
-def audit_list(selected: AuditFilter, tz: ZoneInfo) -> Select[tuple[AuditEvent]]:
+def audit_list(selected: AuditFilter, tz: ZoneInfo) -> Select[AuditEvent]:
     """The query for the audit page: newest first, narrowed by the filter's fields."""
     query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if selected.action:

@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 import pyotp
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session as OrmSession
 
+from havehus.dbutil import execute_rowcount
 from havehus.errors import HavehusError
 from havehus.models import LoginAttempt, RecoveryCode, StaffUser
+from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.people.passwords import verify_password_hash
@@ -145,28 +146,30 @@ def verify_second_factor(orm: OrmSession, user: StaffUser, code: str, now: datet
         step = _matching_step(user.totp_secret, code, now)
         if step is not None:
             # Conditional update: a code's time step is accepted once, even under a race.
-            taken = orm.execute(
+            taken = execute_rowcount(
+                orm,
                 update(StaffUser)
                 .where(
                     StaffUser.id == user.id,
                     or_(StaffUser.totp_last_step.is_(None), StaffUser.totp_last_step < step),
                 )
-                .values(totp_last_step=step)
-            ).rowcount
+                .values(totp_last_step=step),
+            )
             orm.refresh(user)
             return taken == 1
     normalised = code.strip().replace("-", "").replace(" ", "").lower()
     if len(normalised) < 10:
         return False
-    used = orm.execute(
+    used = execute_rowcount(
+        orm,
         update(RecoveryCode)
         .where(
             RecoveryCode.staff_user_id == user.id,
             RecoveryCode.code_hash == hash_token(normalised),
             RecoveryCode.used_at.is_(None),
         )
-        .values(used_at=now)
-    ).rowcount
+        .values(used_at=now),
+    )
     return used == 1
 
 

@@ -7,6 +7,7 @@ one's own account) and admin_views.py (administration).
 from __future__ import annotations
 
 from flask import Blueprint
+from flask.typing import RouteCallable
 
 from havehus.people import admin_views, views
 
@@ -15,7 +16,7 @@ bp.add_app_template_global(views.csrf_form)
 bp.add_app_template_global(views.role_label)
 
 #: Every page: its URL, methods and view (the endpoint is the view's name).
-RULES = [
+RULES: list[tuple[str, list[str], RouteCallable]] = [
     # views
     ("/login", ["GET", "POST"], views.login),
     ("/login/code", ["GET", "POST"], views.second_factor),

@@ -7,12 +7,12 @@ from typing import TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select, update
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.dbutil import execute_apart
 from havehus.errors import HavehusError
 from havehus.models import ApiToken, KioskDevice, Location
 from havehus.models.people import ROLES
+from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.security import hash_token, new_token
@@ -90,7 +90,7 @@ def revoke_api_token(orm: OrmSession, token: ApiToken, now: datetime, actor: Act
     _revoke(orm, token, "token.revoke", now, actor)
 
 
-def api_token_list() -> Select[tuple[ApiToken]]:
+def api_token_list() -> Select[ApiToken]:
     """The query for the tokens page: live tokens first, newest first."""
     return select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())
 
@@ -125,7 +125,7 @@ def revoke_kiosk(orm: OrmSession, device: KioskDevice, now: datetime, actor: Act
     _revoke(orm, device, "kiosk.revoke", now, actor)
 
 
-def kiosk_list() -> Select[tuple[KioskDevice]]:
+def kiosk_list() -> Select[KioskDevice]:
     """The query for the tablets page: live devices first, newest first."""
     return select(KioskDevice).order_by(
         KioskDevice.revoked_at.is_not(None), KioskDevice.created_at.desc()

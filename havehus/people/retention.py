@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session as OrmSession
 
+from havehus.dbutil import execute_rowcount
 from havehus.models import (
     Activity,
     Booking,
@@ -21,6 +21,7 @@ from havehus.models import (
     Tally,
 )
 from havehus.models.signup import SEAT_COUNTED
+from havehus.orm import OrmSession
 from havehus.people import audit
 
 #: A month for retention purposes (the promise is "at most N months").
@@ -79,10 +80,9 @@ def anonymise(orm: OrmSession, ids: list[int], now: datetime) -> None:
 def erase_sensitive_bookings(orm: OrmSession, now: datetime, days: int) -> int:
     """Delete sign-ups for sensitive sessions that ended `days` ago; keep an anonymous count."""
     cutoff = now - timedelta(days=days)
+    # Session.id rather than Booking.session_id: the same through the join, and never NULL.
     rows = orm.execute(
-        select(
-            Booking.id, Booking.session_id, Booking.status, Booking.participant_id, Booking.guests
-        )
+        select(Booking.id, Session.id, Booking.status, Booking.participant_id, Booking.guests)
         .join(Session, Session.id == Booking.session_id)
         .join(Activity, Activity.id == Session.activity_id)
         .where(Activity.sensitive.is_(True), Session.ends_at < cutoff)
@@ -138,16 +138,10 @@ def apply_retention(
     run = RetentionRun()
     run.anonymised = anonymise_inactive(orm, now, months)
     run.sensitive_bookings_erased = erase_sensitive_bookings(orm, now, sensitive_days)
-    run.challenges_deleted = int(
-        orm.execute(
-            delete(SignupChallenge).where(SignupChallenge.created_at < now - CHALLENGE_LIFETIME)
-        ).rowcount
-        or 0
+    run.challenges_deleted = execute_rowcount(
+        orm, delete(SignupChallenge).where(SignupChallenge.created_at < now - CHALLENGE_LIFETIME)
     )
-    run.login_attempts_deleted = int(
-        orm.execute(
-            delete(LoginAttempt).where(LoginAttempt.at < now - LOGIN_ATTEMPT_LIFETIME)
-        ).rowcount
-        or 0
+    run.login_attempts_deleted = execute_rowcount(
+        orm, delete(LoginAttempt).where(LoginAttempt.at < now - LOGIN_ATTEMPT_LIFETIME)
     )
     return run

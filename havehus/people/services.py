@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.orm import Session as OrmSession
 
+from havehus.dbutil import execute_rowcount
 from havehus.errors import HavehusError
 from havehus.models import StaffInvite, StaffUser
 from havehus.models.people import ROLES
+from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.people.passwords import (
@@ -136,11 +137,12 @@ def accept_invite(orm: OrmSession, raw: str, password: str, now: datetime, ip: s
     user = invite.staff_user
     check_password_strength(password, email=user.email)
     # The conditional update makes the link single-use even when two requests race.
-    claimed = orm.execute(
+    claimed = execute_rowcount(
+        orm,
         update(StaffInvite)
         .where(StaffInvite.id == invite.id, StaffInvite.used_at.is_(None))
-        .values(used_at=now)
-    ).rowcount
+        .values(used_at=now),
+    )
     if claimed != 1:
         raise HavehusError(
             _("This link has expired or was used already. Ask for a new one."), "expired_link"
@@ -203,7 +205,7 @@ def sign_out_everywhere(orm: OrmSession, user: StaffUser, now: datetime, actor: 
     audit.record(orm, "auth.sign_out_everywhere", now, actor, target=user)
 
 
-def user_list() -> Select[tuple[StaffUser]]:
+def user_list() -> Select[StaffUser]:
     """The query for the users page: active users first, each group by e-mail."""
     return select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.email)
 

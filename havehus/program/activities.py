@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from havehus.errors import HavehusError
 from havehus.models import Activity, Session, SessionStatus
+from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.program.activity_data import (

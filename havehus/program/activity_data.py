@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
 from havehus.models import Activity, Booking, Location, Mode, Room, Session
@@ -21,6 +20,7 @@ from havehus.models.program import (
     VISIBILITIES,
 )
 from havehus.models.signup import SEAT_HOLDING
+from havehus.orm import OrmSession
 from havehus.program.hosts import hosts_with_ids
 from havehus.program.recurrence import MAX_HORIZON_DAYS, parse_rule
 from havehus.program.repeat import rule_parts

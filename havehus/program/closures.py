@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, delete, or_, select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.models import Activity, Closure, Location, Session, SessionStatus
+from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.program.results import ChangeSummary, invalid

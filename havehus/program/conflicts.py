@@ -7,10 +7,10 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
 from havehus.models import Activity, Session, SessionStatus
+from havehus.orm import OrmSession
 from havehus.program.hosts import effective_hosts
 from havehus.program.results import Conflict
 from havehus.program.services import sessions_on_days

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.models import Activity, Session, SessionStatus
+from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.program.conflicts import conflicts_for

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.models import Session, StaffUser
+from havehus.orm import OrmSession
 from havehus.program.results import invalid
 
 #: Roles that can take a shift.

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 from flask_babel import LazyString, force_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.i18n import KNOWN_LANGUAGES
 from havehus.messaging import kinds, outgoing
 from havehus.models import Booking, Participant, Session
 from havehus.models.signup import OPEN
+from havehus.orm import OrmSession
 from havehus.people.audit import Actor
 from havehus.program.results import ChangeSummary
 from havehus.program.wording import notice_title, notice_when

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
 from havehus.models import Location, Room
+from havehus.orm import OrmSession
 
 
 def locations(orm: OrmSession) -> list[Location]:

@@ -145,7 +145,7 @@ def _comma_list(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-class _ActivityFormBase(FlaskForm):
+class ActivityFormBase(FlaskForm):
     """The fields every language shares; per-language fields are added by activity_form()."""
 
     version = HiddenField()
@@ -253,6 +253,8 @@ class _ActivityFormBase(FlaskForm):
                 self[name].errors = [*self[name].errors, message]
             return None
         data = self.to_data(None)
+        if data.starts_on is None or data.start_time is None:
+            return None  # a form not yet validated: both fields are required
         if data.duration_minutes is None or data.duration_minutes <= 0:
             self.end_time.errors = [*self.end_time.errors, _("The end must be after the start.")]
             return None
@@ -362,10 +364,10 @@ class _ActivityFormBase(FlaskForm):
         self.end_kind.data = "until" if repeat.until else "count" if repeat.count else "never"
 
 
-def activity_form(languages: Sequence[str], **kwargs: Any) -> _ActivityFormBase:
+def activity_form(languages: Sequence[str], **kwargs: Any) -> ActivityFormBase:
     """The activity form with title, short text, neutral title and price per language."""
 
-    class ActivityForm(_ActivityFormBase):
+    class ActivityForm(ActivityFormBase):
         pass
 
     for code in languages:

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule, rrulestr
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.errors import HavehusError
 from havehus.i18n import pick
 from havehus.models import Activity, Closure, Session, SessionStatus
+from havehus.orm import OrmSession
 from havehus.timeutil import local_to_utc
 
 #: No rule is expanded further than this, however far a caller asks (an unbounded RRULE).

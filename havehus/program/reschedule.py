@@ -11,9 +11,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.models import Activity, Session, SessionStatus
+from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.program.activity_data import ActivityData

@@ -9,11 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select, update
-from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from havehus.dbutil import insert_ignoring_conflicts
+from havehus.dbutil import execute_rowcount, insert_ignoring_conflicts
 from havehus.models import Activity, Mode, ProgramVersion, Session, SessionStatus, Visibility
+from havehus.orm import OrmSession
 from havehus.program.recurrence import expand_activity
 from havehus.timeutil import day_bounds_utc
 
@@ -22,12 +22,13 @@ DEFAULT_PAGE_SIZE = 10
 
 def bump_program_version(orm: OrmSession, now: datetime) -> None:
     """Record that the program changed, so every process drops its cached pages and feeds."""
-    result = orm.execute(
+    bumped = execute_rowcount(
+        orm,
         update(ProgramVersion)
         .where(ProgramVersion.id == 1)
-        .values(version=ProgramVersion.version + 1, changed_at=now)
+        .values(version=ProgramVersion.version + 1, changed_at=now),
     )
-    if not result.rowcount:
+    if not bumped:
         insert_ignoring_conflicts(orm, ProgramVersion, [{"id": 1, "version": 1, "changed_at": now}])
 
 
@@ -45,7 +46,7 @@ def expand_horizon(orm: OrmSession, weeks: int, now: datetime, tz: ZoneInfo) -> 
     return created
 
 
-def sessions_on_days(first: date, last: date, tz: ZoneInfo) -> Select[tuple[Session]]:
+def sessions_on_days(first: date, last: date, tz: ZoneInfo) -> Select[Session]:
     """Sessions starting on local days first..last, of activities not archived.
 
     Every visibility and status: the planner's callers narrow it down.

@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
 from havehus.models import Activity, Booking, Room, Session, SessionStatus, Tally
 from havehus.models.signup import BOOKING_STATUSES
+from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.program.conflicts import conflicts_for

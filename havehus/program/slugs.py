@@ -6,9 +6,9 @@ import re
 import unicodedata
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.models import Activity
+from havehus.orm import OrmSession
 
 #: The longest web name (the column's length).
 MAX_LENGTH = 80

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -48,8 +48,6 @@ def week(week: str) -> str | Response:
         monday = parse_iso_week(week)
     except ValueError:
         abort(404)
-    if week != iso_week_label(monday):  # e.g. 2026-W1 → 2026-W01
-        return redirect(url_for("program.week", week=iso_week_label(monday), **request.args))
     return _render_week(monday, utcnow())
 
 

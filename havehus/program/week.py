@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_
-from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
 from havehus.models import Activity, Closure, Session
+from havehus.orm import OrmSession
 from havehus.program.calendar_info import InfoDay, danish_holidays, islamic_dates
 from havehus.program.closures import closures_between
 from havehus.program.conflicts import week_conflicts

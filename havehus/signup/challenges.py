@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import InstrumentedAttribute
 
+from havehus.dbutil import execute_rowcount
 from havehus.errors import HavehusError
 from havehus.messaging import outgoing
 from havehus.models import Session, SignupChallenge
+from havehus.orm import OrmSession
 from havehus.people.audit import Actor
 from havehus.security import hash_token, same
 from havehus.signup import services, texts
@@ -28,11 +30,11 @@ def code_shown_on_screen() -> bool:
     return config["HAVEHUS_SMS_BACKEND"] == "console" and config["HAVEHUS_ENV"] == "development"
 
 
-def _recent(orm: OrmSession, column: object, value: str, since: datetime) -> int:
+def _recent(
+    orm: OrmSession, column: InstrumentedAttribute[str], value: str, since: datetime
+) -> int:
     return (
-        orm.scalar(
-            select(func.count()).where(column == value, SignupChallenge.created_at >= since)  # type: ignore[operator]
-        )
+        orm.scalar(select(func.count()).where(column == value, SignupChallenge.created_at >= since))
         or 0
     )
 
@@ -157,11 +159,12 @@ def check_code(orm: OrmSession, challenge_id: int, code: str, now: datetime) -> 
         raise HavehusError(
             _("The code is not right. Look at the text message and try again."), "wrong_code"
         )
-    used = orm.execute(
+    used = execute_rowcount(
+        orm,
         update(SignupChallenge)
         .where(SignupChallenge.id == challenge.id, SignupChallenge.used_at.is_(None))
-        .values(used_at=now)
-    ).rowcount
+        .values(used_at=now),
+    )
     if used != 1:
         raise HavehusError(_("The code has run out. Please start again."), "expired")
     return challenge

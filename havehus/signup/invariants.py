@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.models import Activity, Booking, Session
 from havehus.models.signup import SEAT_COUNTED
+from havehus.orm import OrmSession
 
 
 @dataclass(frozen=True)

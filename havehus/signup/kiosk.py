@@ -12,15 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
 from havehus.models import Mode, Session, SessionStatus, Tally
+from havehus.orm import OrmSession
 from havehus.program.services import ProgramEntry, group_entries, public_sessions_between
 from havehus.signup.phones import normalise_phone
 
@@ -108,6 +108,25 @@ def apply_keys(digits: str, keys: str, limit: int) -> str:
     return digits
 
 
+class KioskState(TypedDict, total=False):
+    """The sign-up in progress on one screen, kept in the Flask session from pad to pad."""
+
+    #: The session being signed up for; a state of another session is started afresh.
+    session_id: int
+    #: What the phone pad shows so far.
+    digits: str
+    #: An enrolled tablet signs up someone without a phone.
+    no_phone: bool
+    #: The typed number, normalised, once "next" was pressed.
+    phone: str
+    #: The texted code's challenge, once the name was given on a tablet that is not enrolled.
+    challenge_id: int
+    #: What the code pad shows so far.
+    code: str
+    #: The code itself, shown on screen in the demo (no real texts are sent).
+    demo_code: str
+
+
 @dataclass(frozen=True)
 class Pressed:
     """The digits after a press of the pad, and the step button pressed (if any)."""
@@ -128,22 +147,20 @@ def press_pad(digits: str, form: Mapping[str, str], limit: int) -> Pressed:
     return Pressed(digits, step)
 
 
-def phone_step(
-    state: dict[str, Any], pressed: Pressed, *, enrolled: bool, regions: list[str]
-) -> bool:
+def phone_step(state: KioskState, pressed: Pressed, *, enrolled: bool, regions: list[str]) -> bool:
     """Take a press of the phone pad into the sign-up state; True when the number is done.
 
     "No phone" is only for an enrolled tablet (the host is near); "next" needs a number
     that normalises. HavehusError says why a step cannot be taken.
     """
-    state.update(digits=pressed.digits, no_phone=False)
+    state.update({"digits": pressed.digits, "no_phone": False})
     if pressed.step == "no_phone":
         if not enrolled:
             raise HavehusError(
                 _("Without a mobile phone, please ask the host in the house to sign you up."),
                 "no_phone",
             )
-        state.update(digits="", no_phone=True)
+        state.update({"digits": "", "no_phone": True})
         return True
     if pressed.step == "next":
         state["phone"] = normalise_phone(pressed.digits, regions)

@@ -13,7 +13,6 @@ shows only the last two digits, and the done screen only the activity and the ou
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from flask import (
     Blueprint,
@@ -41,6 +40,7 @@ from havehus.signup.forms import guest_choices, posted_guests
 from havehus.signup.kiosk import (
     CODE_DIGITS,
     MAX_DIGITS,
+    KioskState,
     accepts_check_in,
     count_walk_in,
     kiosk_days,
@@ -66,11 +66,11 @@ class KioskForm(FlaskForm):
 # ---------------------------------------------------------------- the state on this screen
 
 
-def _state() -> dict[str, Any]:
-    return dict(session.get(STATE_KEY) or {})
+def _state() -> KioskState:
+    return KioskState(**(session.get(STATE_KEY) or {}))
 
 
-def _save(state: dict[str, Any]) -> None:
+def _save(state: KioskState) -> None:
     session[STATE_KEY] = state
 
 
@@ -79,7 +79,7 @@ def _forget() -> None:
     session.pop(DONE_KEY, None)
 
 
-def _state_for(target: Session) -> dict[str, Any]:
+def _state_for(target: Session) -> KioskState:
     """The sign-up state if it belongs to this session; a fresh one otherwise."""
     state = _state()
     if state.get("session_id") != target.id:
@@ -191,7 +191,7 @@ def phone(session_id: int) -> ResponseReturnValue:
 
 
 def _render_phone(
-    target: Session, state: dict[str, Any], now: datetime, error: str | None
+    target: Session, state: KioskState, now: datetime, error: str | None
 ) -> ResponseReturnValue:
     return render_template(
         "signup/kiosk/phone.html",
@@ -238,9 +238,7 @@ def name(session_id: int) -> ResponseReturnValue:
     ), (400 if errors else 200)
 
 
-def _sign_up_from_kiosk(
-    target: Session, state: dict[str, Any], enrolled: bool
-) -> ResponseReturnValue:
+def _sign_up_from_kiosk(target: Session, state: KioskState, enrolled: bool) -> ResponseReturnValue:
     """Book at once on an enrolled tablet (the person is in the house); elsewhere text a code."""
     now = utcnow()
     phone_number: str | None = state.get("phone")
@@ -265,7 +263,7 @@ def _sign_up_from_kiosk(
         return _finish(target, result, stopped=stopped)
     challenge, code = challenges.start(db.session, target, request_, client_ip(), now)
     db.session.commit()
-    state.update(challenge_id=challenge.id, code="")
+    state.update({"challenge_id": challenge.id, "code": ""})
     if challenges.code_shown_on_screen():
         state["demo_code"] = code
     _save(state)
@@ -277,7 +275,7 @@ def code() -> ResponseReturnValue:
     state = _state()
     challenge_id = state.get("challenge_id")
     target = public_session(db.session, state.get("session_id") or 0) if challenge_id else None
-    if target is None:
+    if challenge_id is None or target is None:
         return redirect(url_for("kiosk.start"))
     error = None
     if request.method == "POST":

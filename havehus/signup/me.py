@@ -12,7 +12,6 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
 from havehus.feeds.tokens import (
@@ -23,6 +22,7 @@ from havehus.feeds.tokens import (
 from havehus.i18n import KNOWN_LANGUAGES
 from havehus.models import Booking, FeedToken, Participant, Session
 from havehus.models.signup import OPEN
+from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
 

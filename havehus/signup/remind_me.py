@@ -12,9 +12,8 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session as OrmSession
 
-from havehus.dbutil import insert_ignoring_conflicts
+from havehus.dbutil import execute_rowcount, insert_ignoring_conflicts
 from havehus.errors import HavehusError
 from havehus.models import (
     Mode,
@@ -24,6 +23,7 @@ from havehus.models import (
     SessionStatus,
     SignupChallenge,
 )
+from havehus.orm import OrmSession
 from havehus.people.audit import PUBLIC
 from havehus.signup import challenges
 from havehus.signup.sign_up import Person, SignUp, identify, record_consents
@@ -119,15 +119,16 @@ def upcoming(orm: OrmSession, person: Participant, now: datetime) -> Sequence[Re
 
 def withdraw(orm: OrmSession, person: Participant, request_id: int, now: datetime) -> bool:
     """ "Don't remind me": False when there is no such live reminder of this person."""
-    done = orm.execute(
+    done = execute_rowcount(
+        orm,
         update(ReminderRequest)
         .where(
             ReminderRequest.id == request_id,
             ReminderRequest.participant_id == person.id,
             ReminderRequest.cancelled_at.is_(None),
         )
-        .values(cancelled_at=now)
-    ).rowcount
+        .values(cancelled_at=now),
+    )
     return done == 1
 
 

@@ -11,8 +11,8 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session as OrmSession
 
+from havehus.dbutil import execute_rowcount
 from havehus.messaging import kinds, outgoing
 from havehus.messaging.kinds import Unwanted
 from havehus.messaging.quiet import due_at, in_quiet_hours, quiet_period_end
@@ -28,6 +28,7 @@ from havehus.models import (
     StaffUser,
     session_host,
 )
+from havehus.orm import OrmSession
 from havehus.signup import texts
 from havehus.signup.me import personal_token
 from havehus.signup.services import booking_url
@@ -334,7 +335,8 @@ def release_moved_reminders(orm: OrmSession) -> int:
     session_start = (
         select(Session.starts_at).where(Session.id == OutboundMessage.session_id).scalar_subquery()
     )
-    result = orm.execute(
+    return execute_rowcount(
+        orm,
         update(OutboundMessage)
         .where(
             OutboundMessage.kind == "reminder",
@@ -344,9 +346,8 @@ def release_moved_reminders(orm: OrmSession) -> int:
             OutboundMessage.expires_at != session_start,
         )
         .values(status=MessageStatus.SKIPPED, last_error=MOVED, dedupe_key=None)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return int(result.rowcount or 0)
 
 
 def reason_not_to_remind(orm: OrmSession, message: OutboundMessage) -> str | None:

@@ -10,12 +10,12 @@ from datetime import datetime
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.messaging import outgoing, replies
 from havehus.messaging.replies import Outcome
 from havehus.models import Booking, BookingStatus, Participant, Session, SessionStatus
 from havehus.models.signup import OPEN, SEAT_HOLDING
+from havehus.orm import OrmSession
 from havehus.people.audit import PUBLIC
 from havehus.program.wording import activity_name, when_text
 from havehus.signup import me, services

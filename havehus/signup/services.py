@@ -17,9 +17,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Update, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session as OrmSession
 
-from havehus.dbutil import insert_ignoring_conflicts
+from havehus.dbutil import execute_rowcount, insert_ignoring_conflicts
 from havehus.errors import HavehusError
 from havehus.messaging import outgoing
 from havehus.models import (
@@ -34,6 +33,7 @@ from havehus.models import (
 )
 from havehus.models.people import MANAGERS
 from havehus.models.signup import LIVE, MAX_GUESTS, OPEN, SEAT_HOLDING
+from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.program.services import bump_program_version
@@ -213,7 +213,7 @@ def take_seat(orm: OrmSession, holder: Holder, *, seats: int = 1, overbook: bool
     """Take `seats` seats of a session (or places in a course) if that many are free — all or
     none, in one conditional UPDATE — or regardless when staff overbook on purpose."""
     capacity = None if overbook else _capacity(holder)
-    taken = orm.execute(_seat_update(holder, delta=seats, limit=capacity)).rowcount == 1
+    taken = execute_rowcount(orm, _seat_update(holder, delta=seats, limit=capacity)) == 1
     orm.expire(holder, ["places_taken" if isinstance(holder, Activity) else "seats_taken"])
     return taken
 
@@ -328,11 +328,12 @@ def book(
     if existing is not None:
         booking = existing
         # Reopen the cancelled booking; the conditional update lets one request win.
-        won = orm.execute(
+        won = execute_rowcount(
+            orm,
             update(Booking)
             .where(Booking.id == existing.id, Booking.status == BookingStatus.CANCELLED)
-            .values(status=BookingStatus.WAITLISTED, cancelled_at=None, updated_at=now)
-        ).rowcount
+            .values(status=BookingStatus.WAITLISTED, cancelled_at=None, updated_at=now),
+        )
         orm.refresh(booking)
         if won != 1:
             return BookingResult(booking, False, waitlist_position(orm, booking))
@@ -397,12 +398,21 @@ def sees_who_booked(actor: Actor, activity: Activity) -> bool:
     return not activity.sensitive or actor.role in MANAGERS
 
 
+def booked_activity(booking: Booking) -> Activity:
+    """The activity a booking is for: its own (a drop-in interest) or its session's."""
+    if booking.activity is not None:
+        return booking.activity
+    assert (
+        booking.session is not None
+    )  # a booking has a session or an activity (session_xor_activity)
+    return booking.session.activity
+
+
 def check_may_cancel(actor: Actor, booking: Booking) -> None:
     """Staff and tokens cancel only bookings they may see; the person may always cancel."""
     if actor.kind not in ("user", "token"):
         return
-    activity = booking.activity if booking.activity_id else booking.session.activity
-    if not sees_who_booked(actor, activity):
+    if not sees_who_booked(actor, booked_activity(booking)):
         raise HavehusError(_("Only a manager can cancel this booking."), "forbidden")
 
 
@@ -414,7 +424,8 @@ def cancel(orm: OrmSession, booking: Booking, now: datetime, actor: Actor) -> Bo
     """
     check_may_cancel(actor, booking)
     held = booking.status in SEAT_HOLDING
-    done = orm.execute(
+    done = execute_rowcount(
+        orm,
         update(Booking)
         .where(
             Booking.id == booking.id,
@@ -422,8 +433,8 @@ def cancel(orm: OrmSession, booking: Booking, now: datetime, actor: Actor) -> Bo
         )
         .values(
             status=BookingStatus.CANCELLED, cancelled_at=now, updated_at=now, offered_until=None
-        )
-    ).rowcount
+        ),
+    )
     orm.refresh(booking)
     if done != 1:
         return None
@@ -484,11 +495,12 @@ def promote_waitlist(orm: OrmSession, holder: Holder, now: datetime) -> list[Boo
         }
         if hold:
             values["offered_until"] = min(now + timedelta(hours=activity.offer_hold_hours), starts)
-        won = orm.execute(
+        won = execute_rowcount(
+            orm,
             update(Booking)
             .where(Booking.id == candidate.id, Booking.status == BookingStatus.WAITLISTED)
-            .values(**values)
-        ).rowcount
+            .values(**values),
+        )
         orm.refresh(candidate)
         if won != 1:  # someone else moved this person meanwhile: give the seats back
             release_seat(orm, holder, seats=candidate.seats)
@@ -502,15 +514,16 @@ def promote_waitlist(orm: OrmSession, holder: Holder, now: datetime) -> list[Boo
 
 def accept_offer(orm: OrmSession, booking: Booking, now: datetime) -> bool:
     """The person takes the seat held for them; False when the offer has run out."""
-    taken = orm.execute(
+    taken = execute_rowcount(
+        orm,
         update(Booking)
         .where(
             Booking.id == booking.id,
             Booking.status == BookingStatus.OFFERED,
             Booking.offered_until > now,
         )
-        .values(status=BookingStatus.CONFIRMED, offered_until=None, updated_at=now)
-    ).rowcount
+        .values(status=BookingStatus.CONFIRMED, offered_until=None, updated_at=now),
+    )
     orm.refresh(booking)
     return taken == 1
 
@@ -522,13 +535,14 @@ def expire_offers(orm: OrmSession, now: datetime) -> int:
     ).all()
     count = 0
     for booking in expired:
-        done = orm.execute(
+        done = execute_rowcount(
+            orm,
             update(Booking)
             .where(Booking.id == booking.id, Booking.status == BookingStatus.OFFERED)
             .values(
                 status=BookingStatus.CANCELLED, cancelled_at=now, updated_at=now, offered_until=None
-            )
-        ).rowcount
+            ),
+        )
         holder = _holder(booking)
         if done == 1 and holder is not None:
             count += 1

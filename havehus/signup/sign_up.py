@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import Literal
 
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.errors import HavehusError
 from havehus.models import Participant, Session
 from havehus.models.people import MANAGERS
+from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.signup import services

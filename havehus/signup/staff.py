@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session as OrmSession
 
 from havehus.models import Booking, BookingStatus, Mode, Participant, Session, StaffUser
+from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.people.retention import anonymise

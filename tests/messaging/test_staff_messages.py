@@ -211,6 +211,26 @@ def test_mark_handled_needs_the_form_and_records_who_and_when(app, client, signe
     assert missing.status_code == 404
 
 
+def test_marking_handled_returns_to_the_filtered_list(client, signed_in):
+    signed_in("manager")
+    waiting = reply()
+    action = f"/staff/messages/replies/{waiting.id}/handled?show=unhandled"
+    response = post_form(client, "/staff/messages/replies?show=unhandled", action)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/staff/messages/replies?show=unhandled"
+
+
+def test_marking_handled_ignores_query_arguments_meant_for_url_for(client, signed_in):
+    # url_for takes _method, _scheme, _external and _anchor as its own options, so passing
+    # every query argument on let a crafted link make the redirect fail with a 500.
+    signed_in("manager")
+    waiting = reply()
+    action = f"/staff/messages/replies/{waiting.id}/handled?show=unhandled&_method=DELETE"
+    response = post_form(client, "/staff/messages/replies?show=unhandled", action)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/staff/messages/replies?show=unhandled"
+
+
 def test_only_waiting_replies_on_request(client, signed_in):
     signed_in("manager")
     reply(body="Første")

@@ -10,13 +10,14 @@ The pages live in one module per subject; every URL of the planner is in the blo
 from __future__ import annotations
 
 from flask import Blueprint
+from flask.typing import RouteCallable
 
 from havehus.program.planner_views import activities, closures, copy_week, sessions, week
 
 bp = Blueprint("planner", __name__, url_prefix="/staff")
 
 #: Every planner page: its URL, methods and view (the endpoint is the view's name).
-RULES = [
+RULES: list[tuple[str, list[str], RouteCallable]] = [
     # week
     ("/week/<week>", ["GET"], week.week),
     ("/week/<week>/poster", ["GET"], week.poster),

@@ -29,6 +29,7 @@ from havehus.program.photos import MAX_BYTES, delete_photo, store_photo
 from havehus.program.planner_forms import (
     ACTIVITY_ERROR_FIELDS,
     COMMON_LANGUAGES,
+    ActivityFormBase,
     VersionForm,
     activity_form,
 )
@@ -171,7 +172,7 @@ def activity_archive(activity_id: int) -> ResponseReturnValue:
     return redirect(url_for("planner.activities"))
 
 
-def _activity_form(**kwargs: Any):
+def _activity_form(**kwargs: Any) -> ActivityFormBase:
     form = activity_form([lang.code for lang in offered_languages()], **kwargs)
     form.location.choices = location_choices()
     form.room.choices = room_choices()
@@ -182,13 +183,16 @@ def _activity_form(**kwargs: Any):
     return form
 
 
-def _checked_preview(form) -> Preview | None:
+def _checked_preview(form: ActivityFormBase) -> Preview | None:
     """The schedule preview of a valid form; None when the form has errors (shown on it)."""
     return form.schedule_preview(house_tz()) if form.validate_on_submit() else None
 
 
 def _render_activity_form(
-    form, activity: Activity | None, preview: Preview | None = None, status: int = 200
+    form: ActivityFormBase,
+    activity: Activity | None,
+    preview: Preview | None = None,
+    status: int = 200,
 ) -> ResponseReturnValue:
     return (
         render_template(
@@ -202,7 +206,7 @@ def _render_activity_form(
     )
 
 
-def _uploaded_photo(form, current: str | None) -> tuple[str | None, str | None]:
+def _uploaded_photo(form: ActivityFormBase, current: str | None) -> tuple[str | None, str | None]:
     """(the photo the activity should have, a newly stored file to delete if saving fails)."""
     upload = form.photo.data
     if upload and getattr(upload, "filename", ""):

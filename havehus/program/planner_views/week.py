@@ -31,8 +31,6 @@ FILTER_ARGS = ("room", "category", "mine")
 @staff_required(*HOSTS)
 def week(week: str) -> ResponseReturnValue:
     monday = monday_or_404(week)
-    if week != iso_week_label(monday):
-        return redirect(url_for("planner.week", week=iso_week_label(monday), **request.args))
     filters = _filter_form()
     category = filters.category.data if filters.category.data in CATEGORIES else None
     shown = planner_week_page(
