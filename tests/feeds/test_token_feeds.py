@@ -100,7 +100,7 @@ def test_a_booking_changes_the_partner_feed_without_a_program_change(
     before = feed_client.get(path)
 
     dinner = house.on(house.dinner, NOW.date() + timedelta(days=2))
-    book(make_participant("Carl"), dinner)
+    book(make_participant("Carl", "+4520777888"), dinner)
     db.session.commit()
     after = feed_client.get(path, headers={"If-None-Match": before.headers["ETag"]})
 

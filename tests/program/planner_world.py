@@ -31,7 +31,7 @@ class World:
         return found
 
 
-def person(phone: str | None = "+4520000001", language: str = "da") -> Participant:
+def person(phone: str | None = "auto", language: str = "da") -> Participant:
     return add_participant(at=NOW, phone=phone, language=language, consents=())
 
 
