@@ -10,6 +10,7 @@ from flask import Flask, Response, g, request
 
 from havehus import (
     api,
+    attendance,
     core,
     database,
     errors,
@@ -107,7 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     """Each package registers its own pages (and tells messaging what it needs to know)."""
     from havehus import dashboard  # the staff overview composes every domain: last
 
-    for package in (core, program, feeds, signup, people, messaging, api):
+    for package in (core, program, feeds, signup, attendance, people, messaging, api):
         package.init_app(app)
     app.register_blueprint(dashboard.bp)
 

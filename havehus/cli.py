@@ -13,6 +13,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
+from havehus.attendance.invariants import visit_drift
 from havehus.config import ConfigError
 from havehus.errors import HavehusError
 from havehus.extensions import db
@@ -200,17 +201,18 @@ def expand_command(weeks: int | None) -> None:
 @click.command("check")
 @with_appcontext
 def check_command() -> None:
-    """Report seat counters that drifted from the bookings.
+    """Report counters and visits that drifted from the bookings.
 
     Exits 1 on drift. Each session's seat counter (and each course's place counter) must
-    equal its confirmed, offered, attended and no-show bookings.
+    equal its confirmed, offered, attended and no-show bookings (with their guests), and a
+    session booking is "attended" exactly when its person has a visit to the session.
     """
-    drift = seat_drift(db.session)
+    drift = [*seat_drift(db.session), *visit_drift(db.session)]
     if drift:
         for item in drift:
             click.echo(f"drift: {item}")
         raise SystemExit(1)
-    click.echo("Seat counters agree with the bookings.")
+    click.echo("Seat counters and visits agree with the bookings.")
 
 
 COMMANDS = (

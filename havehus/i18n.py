@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, request
 
-from havehus.staff_area import is_staff_path
+from havehus.staff_area import speaks_two_languages
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,8 @@ def _offered(code: str | None) -> str | None:
 
 
 def is_staff_page() -> bool:
-    """True while serving a staff page, which speaks Danish or English only."""
-    return is_staff_path(request.path)
+    """True while serving a staff page that speaks Danish or English only (not host mode)."""
+    return speaks_two_languages(request.path)
 
 
 def select_locale() -> str:

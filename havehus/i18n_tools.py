@@ -25,7 +25,8 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
 #: Where residents read: a msgid used in one of these files (glob patterns relative to the
-#: project root) must be translated into every resident language. Staff pages (templates/people,
+#: project root) must be translated into every resident language (host mode too: many hosts are
+#: residents with another mother tongue). Staff pages (templates/people,
 #: templates/program/planner, the *staff_views modules...) are Danish and English only; the printed
 #: week poster is made by staff but hangs on the wall for residents, so it counts as theirs.
 RESIDENT_SOURCES = (
@@ -35,6 +36,7 @@ RESIDENT_SOURCES = (
     "templates/program/session.html",
     "templates/program/week.html",
     "templates/signup/kiosk/*",
+    "templates/attendance/*",
     "templates/core/*",
     "templates/errors/*",
     "templates/feeds/subscribe.html",
@@ -59,6 +61,7 @@ RESIDENT_SOURCES = (
     "havehus/feeds/views.py",
     "havehus/signup/challenges.py",
     "havehus/signup/forms.py",
+    "havehus/attendance/*",
     "havehus/signup/kiosk.py",
     "havehus/signup/kiosk_views.py",
     "havehus/signup/me.py",

@@ -14,6 +14,7 @@ from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from havehus import create_app
+from havehus.attendance.invariants import visit_drift
 from havehus.database import reset_transaction_mode, set_transaction_mode
 from havehus.extensions import db
 from havehus.models import Activity, Location, Session
@@ -133,10 +134,10 @@ def _app_with_tables(url: str, clock: PinnedClock) -> Iterator[Flask]:
             yield app
             db.session.rollback()
             # Whatever the test did, the seat counters still equal the bookings they count.
-            drift = seat_drift(db.session)
+            drift = [str(d) for d in seat_drift(db.session) + visit_drift(db.session)]
             db.session.remove()
             db.engine.dispose()
-        assert not drift, f"seat counters drifted from the bookings: {[str(d) for d in drift]}"
+        assert not drift, f"counters or visits drifted from the bookings: {drift}"
     finally:
         reset_transaction_mode(token)
 

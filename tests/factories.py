@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from havehus.extensions import db
-from havehus.models import Activity, Booking, Participant, Session
+from havehus.models import Activity, Booking, Participant, Session, Visit
 from havehus.models.signup import SEAT_COUNTED
 from havehus.signup.services import record_consent
 
@@ -30,7 +30,7 @@ def add_participant(
     person = Participant(
         public_id=f"person-{number}",
         display_name=name or f"Person {number}",
-        phone=f"+4520{number % 1_000_000:06d}" if phone == "auto" else phone,
+        phone=f"+4531{number % 1_000_000:06d}" if phone == "auto" else phone,
         language=language,
         created_at=at,
         **fields,
@@ -69,6 +69,18 @@ def add_booking(
         **{"guests": 0, **fields},
     )
     db.session.add(booking)
+    if status == "attended" and isinstance(holder, Session):  # come: a named visit, as marked
+        before = "confirmed"
+        db.session.add(
+            Visit(
+                session=holder,
+                participant=person,
+                booking=booking,
+                booking_status_before=before,
+                source="host",
+                at=at,
+            )
+        )
     if status in SEAT_COUNTED:
         if isinstance(holder, Activity):
             holder.places_taken += booking.seats

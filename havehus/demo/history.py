@@ -17,19 +17,21 @@ from havehus.models import (
     Session,
     SessionStatus,
     Tally,
+    Visit,
 )
 from havehus.orm import OrmSession
 from havehus.signup.services import HEALTH_WORDING
 
 
 def _book(
+    orm: OrmSession,
     session: Session,
     participant: Participant,
     status: str,
     source: str,
     at: datetime,
     created_by_id: int | None,
-) -> Booking:
+) -> None:
     booking = Booking(
         participant=participant,
         session=session,
@@ -49,7 +51,21 @@ def _book(
         BookingStatus.NO_SHOW,
     ):
         session.seats_taken += 1
-    return booking
+    orm.add(booking)
+    if status == BookingStatus.ATTENDED:  # marked as come by the host: a named visit
+        orm.add(_visit(session, participant, booking, "host"))
+
+
+def _visit(session: Session, person: Participant, booking: Booking | None, source: str) -> Visit:
+    before = BookingStatus.CONFIRMED if booking is not None else None
+    return Visit(
+        session=session,
+        participant=person,
+        booking=booking,
+        booking_status_before=before,
+        source=source,
+        at=session.starts_at,
+    )
 
 
 def add_history(
@@ -89,7 +105,7 @@ def add_history(
                     status = BookingStatus.CONFIRMED
                 source = rng.choice(["staff", "staff", "web", "kiosk"])
                 at = booked_at + timedelta(minutes=position * 7)
-                orm.add(_book(session, person, status, source, at, manager_id))
+                _book(orm, session, person, status, source, at, manager_id)
         elif activity.sensitive:
             for person in rng.sample(people, k=rng.randint(0, 2)):
                 status = (
@@ -107,13 +123,11 @@ def add_history(
                         recorded_by_id=manager_id,
                     )
                 )
-                orm.add(_book(session, person, status, "staff", booked_at, manager_id))
+                _book(orm, session, person, status, "staff", booked_at, manager_id)
         elif past:
             # Drop-in: a few named check-ins plus anonymous head counts by the host.
             for person in rng.sample(regulars, k=rng.randint(2, 6)):
-                orm.add(
-                    _book(session, person, BookingStatus.ATTENDED, "kiosk", session.starts_at, None)
-                )
+                orm.add(_visit(session, person, None, "kiosk"))  # a walk-in: no booking
             counts = {
                 "adults": rng.randint(3, 14),
                 "children": rng.randint(0, 4) if activity.category != "walking" else 0,
@@ -133,8 +147,8 @@ def add_history(
     for person in people:
         last = orm.scalar(
             select(Session.starts_at)
-            .join(Booking, Booking.session_id == Session.id)
-            .where(Booking.participant_id == person.id, Booking.status == BookingStatus.ATTENDED)
+            .join(Visit, Visit.session_id == Session.id)
+            .where(Visit.participant_id == person.id)
             .order_by(Session.starts_at.desc())
             .limit(1)
         )

@@ -8,7 +8,7 @@ from havehus.models.access import (
     RecoveryCode,
     StaffInvite,
 )
-from havehus.models.attendance import Tally
+from havehus.models.attendance import AttendanceTap, SessionAttendance, Tally, Visit
 from havehus.models.messaging import (
     Broadcast,
     InboundMessage,
@@ -44,6 +44,7 @@ from havehus.models.signup import Booking, BookingSource, BookingStatus, SignupC
 __all__ = [
     "Activity",
     "ApiToken",
+    "AttendanceTap",
     "AuditEvent",
     "Booking",
     "BookingSource",
@@ -69,11 +70,13 @@ __all__ = [
     "ProgramVersion",
     "Room",
     "Session",
+    "SessionAttendance",
     "SessionStatus",
     "SignupChallenge",
     "StaffInvite",
     "StaffUser",
     "Tally",
+    "Visit",
     "Visibility",
     "activity_host",
     "session_host",

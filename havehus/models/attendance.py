@@ -1,17 +1,28 @@
-"""Anonymous head counts taken by hosts."""
+"""Who came: named visits, anonymous head counts, and the taps that recorded them.
+
+A *visit* is one person at one session: a named visit (a Visit row — the person's booking
+marked as come, or a known person who just came) or an anonymous one (a Tally count). Reports
+count exactly these two, nothing else.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from havehus.extensions import Model
+from havehus.models.people import Participant
 from havehus.models.program import Session, _in
+from havehus.models.signup import Booking
 from havehus.orm import UTCDateTime
 
 TALLY_KINDS = ("adults", "children", "first_timers")
+#: Where a named visit was recorded.
+VISIT_SOURCES = ("host", "kiosk", "qr", "import")
+#: What one tap in host mode does (each saved once, under its idempotency key).
+TAP_ACTIONS = ("came", "not_came", "count", "uncount", "remove_visit")
 
 
 class Tally(Model):
@@ -35,3 +46,69 @@ class Tally(Model):
 
     def __repr__(self) -> str:
         return f"<Tally {self.session_id} {self.kind}={self.count}>"
+
+
+class Visit(Model):
+    """A named person at a session: their booking marked as come, or a known person who came
+    without one (a walk-in). At most one per person and session, however often they check in."""
+
+    __tablename__ = "visit"
+    __table_args__ = (
+        CheckConstraint(_in("source", VISIT_SOURCES), name="source"),
+        UniqueConstraint("session_id", "participant_id"),
+        Index("ix_visit_participant", "participant_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    #: The booking marked as come; None for a walk-in.
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id", ondelete="SET NULL"))
+    #: The booking's status before it was marked (an undo puts it back).
+    booking_status_before: Mapped[str | None] = mapped_column(String(12))
+    source: Mapped[str] = mapped_column(String(8))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    session: Mapped[Session] = relationship()
+    participant: Mapped[Participant] = relationship()
+    booking: Mapped[Booking | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Visit {self.session_id} {self.participant_id}>"
+
+
+class AttendanceTap(Model):
+    """One tap in host mode, kept under the key its page gave it: a retried request (a flaky
+    connection, a double tap) finds its key taken and changes nothing."""
+
+    __tablename__ = "attendance_tap"
+    __table_args__ = (
+        CheckConstraint(_in("action", TAP_ACTIONS), name="action"),
+        Index("ix_attendance_tap_session", "session_id"),
+    )
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(12))
+    #: The booking, tally kind or visit the tap was about.
+    subject: Mapped[str | None] = mapped_column(String(40))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SessionAttendance(Model):
+    """A session's attendance as its host keeps it: a note, closed, unlocked after the lock."""
+
+    __tablename__ = "session_attendance"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("session.id", ondelete="CASCADE"), primary_key=True
+    )
+    note: Mapped[str | None] = mapped_column(Text)
+    #: "Close the session": the bookings nobody marked became no-shows then.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    #: A manager opened a locked sheet again until then (every change meanwhile is audited).
+    unlocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

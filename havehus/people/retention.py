@@ -11,7 +11,6 @@ from havehus.dbutil import execute_rowcount
 from havehus.models import (
     Activity,
     Booking,
-    BookingStatus,
     Consent,
     FeedToken,
     LoginAttempt,
@@ -19,6 +18,7 @@ from havehus.models import (
     Session,
     SignupChallenge,
     Tally,
+    Visit,
 )
 from havehus.models.signup import SEAT_COUNTED
 from havehus.orm import OrmSession
@@ -78,23 +78,32 @@ def anonymise(orm: OrmSession, ids: list[int], now: datetime) -> None:
 
 
 def erase_sensitive_bookings(orm: OrmSession, now: datetime, days: int) -> int:
-    """Delete sign-ups for sensitive sessions that ended `days` ago; keep an anonymous count."""
+    """Delete sign-ups and named visits of sensitive sessions that ended `days` ago; keep an
+    anonymous count of who came (each visit and the guests its booking brought)."""
     cutoff = now - timedelta(days=days)
-    # Session.id rather than Booking.session_id: the same through the join, and never NULL.
-    rows = orm.execute(
-        select(Booking.id, Session.id, Booking.status, Booking.participant_id, Booking.guests)
-        .join(Session, Session.id == Booking.session_id)
+    ended = (
+        select(Session.id)
         .join(Activity, Activity.id == Session.activity_id)
         .where(Activity.sensitive.is_(True), Session.ends_at < cutoff)
+    )
+    rows = orm.execute(
+        select(
+            Booking.id, Booking.session_id, Booking.status, Booking.participant_id, Booking.guests
+        ).where(Booking.session_id.in_(ended))
     ).all()
-    if not rows:
+    visits = orm.execute(
+        select(Visit.id, Visit.session_id, Visit.participant_id, Booking.guests)
+        .outerjoin(Booking, Booking.id == Visit.booking_id)
+        .where(Visit.session_id.in_(ended))
+    ).all()
+    if not rows and not visits:
         return 0
-    attended: dict[int, int] = {}
+    came: dict[int, int] = {}
+    for _id, visited, _person, brought in visits:  # they came, with the guests they brought
+        came[visited] = came.get(visited, 0) + 1 + (brought or 0)
     seats: dict[int, int] = {}
     for _id, session_id, status, _person, guests in rows:
-        if status == BookingStatus.ATTENDED:  # they came, with the guests they brought
-            attended[session_id] = attended.get(session_id, 0) + 1 + guests
-        if status in SEAT_COUNTED:
+        if status in SEAT_COUNTED and session_id is not None:
             seats[session_id] = seats.get(session_id, 0) + 1 + guests
     # The session's seat counter counted these bookings; it goes down with them, so counters
     # and bookings keep agreeing (`havehus check`). The count of who came stays in the tally.
@@ -104,7 +113,7 @@ def erase_sensitive_bookings(orm: OrmSession, now: datetime, days: int) -> int:
             .where(Session.id == session_id)
             .values(seats_taken=Session.seats_taken - count)
         )
-    for session_id, count in attended.items():
+    for session_id, count in came.items():
         tally = orm.scalar(
             select(Tally).where(Tally.session_id == session_id, Tally.kind == "adults")
         )
@@ -113,8 +122,9 @@ def erase_sensitive_bookings(orm: OrmSession, now: datetime, days: int) -> int:
         else:
             tally.count += count
             tally.updated_at = now
+    orm.execute(delete(Visit).where(Visit.id.in_([visit[0] for visit in visits])))
     orm.execute(delete(Booking).where(Booking.id.in_([row[0] for row in rows])))
-    people = {row[3] for row in rows}
+    people = {row[3] for row in rows} | {visit[2] for visit in visits}
     still_booked = set(
         orm.scalars(
             select(Booking.participant_id)
@@ -128,7 +138,8 @@ def erase_sensitive_bookings(orm: OrmSession, now: datetime, days: int) -> int:
             Consent.kind == "health", Consent.participant_id.in_(people - still_booked)
         )
     )
-    audit.record(orm, "retention.sensitive", now, audit.WORKER, details={"bookings": len(rows)})
+    details = {"bookings": len(rows), "visits": len(visits)}
+    audit.record(orm, "retention.sensitive", now, audit.WORKER, details=details)
     return len(rows)
 
 

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from havehus.errors import HavehusError
-from havehus.models import Activity, Booking, Room, Session, SessionStatus, Tally
+from havehus.models import Activity, Booking, Room, Session, SessionStatus, Tally, Visit
 from havehus.models.signup import BOOKING_STATUSES
 from havehus.orm import OrmSession
 from havehus.people import audit
@@ -302,7 +302,7 @@ def coming_sessions(
 
 
 def sessions_with_participants(orm: OrmSession, sessions: Sequence[Session]) -> set[int]:
-    """Ids of sessions someone booked, attended or was counted at (never deleted)."""
+    """Ids of sessions someone booked, came to or was counted at (never deleted)."""
     ids = [s.id for s in sessions]
     if not ids:
         return set()
@@ -314,6 +314,7 @@ def sessions_with_participants(orm: OrmSession, sessions: Sequence[Session]) -> 
         )
     )
     counted = set(orm.scalars(select(Tally.session_id).where(Tally.session_id.in_(ids))))
+    counted |= set(orm.scalars(select(Visit.session_id).where(Visit.session_id.in_(ids))))
     enrolled_activities = set(
         orm.scalars(
             select(Booking.activity_id).where(

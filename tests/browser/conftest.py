@@ -127,6 +127,7 @@ def _build_house(folder: Path, now: datetime) -> tuple[Flask, dict[str, tuple[st
         result = seed_demo(db.session, now, house_tz(), app.config)
         _device, kiosk_token = enrol_kiosk(db.session, "Tablet in the hall", None, now, CLI)
         _drop_in_on_now(now)
+        _dinner_on_now(now)
         db.session.commit()
         db.session.remove()
     staff = {role: (email, password) for email, role, password in result.credentials}
@@ -150,6 +151,39 @@ def _drop_in_on_now(now: datetime) -> None:
         )
     )
     bump_program_version(db.session, now)
+
+
+def _dinner_on_now(now: datetime) -> None:
+    """A shared meal that began 20 minutes ago with four people booked: host mode's evening."""
+    from havehus.models import Activity, Booking, Participant, Session
+
+    activity = db.session.scalars(select(Activity).where(Activity.slug == "sammen-om-maden")).one()
+    session = Session(
+        activity=activity,
+        uid=f"browser-dinner-{now:%Y%m%d%H%M}@havehus",
+        starts_at=now - timedelta(minutes=20),
+        ends_at=now + timedelta(hours=2),
+        created_at=now,
+        updated_at=now,
+        seats_taken=4,
+    )
+    db.session.add(session)
+    for number, name in enumerate(
+        ("Amal Browser", "Birgit Browser", "Carlos Browser", "Dunja Browser")
+    ):
+        person = Participant(
+            public_id=f"browser-dinner-{number}", display_name=name, language="da", created_at=now
+        )
+        db.session.add(
+            Booking(
+                participant=person,
+                session=session,
+                status="confirmed",
+                source="staff",
+                created_at=now,
+                updated_at=now,
+            )
+        )
 
 
 @pytest.fixture(scope="session")

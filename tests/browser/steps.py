@@ -93,6 +93,17 @@ def session_on_now(house: LiveHouse) -> int:
     )
 
 
+def dinner_on_now(house: LiveHouse) -> int:
+    """The shared meal that the live house put on right now, four people booked (host mode)."""
+    from havehus.models import Session
+
+    return house.read(
+        lambda orm: orm.scalars(
+            select(Session.id).where(Session.uid.like("browser-dinner-%"))
+        ).one()
+    )
+
+
 def fill_signup_form(page: Any, name: str, phone: str) -> None:
     page.locator("#name").fill(name)
     page.locator("#phone").fill(phone)

@@ -1,0 +1,16 @@
+"""Attendance: who came to a session — host mode, check-ins, anonymous counts, closing, locking.
+
+Above `signup` in the layers: a host adding someone identifies them through the sign-up
+service, and a booked person's visit marks their booking.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register host mode's pages."""
+    from havehus.attendance.blueprint import bp
+
+    app.register_blueprint(bp)
