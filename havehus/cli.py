@@ -6,8 +6,9 @@ import logging
 import signal
 import subprocess
 import sys
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, cast
 
 import click
 from flask import Flask, current_app
@@ -215,6 +216,44 @@ def check_command() -> None:
     click.echo("Seat counters and visits agree with the bookings.")
 
 
+def _local_date(_ctx: click.Context, _param: click.Parameter, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+@click.command("report")
+@click.option("--from", "first", required=True, callback=_local_date, help="First day, YYYY-MM-DD.")
+@click.option("--to", "last", required=True, callback=_local_date, help="Last day (inclusive).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv")
+@click.option("--by", type=click.Choice(["activity", "category", "department", "month"]))
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write.")
+@with_appcontext
+def report_command(first: date, last: date, fmt: str, by: str | None, output: str | None) -> None:
+    """Print the indicators of a period, small groups as <5.
+
+    One row per group (with --by), then the total; definitions in docs/indicators.md.
+    """
+    from havehus.reports import export
+    from havehus.reports.indicators import By, report
+
+    if last < first:
+        raise click.BadParameter("--to is before --from")
+    rows = report(db.session, first, last, house_tz(), utcnow(), by=cast(By | None, by))
+    table = export.suppressed(rows)
+    if fmt == "xlsx":
+        if output is None:
+            raise click.UsageError("XLSX needs --output FILE.")
+        Path(output).write_bytes(export.to_xlsx(table, f"{first}–{last}"))
+        return
+    text = export.to_csv(table) if fmt == "csv" else export.to_json(table)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+
+
 COMMANDS = (
     serve_command,
     worker_command,
@@ -224,6 +263,7 @@ COMMANDS = (
     create_token_command,
     expand_command,
     check_command,
+    report_command,
 )
 
 
