@@ -7,6 +7,7 @@ from havehus.models.access import (
     LoginAttempt,
     RecoveryCode,
     StaffInvite,
+    StaffSession,
 )
 from havehus.models.attendance import Tally
 from havehus.models.messaging import (
@@ -72,6 +73,7 @@ __all__ = [
     "SessionStatus",
     "SignupChallenge",
     "StaffInvite",
+    "StaffSession",
     "StaffUser",
     "Tally",
     "Visibility",
