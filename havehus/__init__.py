@@ -25,6 +25,7 @@ from havehus.config import flask_config, load_settings
 from havehus.extensions import babel, csrf, db, login, migrate
 from havehus.paths import LOCALES_DIR, MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR
 from havehus.people import access
+from havehus.security import private_answer
 from havehus.timeutil import Clock, install_clock, system_clock
 
 __all__ = ["create_app"]
@@ -97,6 +98,9 @@ def _register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if private_answer(request.path, "Authorization" in request.headers):
+            # Someone's own data: no browser history, back button or proxy keeps a copy.
+            response.headers["Cache-Control"] = "no-store"
         if app.config["HAVEHUS_ENV"] == "production":
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"

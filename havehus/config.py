@@ -103,6 +103,13 @@ def validate(settings: Mapping[str, Any]) -> None:
                 "Set HAVEHUS_SECRET_KEY to a random value of at least 32 characters, e.g. "
                 "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
+        if settings["sms_backend"] == "console":
+            raise ConfigError(
+                "Refusing to start in production with the console SMS backend: it sends no "
+                "texts and writes every phone number and booking link to the log. Set "
+                "HAVEHUS_SMS_BACKEND=twilio with HAVEHUS_TWILIO_ACCOUNT_SID, "
+                "HAVEHUS_TWILIO_AUTH_TOKEN and HAVEHUS_TWILIO_FROM (see docs/operations.md)."
+            )
 
 
 def flask_config(settings: Mapping[str, Any]) -> dict[str, Any]:

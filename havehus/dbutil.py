@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
-from sqlalchemy import Delete, Update
+from sqlalchemy import Delete, Update, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import OperationalError
@@ -65,3 +66,19 @@ def execute_apart(orm: OrmSession, statement: Any) -> bool:
         log.warning("Bookkeeping write skipped: %s", exc)
         return False
     return True
+
+
+def hold_keys(orm: OrmSession, *keys: str) -> None:
+    """Let one transaction at a time count tries under these keys, until it ends.
+
+    A limit that counts rows and then adds one ("ten failed sign-ins", "three codes an hour")
+    is kept only when no other transaction counts the same rows in between. On PostgreSQL each
+    key is a transaction-level advisory lock, taken in one order so two holders never deadlock;
+    SQLite needs none, as a writing transaction begins IMMEDIATE and holds the database's write
+    lock until it ends.
+    """
+    if orm.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        digest = hashlib.sha256(key.encode()).digest()
+        orm.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest[:8], signed=True))))

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from havehus.extensions import db
+from havehus.security import redact_path
 
 
 class HavehusError(Exception):
@@ -52,7 +53,10 @@ def handle_http_error(error: HTTPException) -> tuple[Any, int]:
 
 
 def handle_unexpected(error: Exception) -> tuple[Any, int]:
-    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    # Never the token of a capability link (/me/<token>…): logs are read by more people.
+    current_app.logger.exception(
+        "Unhandled error on %s %s", request.method, redact_path(request.path)
+    )
     return handle_http_error(InternalServerError(original_exception=error))
 
 

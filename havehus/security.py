@@ -5,10 +5,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
+
+from havehus.staff_area import is_staff_path
 
 #: 32 random bytes = 256 bits, URL-safe.
 TOKEN_BYTES = 32
+#: Paths whose next segment is a capability token: whoever has the address has the access.
+CAPABILITY_PATHS = ("/me/", "/bookings/", "/feeds/", "/staff/invite/")
+_CAPABILITY = re.compile(
+    "^(" + "|".join(re.escape(prefix) for prefix in CAPABILITY_PATHS) + r")[^/]+?(\.ics)?(?=/|$)"
+)
 
 
 def hash_token(raw: str) -> str:
@@ -36,3 +44,19 @@ def derived_token(secret: str, purpose: str, *parts: object) -> str:
     message = ":".join([purpose, *(str(part) for part in parts)]).encode("utf-8")
     digest = hmac.new(secret.encode("utf-8"), message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def redact_path(path: str) -> str:
+    """The path with its capability token replaced by "…", fit for a log line."""
+    return _CAPABILITY.sub(lambda m: f"{m.group(1)}…{m.group(2) or ''}", path, count=1)
+
+
+def private_answer(path: str, authorised: bool) -> bool:
+    """Whether the answer shows someone's own data, so no browser or proxy may store it.
+
+    Staff pages, the pages a capability link opens (a calendar feed keeps its own caching:
+    calendar apps poll it), and anything answered to a bearer token.
+    """
+    if authorised or is_staff_path(path):
+        return True
+    return path.startswith(CAPABILITY_PATHS) and not path.endswith(".ics")

@@ -8,6 +8,7 @@ import pytest
 
 from havehus import create_app
 from havehus.config import DEFAULT_SECRET_KEY, ConfigError, load_settings
+from havehus.paths import CONFIG_DIR
 
 STRONG_SECRET = "x" * 40
 
@@ -64,8 +65,30 @@ def test_production_refuses_the_default_secret_key():
     assert DEFAULT_SECRET_KEY not in STRONG_SECRET
 
 
+def test_production_refuses_the_console_sms_backend():
+    production = {"HAVEHUS_ENV": "production", "HAVEHUS_SECRET_KEY": STRONG_SECRET}
+    # The console backend sends nothing and writes every number and booking link to the log.
+    with pytest.raises(ConfigError, match="HAVEHUS_SMS_BACKEND=twilio"):
+        load_settings(environ=production)
+    with pytest.raises(ConfigError, match="console"):
+        load_settings(environ={**production, "HAVEHUS_SMS_BACKEND": "console"})
+    assert load_settings(environ={**production, "HAVEHUS_SMS_BACKEND": "twilio"})
+    # `make run` (the demo, development) keeps its console texts.
+    demo = load_settings(environ={"HAVEHUS_CONFIG": str(CONFIG_DIR / "demo.toml")})
+    assert demo["sms_backend"] == "console"
+    example = {"HAVEHUS_CONFIG": str(CONFIG_DIR / "production.example.toml")}
+    assert load_settings(environ={**example, "HAVEHUS_SECRET_KEY": STRONG_SECRET})
+
+
 def test_production_uses_secure_cookies_and_hsts(sqlite_url: str):
-    app = create_app({"env": "production", "secret_key": STRONG_SECRET, "database_url": sqlite_url})
+    app = create_app(
+        {
+            "env": "production",
+            "secret_key": STRONG_SECRET,
+            "sms_backend": "twilio",
+            "database_url": sqlite_url,
+        }
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     response = app.test_client().get("/healthz")
     assert "max-age" in response.headers["Strict-Transport-Security"]

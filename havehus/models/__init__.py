@@ -7,6 +7,7 @@ from havehus.models.access import (
     LoginAttempt,
     RecoveryCode,
     StaffInvite,
+    StaffSession,
 )
 from havehus.models.attendance import AttendanceTap, SessionAttendance, Tally, Visit
 from havehus.models.messaging import (
@@ -74,6 +75,7 @@ __all__ = [
     "SessionStatus",
     "SignupChallenge",
     "StaffInvite",
+    "StaffSession",
     "StaffUser",
     "Tally",
     "Visit",

@@ -143,8 +143,34 @@ class LoginAttempt(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     ip: Mapped[str] = mapped_column(String(45))
+    #: A browser that signed in to this account before: its device key (a hash), else None.
+    #: Its failures count only against itself, not against the account or the address.
+    device: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     succeeded: Mapped[bool] = mapped_column(default=False)
 
     def __repr__(self) -> str:
         return f"<LoginAttempt {self.email} {self.succeeded}>"
+
+
+class StaffSession(Model):
+    """One signed-in browser of a staff user; its cookie holds a random token, stored hashed.
+
+    Signing out ends it here, so a copy of the cookie kept from before opens nothing.
+    """
+
+    __tablename__ = "staff_session"
+    __table_args__ = (Index("ix_staff_session_staff_user_id", "staff_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"))
+    #: SHA-256 hex of the token in the session cookie.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The latest a session may last (12 hours after signing in), however busy.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Signed out, timed out, or the browser became a kiosk; None while it lasts.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<StaffSession {self.staff_user_id} {'ended' if self.ended_at else 'live'}>"

@@ -24,6 +24,7 @@ from havehus.people.access import (
     KIOSK_COOKIE_MAX_AGE,
     MANAGERS,
     current_actor,
+    end_staff_session,
     staff_required,
 )
 from havehus.people.forms import (
@@ -236,9 +237,10 @@ def devices() -> ResponseReturnValue:
             db.session.rollback()
             show_errors(form, error, codes=DEVICE_ERROR_CODES)
         else:
+            # The tablet is for everyone in the house: the manager's session ends on it.
+            end_staff_session()
             db.session.commit()
-            flash(_("This browser is now the kiosk %(name)s.", name=device.name))
-            return _with_kiosk_cookie(redirect(url_for("staff.devices")), raw)
+            return _with_kiosk_cookie(redirect(url_for("kiosk.start")), raw)
     page = _paginate(credentials.kiosk_list())
     return render_template(
         "people/devices.html", form=form, page=page, confirm=ConfirmForm()

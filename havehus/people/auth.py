@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,9 +11,9 @@ import pyotp
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
-from havehus.dbutil import execute_rowcount
+from havehus.dbutil import execute_rowcount, hold_keys
 from havehus.errors import HavehusError
-from havehus.models import LoginAttempt, RecoveryCode, StaffUser
+from havehus.models import AuditEvent, LoginAttempt, RecoveryCode, StaffUser
 from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
@@ -21,6 +22,8 @@ from havehus.security import hash_token
 
 THROTTLE_WINDOW = timedelta(minutes=15)
 THROTTLE_LIMIT = 10
+#: How long admins are shown that an account was locked.
+LOCKOUT_NOTICE_FOR = timedelta(hours=24)
 RECOVERY_CODE_COUNT = 10
 TOTP_ISSUER = "havehus"
 #: Roles that must use two-factor sign-in in production.
@@ -35,22 +38,75 @@ class SignIn:
     needs_second_factor: bool
 
 
-def is_throttled(orm: OrmSession, email: str, ip: str, now: datetime) -> bool:
-    """Ten failed tries for one account or from one client within 15 minutes."""
-    since = now - THROTTLE_WINDOW
-    failures = (
-        select(LoginAttempt.email, LoginAttempt.ip)
-        .where(LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))
-        .where(or_(LoginAttempt.email == email, LoginAttempt.ip == ip))
-        .subquery()
+@dataclass(frozen=True)
+class Try:
+    """Who is trying to sign in to which account, and what their failures count against.
+
+    A browser that signed in to the account before (its device cookie names the account)
+    counts only against itself, so wrong passwords from anywhere else cannot lock the owner
+    out. Any other browser counts against the account and against its address.
+    """
+
+    email: str
+    ip: str
+    #: The known device's key (a hash of its cookie's nonce), or None.
+    device: str | None = None
+
+    def keys(self) -> tuple[str, ...]:
+        if self.device:
+            return (f"sign-in:device:{self.email}:{self.device}",)
+        return (f"sign-in:account:{self.email}", f"sign-in:address:{self.ip}")
+
+
+def _failures(orm: OrmSession, tried: Try, now: datetime) -> tuple[int, int]:
+    """Failures within the window that count against the try: (its account or device, address)."""
+    failed = (LoginAttempt.at >= now - THROTTLE_WINDOW) & LoginAttempt.succeeded.is_(False)
+    count = select(func.count()).where(failed)
+    if tried.device:
+        mine = LoginAttempt.email == tried.email, LoginAttempt.device == tried.device
+        return orm.scalar(count.where(*mine)) or 0, 0
+    unknown = LoginAttempt.device.is_(None)
+    by_account = orm.scalar(count.where(unknown, LoginAttempt.email == tried.email)) or 0
+    by_address = orm.scalar(count.where(unknown, LoginAttempt.ip == tried.ip)) or 0
+    return by_account, by_address
+
+
+def _hold_and_check(orm: OrmSession, tried: Try, now: datetime) -> int:
+    """Wait for parallel tries on the same keys, then refuse if the limit is reached.
+
+    Returns the failures counted against the account (or device) so far. The keys stay held
+    until the caller's transaction ends, so the count and the failure it may add are one step.
+    """
+    hold_keys(orm, *tried.keys())
+    by_account, by_address = _failures(orm, tried, now)
+    if by_account >= THROTTLE_LIMIT or by_address >= THROTTLE_LIMIT:
+        raise HavehusError(_("Too many failed tries. Wait 15 minutes and try again."), "throttled")
+    return by_account
+
+
+def _fail(
+    orm: OrmSession,
+    tried: Try,
+    failed_before: int,
+    now: datetime,
+    user: StaffUser | None,
+    action: str,
+) -> None:
+    """Record a failed try, and tell admins when it locks the account for unknown devices."""
+    orm.add(
+        LoginAttempt(email=tried.email, ip=tried.ip, device=tried.device, at=now, succeeded=False)
     )
-    by_email = orm.scalar(select(func.count()).where(failures.c.email == email)) or 0
-    by_ip = orm.scalar(select(func.count()).where(failures.c.ip == ip)) or 0
-    return by_email >= THROTTLE_LIMIT or by_ip >= THROTTLE_LIMIT
-
-
-def _attempt(orm: OrmSession, email: str, ip: str, now: datetime, succeeded: bool) -> None:
-    orm.add(LoginAttempt(email=email, ip=ip, at=now, succeeded=succeeded))
+    actor = Actor("public", ip=tried.ip)
+    audit.record(orm, action, now, actor, target=user, details={"email": tried.email})
+    if user is not None and tried.device is None and failed_before + 1 == THROTTLE_LIMIT:
+        audit.record(
+            orm,
+            "auth.account_locked",
+            now,
+            actor,
+            target=user,
+            details={"email": tried.email, "failures": THROTTLE_LIMIT},
+        )
 
 
 def _invalid() -> HavehusError:
@@ -58,30 +114,28 @@ def _invalid() -> HavehusError:
     return HavehusError(_("The e-mail or the password is not right."), "invalid_credentials")
 
 
-def _throttled() -> HavehusError:
-    return HavehusError(_("Too many failed tries. Wait 15 minutes and try again."), "throttled")
-
-
 def check_password_step(
-    orm: OrmSession, email: str, password: str, ip: str, now: datetime
+    orm: OrmSession,
+    email: str,
+    password: str,
+    ip: str,
+    now: datetime,
+    *,
+    devices: Mapping[int, str] | None = None,
 ) -> SignIn:
-    """The first step of signing in; raises invalid_credentials or throttled."""
+    """The first step of signing in; raises invalid_credentials or throttled.
+
+    `devices` are the accounts this browser signed in to before (user id → device key).
+    """
     email = email.strip().lower()[:254]
-    if is_throttled(orm, email, ip, now):
-        raise _throttled()
     user = orm.scalar(select(StaffUser).where(StaffUser.email == email))
+    device = (devices or {}).get(user.id) if user is not None else None
+    tried = Try(email, ip, device)
+    failed_before = _hold_and_check(orm, tried, now)
     # verify_password_hash spends the same time when there is no user or no password.
     ok = verify_password_hash(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        _attempt(orm, email, ip, now, succeeded=False)
-        audit.record(
-            orm,
-            "auth.login_failed",
-            now,
-            Actor("public", ip=ip),
-            target=user,
-            details={"email": email},
-        )
+        _fail(orm, tried, failed_before, now, user, "auth.login_failed")
         raise _invalid()
     failed = orm.scalar(
         select(func.count()).where(
@@ -93,30 +147,68 @@ def check_password_step(
     return SignIn(user, failed or 0, needs_second_factor=bool(user.totp_secret))
 
 
-def complete_sign_in(orm: OrmSession, user: StaffUser, ip: str, now: datetime) -> None:
+def complete_sign_in(
+    orm: OrmSession, user: StaffUser, ip: str, now: datetime, *, device: str | None = None
+) -> None:
     """Record a successful sign-in (after the second factor, when there is one)."""
-    _attempt(orm, user.email, ip, now, succeeded=True)
+    orm.add(LoginAttempt(email=user.email, ip=ip, device=device, at=now, succeeded=True))
     user.last_login_at = now
     audit.record(orm, "auth.login", now, Actor("user", user.id, ip=ip), target=user)
 
 
 def check_second_factor_step(
-    orm: OrmSession, user: StaffUser, code: str, ip: str, now: datetime
+    orm: OrmSession,
+    user: StaffUser,
+    code: str,
+    ip: str,
+    now: datetime,
+    *,
+    device: str | None = None,
 ) -> None:
-    """The second step of signing in; raises throttled, or invalid_code once it is recorded."""
-    if is_throttled(orm, user.email, ip, now):
-        raise _throttled()
+    """The second step of signing in; raises throttled, or invalid_code once it is recorded.
+
+    Its failures count against the same keys as the password's (`device`: a known device).
+    """
+    tried = Try(user.email, ip, device)
+    failed_before = _hold_and_check(orm, tried, now)
     if not verify_second_factor(orm, user, code, now):
-        fail_second_factor(orm, user, ip, now)
+        _fail(orm, tried, failed_before, now, user, "auth.second_factor_failed")
         raise HavehusError(
             _("The code is not right, or it was used already. Wait for a new code."),
             "invalid_code",
         )
 
 
-def fail_second_factor(orm: OrmSession, user: StaffUser, ip: str, now: datetime) -> None:
-    _attempt(orm, user.email, ip, now, succeeded=False)
-    audit.record(orm, "auth.second_factor_failed", now, Actor("public", ip=ip), target=user)
+@dataclass(frozen=True)
+class Lockout:
+    """An account whose sign-in was paused for unknown devices (shown to admins for a day)."""
+
+    email: str
+    at: datetime
+    failures: int = THROTTLE_LIMIT
+
+
+def recent_lockouts(orm: OrmSession, now: datetime) -> list[Lockout]:
+    """The accounts locked within the last day, each once with its latest lock, newest first."""
+    events = orm.execute(
+        select(AuditEvent.target_id, func.max(AuditEvent.at))
+        .where(
+            AuditEvent.action == "auth.account_locked",
+            AuditEvent.at >= now - LOCKOUT_NOTICE_FOR,
+        )
+        .group_by(AuditEvent.target_id)
+    ).all()
+    locked = [(int(target), at) for target, at in events if target and target.isdigit()]
+    emails: dict[int, str] = {
+        user_id: email
+        for user_id, email in orm.execute(
+            select(StaffUser.id, StaffUser.email).where(
+                StaffUser.id.in_([user_id for user_id, _at in locked])
+            )
+        )
+    }
+    found = [Lockout(emails[user_id], at) for user_id, at in locked if user_id in emails]
+    return sorted(found, key=lambda lockout: lockout.at, reverse=True)
 
 
 def new_totp_secret() -> str:

@@ -6,10 +6,14 @@ one's own account) and admin_views.py (administration).
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint
 from flask.typing import RouteCallable
 
-from havehus.people import admin_views, views
+from havehus.extensions import db
+from havehus.people import admin_views, auth, views
+from havehus.timeutil import utcnow
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.add_app_template_global(views.csrf_form)
@@ -41,3 +45,12 @@ RULES: list[tuple[str, list[str], RouteCallable]] = [
 ]
 for url, methods, view in RULES:
     bp.add_url_rule(url, view_func=view, methods=methods)
+
+
+@bp.app_context_processor
+def _staff_people_globals() -> dict[str, Any]:
+    def sign_in_lockouts() -> list[auth.Lockout]:
+        """Accounts locked by wrong passwords within the last day (admins see them)."""
+        return auth.recent_lockouts(db.session, utcnow())
+
+    return {"sign_in_lockouts": sign_in_lockouts}

@@ -22,7 +22,7 @@ from havehus.models import (
 )
 from havehus.models.signup import SEAT_COUNTED
 from havehus.orm import OrmSession
-from havehus.people import audit
+from havehus.people import audit, staff_sessions
 
 #: A month for retention purposes (the promise is "at most N months").
 MONTH = timedelta(days=30)
@@ -36,6 +36,7 @@ class RetentionRun:
     sensitive_bookings_erased: int = 0
     challenges_deleted: int = 0
     login_attempts_deleted: int = 0
+    staff_sessions_deleted: int = 0
 
 
 def anonymise_inactive(orm: OrmSession, now: datetime, months: int) -> int:
@@ -155,4 +156,5 @@ def apply_retention(
     run.login_attempts_deleted = execute_rowcount(
         orm, delete(LoginAttempt).where(LoginAttempt.at < now - LOGIN_ATTEMPT_LIFETIME)
     )
+    run.staff_sessions_deleted = staff_sessions.delete_old(orm, now)
     return run

@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
 from havehus.errors import HavehusError
 from havehus.extensions import db
@@ -19,9 +19,13 @@ from havehus.form_errors import show_errors
 from havehus.models import StaffUser
 from havehus.people import auth, services
 from havehus.people.access import (
+    active_user,
     client_ip,
     current_actor,
-    load_user,
+    device_key,
+    end_staff_session,
+    known_devices,
+    remember_device,
     staff_required,
     start_staff_session,
     two_factor_required,
@@ -54,11 +58,15 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _signed_in(user: StaffUser, failed: int, now: datetime) -> ResponseReturnValue:
-    """Record the sign-in, start a fresh session and go where the visitor was going."""
-    auth.complete_sign_in(db.session, user, client_ip(), now)
-    db.session.commit()
+    """Record the sign-in, start a fresh session and go where the visitor was going.
+
+    The browser is remembered as one the user signs in with: wrong passwords from elsewhere
+    never lock it out.
+    """
+    auth.complete_sign_in(db.session, user, client_ip(), now, device=device_key(user))
     next_url = _safe_next(session.get("next_after_login"))
     start_staff_session(user, now)  # nothing from before the sign-in survives
+    db.session.commit()
     if failed:
         flash(
             ngettext(
@@ -69,8 +77,8 @@ def _signed_in(user: StaffUser, failed: int, now: datetime) -> ResponseReturnVal
             "warning",
         )
     if two_factor_required(user) and not user.totp_secret:
-        return redirect(url_for("staff.two_factor_setup"))
-    return redirect(next_url or url_for("dashboard.overview"))
+        return remember_device(redirect(url_for("staff.two_factor_setup")), user)
+    return remember_device(redirect(next_url or url_for("dashboard.overview")), user)
 
 
 def _clear_session_keeping_next() -> None:
@@ -94,7 +102,12 @@ def login() -> ResponseReturnValue:
     now = utcnow()
     try:
         step = auth.check_password_step(
-            db.session, form.email.data or "", form.password.data or "", client_ip(), now
+            db.session,
+            form.email.data or "",
+            form.password.data or "",
+            client_ip(),
+            now,
+            devices=known_devices(),
         )
     except HavehusError as error:
         db.session.commit()  # keep the failed attempt and its audit entry
@@ -121,7 +134,7 @@ def _pending_second_factor() -> tuple[StaffUser, int] | None:
         session.pop("second_factor", None)
         return None
     # The same test as a signed-in session's: active, and no sign-out everywhere since.
-    user = load_user(str(pending.get("user", "")))
+    user = active_user(str(pending.get("user", "")))
     return (user, int(pending.get("failed", 0))) if user else None
 
 
@@ -137,7 +150,9 @@ def second_factor() -> ResponseReturnValue:
         return render_template("people/second_factor.html", form=form), status
     now = utcnow()
     try:
-        auth.check_second_factor_step(db.session, user, form.code.data or "", client_ip(), now)
+        auth.check_second_factor_step(
+            db.session, user, form.code.data or "", client_ip(), now, device=device_key(user)
+        )
     except HavehusError as error:
         db.session.commit()  # keep the failed attempt and its audit entry
         status = 429 if error.code == "throttled" else 401
@@ -146,8 +161,8 @@ def second_factor() -> ResponseReturnValue:
 
 
 def logout() -> ResponseReturnValue:
-    logout_user()
-    session.clear()
+    end_staff_session()
+    db.session.commit()
     flash(_("You are signed out."))
     return redirect(url_for("staff.login"))
 
@@ -155,9 +170,8 @@ def logout() -> ResponseReturnValue:
 @staff_required()
 def logout_everywhere() -> ResponseReturnValue:
     services.sign_out_everywhere(db.session, current_user, utcnow(), current_actor())
+    end_staff_session()
     db.session.commit()
-    logout_user()
-    session.clear()
     flash(_("You are signed out on every device."))
     return redirect(url_for("staff.login"))
 
@@ -165,12 +179,14 @@ def logout_everywhere() -> ResponseReturnValue:
 @staff_required()
 def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
+    # The user itself, not the proxy: signing in again below replaces what the proxy reads.
+    user: StaffUser = current_user._get_current_object()
     if form.validate_on_submit():
         now = utcnow()
         try:
             services.change_own_password(
                 db.session,
-                current_user,
+                user,
                 form.current.data or "",
                 form.password.data or "",
                 now,
@@ -180,8 +196,8 @@ def change_password() -> ResponseReturnValue:
             db.session.rollback()
             show_errors(form, error, codes=PASSWORD_ERROR_CODES)
         else:
+            start_staff_session(user, now)  # this device stays signed in
             db.session.commit()
-            start_staff_session(current_user, now)  # this device stays signed in
             flash(_("Your password is changed. Other devices are signed out."))
             return redirect(url_for("dashboard.overview"))
     status = 400 if request.method == "POST" else 200
@@ -269,9 +285,8 @@ def accept_invite(token: str) -> ResponseReturnValue:
                 return render_template("people/invite_expired.html"), 410
             show_errors(form, error, codes={"weak_password": "password"})
         else:
+            end_staff_session()
             db.session.commit()
-            logout_user()
-            session.clear()
             flash(_("Your password is set. Sign in with your e-mail and the new password."))
             return redirect(url_for("staff.login"))
     status = 400 if request.method == "POST" else 200

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
-from havehus.dbutil import execute_rowcount
+from havehus.dbutil import execute_rowcount, hold_keys
 from havehus.errors import HavehusError
 from havehus.messaging import outgoing
 from havehus.models import Session, SignupChallenge
@@ -69,6 +69,8 @@ def issue_code(
         # No text reaches a number that said STOP (Twilio refuses it too): say so now,
         # instead of leaving the person waiting for a code that never comes.
         raise HavehusError(texts.opted_out_advice(), "opted_out")
+    # Parallel requests for one number or from one client count one after another.
+    hold_keys(orm, f"signup-code:phone:{phone}", f"signup-code:client:{ip}")
     hour_ago = now - timedelta(hours=1)
     if _recent(orm, SignupChallenge.phone, phone, hour_ago) >= int(
         config["HAVEHUS_SIGNUP_CODES_PER_PHONE_HOUR"]
@@ -143,16 +145,24 @@ def confirm(
 
 def check_code(orm: OrmSession, challenge_id: int, code: str, now: datetime) -> SignupChallenge:
     """The challenge when `code` is right; each challenge is used once and guessed rarely."""
-    challenge = orm.get(SignupChallenge, challenge_id)
+    # The try is counted before the code is looked at, by one conditional UPDATE: parallel
+    # tries queue on the row, and once five are counted the rest are refused unread.
+    counted = execute_rowcount(
+        orm,
+        update(SignupChallenge)
+        .where(
+            SignupChallenge.id == challenge_id,
+            SignupChallenge.used_at.is_(None),
+            SignupChallenge.expires_at > now,
+            SignupChallenge.attempts < MAX_CODE_ATTEMPTS,
+        )
+        .values(attempts=SignupChallenge.attempts + 1),
+    )
+    challenge = orm.get(SignupChallenge, challenge_id, populate_existing=True)
     if challenge is None or challenge.used_at is not None or challenge.expires_at <= now:
         raise HavehusError(_("The code has run out. Please start again."), "expired")
-    if challenge.attempts >= MAX_CODE_ATTEMPTS:
+    if counted != 1:
         raise HavehusError(_("Too many wrong codes. Please start again."), "expired")
-    orm.execute(
-        update(SignupChallenge)
-        .where(SignupChallenge.id == challenge.id)
-        .values(attempts=SignupChallenge.attempts + 1)
-    )
     digits = "".join(ch for ch in code if ch.isdigit())
     expected = hash_token(f"{digits}:{challenge.session_id}:{challenge.phone}")
     if not same(expected, challenge.code_hash):

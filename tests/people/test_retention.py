@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from havehus.extensions import db
-from havehus.models import Booking, Consent, LoginAttempt, Participant, Tally
+from havehus.models import Booking, Consent, LoginAttempt, Participant, StaffSession, Tally
 from havehus.people.retention import apply_retention
 from havehus.signup.services import record_consent
 from tests.factories import add_booking, add_participant
@@ -72,6 +72,24 @@ def test_old_login_attempts_are_deleted(any_app):
     assert (
         apply_retention(db.session, NOW, months=12, sensitive_days=30).login_attempts_deleted == 1
     )
+
+
+def test_staff_sessions_are_deleted_a_month_after_they_ran_out(any_app, make_user):
+    user = make_user("host")
+    for days_ago in (31, 29):
+        signed_in = NOW - timedelta(days=days_ago)
+        db.session.add(
+            StaffSession(
+                staff_user_id=user.id,
+                token_hash=f"{days_ago:064d}",
+                created_at=signed_in,
+                expires_at=signed_in + timedelta(hours=12),
+            )
+        )
+    db.session.commit()
+    run = apply_retention(db.session, NOW, months=12, sensitive_days=30)
+    assert run.staff_sessions_deleted == 1
+    assert db.session.scalar(select(func.count()).select_from(StaffSession)) == 1
 
 
 def test_worker_at_a_future_instant_sends_ahead_but_erases_nothing_ahead(app, clock):

@@ -133,6 +133,41 @@ def test_sign_out(client, signed_in):
     assert client.get("/staff/").status_code == 302
 
 
+def test_a_cookie_saved_before_signing_out_opens_nothing_afterwards(client, signed_in):
+    signed_in("manager")
+    saved = client.get_cookie("session").value
+    post_form(client, "/staff/", "/staff/logout")
+    client.set_cookie("session", saved)  # replayed, as someone who copied it would
+    response = client.get("/staff/")
+    assert response.status_code == 302 and "/staff/login" in response.location
+    assert client.get("/staff/messages").status_code == 302
+
+
+def test_signing_out_ends_only_this_browsers_session(app, client, signed_in):
+    user = signed_in("host")
+    other = app.test_client()
+    sign_in(other, user.email)
+    post_form(client, "/staff/", "/staff/logout")
+    assert other.get("/staff/").status_code == 200
+
+
+def _max_age(response) -> int:
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    return int(cookie.split("Max-Age=", 1)[1].split(";", 1)[0])
+
+
+def test_the_session_cookie_lasts_no_longer_than_the_session(client, make_user, clock):
+    user = make_user("host")
+    response = sign_in(client, user.email)
+    assert _max_age(response) == 30 * 60  # idle for 30 minutes ends it
+    # Busy all day: the cookie still ends 12 hours after signing in.
+    for _ in range(23):
+        clock.advance(timedelta(minutes=29))
+        assert client.get("/staff/").status_code == 200
+    clock.advance(timedelta(minutes=29))  # 11 h 36 min after signing in
+    assert _max_age(client.get("/staff/")) == 24 * 60
+
+
 def test_idle_for_thirty_minutes_signs_out(client, signed_in):
     signed_in("host")
     with client.session_transaction() as session:

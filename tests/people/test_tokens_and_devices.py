@@ -13,7 +13,7 @@ from havehus.people.access import KIOSK_COOKIE
 from havehus.people.credentials import find_kiosk
 from havehus.security import hash_token
 from tests.conftest import DEFAULT_NOW
-from tests.staff_fixtures import post_form
+from tests.staff_fixtures import post_form, sign_in
 
 
 def _create_token(client, role="partner", name="Social Sundhed") -> str:
@@ -82,26 +82,46 @@ def test_create_token_cli_prints_only_the_token(app):
     assert db.session.scalar(select(AuditEvent.action)) == "token.create"
 
 
+def _kiosk_cookie(response) -> str:
+    """The device token the enrolment's answer gives the tablet."""
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith(KIOSK_COOKIE))
+    assert "HttpOnly" in cookie and "Max-Age=" in cookie
+    return cookie.split(";", 1)[0].split("=", 1)[1]
+
+
 def test_enrolling_a_kiosk_sets_a_long_lived_device_cookie(client, signed_in, make_location):
-    signed_in("manager")
+    user = signed_in("manager")
     house = make_location()
     db.session.commit()
     response = post_form(client, "/staff/devices", name="Tablet i gangen", location=str(house.id))
-    assert response.status_code == 302
-    cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith(f"{KIOSK_COOKIE}=") and "HttpOnly" in cookie and "Max-Age=" in cookie
-    raw = cookie.split(";", 1)[0].split("=", 1)[1]
-    device = find_kiosk(db.session, raw, DEFAULT_NOW)
+    assert response.status_code == 302 and response.location.endswith("/kiosk")
+    device = find_kiosk(db.session, _kiosk_cookie(response), DEFAULT_NOW)
     assert device is not None and device.name == "Tablet i gangen"
+    sign_in(client, user.email)
     listing = client.get("/staff/devices").get_data(as_text=True)
     assert "Tablet i gangen" in listing and "Havehuset" in listing
 
 
-def test_a_revoked_kiosk_stops_working_at_once(client, signed_in):
+def test_enrolling_a_kiosk_signs_the_manager_out_on_it(client, signed_in):
     signed_in("manager")
+    staff_cookie = client.get_cookie("session").value
     response = post_form(client, "/staff/devices", name="Tablet", location="0")
-    raw = response.headers["Set-Cookie"].split(";", 1)[0].split("=", 1)[1]
+    assert response.status_code == 302 and response.location.endswith("/kiosk")
+
+    assert client.get("/kiosk").status_code == 200
+    for page in ("/staff/messages", "/staff/devices", "/staff/"):
+        assert client.get(page).status_code == 302, page
+    # Nor does the cookie the tablet had before enrolment open anything any more.
+    client.set_cookie("session", staff_cookie)
+    assert client.get("/staff/messages").status_code == 302
+
+
+def test_a_revoked_kiosk_stops_working_at_once(client, signed_in):
+    user = signed_in("manager")
+    response = post_form(client, "/staff/devices", name="Tablet", location="0")
+    raw = _kiosk_cookie(response)
     device = db.session.scalar(select(KioskDevice))
+    sign_in(client, user.email)
     post_form(client, "/staff/devices", f"/staff/devices/{device.id}/revoke")
     db.session.expire_all()
     assert find_kiosk(db.session, raw, DEFAULT_NOW) is None

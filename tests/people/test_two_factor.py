@@ -126,7 +126,7 @@ def test_turning_it_off_in_development(client, signed_in, clock):
 def production_client(sqlite_url, clock):
     from havehus.database import reset_transaction_mode, set_transaction_mode
 
-    app = build_app(sqlite_url, clock, env="production", secret_key="p" * 40)
+    app = build_app(sqlite_url, clock, env="production", secret_key="p" * 40, sms_backend="twilio")
     token = set_transaction_mode(read_only=True)
     with app.app_context():
         db.create_all()

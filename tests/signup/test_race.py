@@ -1,4 +1,5 @@
-"""Fifty people race for the last three seats: exactly three get one, on both databases."""
+"""Races, on both databases: fifty people for the last three seats get exactly three; thirty
+parallel tries at one texted code get only its five tries, and a number only its codes an hour."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from sqlalchemy import func, select
 
 from havehus.errors import HavehusError
 from havehus.extensions import db
-from havehus.models import Booking, Participant, Session
+from havehus.models import Booking, OutboundMessage, Participant, Session, SignupChallenge
 from havehus.people.audit import Actor
-from havehus.signup import services
+from havehus.signup import challenges, remind_me, services
+from havehus.signup.sign_up import Person, SignUp
+from tests.racing import race
 from tests.signup.conftest import NOW
 
 RACERS = 50
@@ -81,3 +84,68 @@ def test_fifty_racers_for_three_seats(any_app, bookable, make_person, waitlist):
             )
         )
         assert seats == confirmed == 3
+
+
+# ---------------------------------------------------------------- texted codes
+
+#: Parallel tries at one texted code: more than the limit, so a race would show.
+CODE_RACERS = 30
+
+
+def _challenge(bookable, phone: str = "+4520123456") -> tuple[int, str]:
+    """A texted code waiting for a sign-up; its id and a code that is not the right one."""
+    session = bookable(capacity=20)
+    person = Person(name="Fatima", phone=phone, language="da")
+    challenge, code = challenges.start(
+        db.session, session, SignUp(person=person, source="web"), "192.0.2.1", NOW
+    )
+    challenge_id = challenge.id
+    db.session.commit()  # and no read after it: the racers' writes must be seen afterwards
+    return challenge_id, f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+@pytest.mark.parametrize("door", ["web-and-kiosk", "remind-me"])
+def test_thirty_parallel_wrong_codes_get_five_evaluated(any_app, bookable, door):
+    challenge_id, wrong = _challenge(bookable)
+    confirm = {
+        "web-and-kiosk": lambda: challenges.confirm(
+            db.session, challenge_id, wrong, NOW, Actor("public")
+        ),
+        "remind-me": lambda: remind_me.confirm(db.session, challenge_id, wrong, NOW),
+    }[door]
+
+    outcomes, leaks = race(any_app, CODE_RACERS, lambda _n: str(confirm()))
+
+    assert leaks == []
+    assert outcomes.count("wrong_code") == challenges.MAX_CODE_ATTEMPTS, outcomes
+    assert outcomes.count("expired") == CODE_RACERS - challenges.MAX_CODE_ATTEMPTS
+    db.session.expire_all()
+    attempts = db.session.scalar(
+        select(SignupChallenge.attempts).where(SignupChallenge.id == challenge_id)
+    )
+    assert attempts == challenges.MAX_CODE_ATTEMPTS
+
+
+def test_thirty_parallel_code_requests_for_one_number_text_three(any_app, bookable):
+    session_id = bookable(capacity=20).id
+    db.session.commit()
+
+    def ask(number: int) -> str:
+        person = Person(name="Fatima", phone="+4520123456", language="da")
+        # Each from its own address: only the limit per number applies.
+        challenges.start(
+            db.session,
+            db.session.get(Session, session_id),
+            SignUp(person=person, source="web"),
+            f"192.0.2.{number + 1}",
+            NOW,
+        )
+        return "texted"
+
+    outcomes, leaks = race(any_app, CODE_RACERS, ask)
+
+    assert leaks == []
+    per_phone = any_app.config["HAVEHUS_SIGNUP_CODES_PER_PHONE_HOUR"]
+    assert outcomes.count("texted") == per_phone, outcomes
+    texted = select(func.count()).where(OutboundMessage.kind == "code")
+    assert db.session.scalar(texted) == per_phone
