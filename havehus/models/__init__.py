@@ -9,6 +9,7 @@ from havehus.models.access import (
     StaffInvite,
 )
 from havehus.models.attendance import AttendanceTap, SessionAttendance, Tally, Visit
+from havehus.models.follow_up import Contact, FollowUp
 from havehus.models.messaging import (
     Broadcast,
     InboundMessage,
@@ -52,9 +53,11 @@ __all__ = [
     "Broadcast",
     "Closure",
     "Consent",
+    "Contact",
     "Department",
     "DepartmentPopulation",
     "FeedToken",
+    "FollowUp",
     "InboundMessage",
     "KioskDevice",
     "LoginAttempt",
