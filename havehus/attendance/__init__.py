@@ -10,7 +10,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register host mode's pages."""
+    """Register host mode's pages; tell messaging about follow-up texts."""
+    from havehus.attendance import texts
     from havehus.attendance.blueprint import bp
 
     app.register_blueprint(bp)
+    texts.register()

@@ -10,6 +10,7 @@ from havehus.models.access import (
     StaffSession,
 )
 from havehus.models.attendance import AttendanceTap, SessionAttendance, Tally, Visit
+from havehus.models.follow_up import Contact, FollowUp
 from havehus.models.messaging import (
     Broadcast,
     InboundMessage,
@@ -53,9 +54,11 @@ __all__ = [
     "Broadcast",
     "Closure",
     "Consent",
+    "Contact",
     "Department",
     "DepartmentPopulation",
     "FeedToken",
+    "FollowUp",
     "InboundMessage",
     "KioskDevice",
     "LoginAttempt",

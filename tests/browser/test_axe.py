@@ -124,6 +124,11 @@ def test_staff_pages_have_no_serious_axe_violations(locale, live_house, open_con
     # Host mode speaks the host's language (Arabic right to left), unlike the rest of /staff.
     audit.visit("host-mode", f"/host?lang={locale}")
     audit.visit("host-sheet", f"/host/sessions/{dinner_on_now(live_house)}?lang={locale}")
+    audit.visit("host-follow-up", f"/host/follow-up?lang={locale}")
+    assert host.locator(".follow-up-card").count() > 0  # the demo's past weeks have no-shows
+    audit.visit("host-contacted", f"/host/contacted?lang={locale}&q=a")
+    submit(host, "form.contact-form")  # a count of 1 by the default channel
+    audit.check("host-contacted-recorded")
     audit.finish()
 
     manager = open_context(bypass_csp=True, **DESKTOP).new_page()
@@ -138,6 +143,7 @@ def test_staff_pages_have_no_serious_axe_violations(locale, live_house, open_con
     audit.check("activity-form-errors")
     audit.visit("planner-session", f"/staff/sessions/{session_id}")
     audit.visit("session-bookings", f"/staff/sessions/{session_id}/bookings")
+    audit.visit("manager-follow-up", "/host/follow-up")
     messages = manager.locator("nav.staff-nav a[href$='/messages']")
     if messages.count():  # the messaging pages, where this build has them
         outbox = messages.first.get_attribute("href")

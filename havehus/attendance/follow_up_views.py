@@ -1,0 +1,148 @@
+"""The follow-up list in host mode: /host/follow-up, with "texted / called / done" and a
+one-tap text. Each button is a small form that works without JavaScript."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from havehus.attendance import follow_up as rules
+from havehus.attendance.follow_up import Entry
+from havehus.errors import HavehusError
+from havehus.extensions import db
+from havehus.messaging.quiet import QuietHours, parse_clock
+from havehus.models.follow_up import FOLLOW_UP_REASONS
+from havehus.people.access import HOSTS, current_actor, staff_required
+from havehus.timeutil import utcnow
+
+PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list worked out in Python, shaped as the pager macro reads it."""
+
+    items: list[Entry]
+    page: int
+    pages: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def page_of(entries: list[Entry], page: int) -> ListPage:
+    pages = max(1, -(-len(entries) // PER_PAGE))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * PER_PAGE
+    return ListPage(entries[start : start + PER_PAGE], page, pages)
+
+
+def _filters(values: Any) -> dict[str, Any]:
+    """The list's filters from a query string or a form: reason, done, page."""
+    reason = values.get("reason", "")
+    raw_page = values.get("page", "")
+    return {
+        "reason": reason if reason in FOLLOW_UP_REASONS else None,
+        "show": "done" if values.get("show") == "done" else None,
+        "page": int(raw_page) if raw_page.isdigit() and len(raw_page) < 6 else 1,
+    }
+
+
+@staff_required(*HOSTS)
+def follow_up() -> ResponseReturnValue:
+    filters = _filters(request.args)
+    actor = current_actor()
+    entries = rules.follow_up_list(
+        db.session,
+        utcnow(),
+        actor,
+        reason=filters["reason"],
+        done=filters["show"] == "done",
+    )
+    return render_template(
+        "attendance/follow_up.html",
+        page=page_of(entries, filters["page"]),
+        total=len(entries),
+        filters=filters,
+        reasons=FOLLOW_UP_REASONS,
+        sees_numbers=rules.sees_numbers(actor),
+        problem_message=rules.text_problem_message,
+    )
+
+
+def _back() -> ResponseReturnValue:
+    """Back to the list as it was filtered."""
+    filters = {key: value for key, value in _filters(request.form).items() if value}
+    return redirect(url_for("host.follow_up", **filters), 303)
+
+
+def _entry_fields() -> tuple[int, str, str]:
+    raw = request.form.get("participant", "")
+    if not raw.isdigit() or len(raw) > 9:
+        abort(400)
+    return int(raw), request.form.get("why", ""), request.form.get("occurrence", "")
+
+
+@staff_required(*HOSTS)
+def follow_up_mark() -> ResponseReturnValue:
+    """Texted, called, done — or back on the list."""
+    participant, reason, occurrence = _entry_fields()
+    state = request.form.get("state", "")
+    try:
+        rules.set_state(db.session, participant, reason, occurrence, state, utcnow(),
+                        current_actor())  # fmt: skip
+    except HavehusError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _back()
+    db.session.commit()
+    flash(_("Saved."))
+    return _back()
+
+
+@staff_required(*HOSTS)
+def follow_up_text() -> ResponseReturnValue:
+    """The one-tap text: kind, short, in the person's language, through the outbox."""
+    participant, reason, occurrence = _entry_fields()
+    config = current_app.config
+    quiet = QuietHours(
+        start=parse_clock(config["HAVEHUS_QUIET_START"]),
+        end=parse_clock(config["HAVEHUS_QUIET_END"]),
+        tz=ZoneInfo(config["HAVEHUS_TIMEZONE"]),
+    )
+    try:
+        queued = rules.send_text(
+            db.session,
+            participant,
+            reason,
+            occurrence,
+            utcnow(),
+            current_actor(),
+            site=config["HAVEHUS_SITE_NAME"],
+            quiet=quiet,
+        )
+    except HavehusError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _back()
+    db.session.commit()
+    flash(_("The text is on its way.") if queued else _("This person was texted about it already."))
+    return _back()
