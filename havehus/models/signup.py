@@ -83,6 +83,9 @@ class Booking(Model):
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: An offered seat is held until then; afterwards it passes to the next person.
     offered_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the waiting list gave this booking a seat (a seat freed by someone else refilled);
+    #: None for a booking that got its seat at once.
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The person answered "yes" to a reminder.

@@ -36,23 +36,36 @@ def _small(value: int | None) -> bool:
     return value is not None and 1 <= value <= 4
 
 
+def hide_small(values: Sequence[int | None]) -> list[Cell]:
+    """One column of counts whose total is shown elsewhere: 1–4 become `<5`, and when exactly
+    one is hidden the next smallest is hidden too (the total would give it away)."""
+    shown: list[Cell] = [SUPPRESSED if _small(value) else value for value in values]
+    hidden = [i for i, value in enumerate(values) if _small(value)]
+    if len(hidden) == 1 and len(values) > 1:
+        others = [
+            (value, i) for i, value in enumerate(values) if i not in hidden and value is not None
+        ]
+        if others:
+            shown[min(others)[1]] = SUPPRESSED
+    return shown
+
+
+def hide_small_rate(rate: float | None, *counts: int) -> Cell:
+    """A rate is hidden when any count it is made of is 1–4."""
+    if rate is not None and any(_small(count) for count in counts):
+        return SUPPRESSED
+    return rate
+
+
 def suppressed(rows: Sequence[Row]) -> list[dict[str, Cell]]:
     """The rows with small groups hidden, as column → value (None: empty)."""
     groups = [row for row in rows if row.group != TOTAL]
     table: list[dict[str, Cell]] = [{"group": row.group, **column_values(row)} for row in rows]
     cells = {id(row): cell for row, cell in zip(rows, table, strict=True)}
     for column in COUNT_COLUMNS:
-        hidden = {id(row) for row in groups if _small(getattr(row, column))}
-        for row_id in hidden:
-            cells[row_id][column] = SUPPRESSED
-        if len(hidden) == 1 and len(groups) > 1:
-            # One hidden cell could be worked out from the total: hide the next smallest too.
-            others = [
-                row for row in groups if id(row) not in hidden and getattr(row, column) is not None
-            ]
-            if others:
-                smallest = min(others, key=lambda row: getattr(row, column))
-                cells[id(smallest)][column] = SUPPRESSED
+        shown = hide_small([getattr(row, column) for row in groups])
+        for row, value in zip(groups, shown, strict=True):
+            cells[id(row)][column] = value
     for row in groups:
         cell = cells[id(row)]
         if _small(row.no_shows) or _small(row.bookings_decided):

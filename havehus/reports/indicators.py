@@ -90,21 +90,74 @@ class Row:
 
 
 @dataclass(frozen=True)
-class _SessionFacts:
+class SessionFacts:
+    """One session of the period, as the figures need it."""
+
     id: int
     starts_at: datetime
     held: bool
     cancelled: bool
     activity: str
     category: str
+    #: drop_in, signup or enrolment (the activity's).
+    mode: str = "drop_in"
+    #: The session's seats (its own or its activity's); None for drop-ins.
+    capacity: int | None = None
+    seats_taken: int = 0
 
 
 @dataclass(frozen=True)
-class _VisitFacts:
+class VisitFacts:
+    """One named visit: who came to which session, with what is known about them."""
+
     session_id: int
     participant_id: int
     department: str
     guests: int
+    language: str = ""
+    birth_year: int | None = None
+    channel: str = ""
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything a report of one period counts, read in a handful of queries; every figure
+    and chart of the period is computed from these, never from a query per group."""
+
+    first: date
+    last: date
+    tz: ZoneInfo
+    sessions: dict[int, SessionFacts]
+    #: Named visits (narrowed to the department filter).
+    visits: list[VisitFacts]
+    #: Adults and children in the head counts, per session.
+    tallies: dict[int, int]
+    #: (session, department, status) of bookings that ended attended or no-show.
+    outcomes: list[tuple[int, str, str]]
+    #: Each period visitor's first named visit ever.
+    first_visits: dict[int, datetime]
+    #: Department id → name.
+    departments: dict[int, str]
+    #: Department name → residents aged 18+ in the year the period starts in.
+    adults: dict[str, int]
+    #: What the report narrows to (the further figures read the same sessions).
+    filters: Filters = Filters()
+    #: The department the filter narrows people to (its name), if any.
+    department: str | None = None
+
+    def session_ids(self) -> Select[int]:
+        """The period's sessions (after the filters) as a subquery, for further figures."""
+        start, end = day_bounds_utc(self.first, self.last, self.tz)
+        in_period = _sessions_query(start, end, self.filters)
+        return select(Session.id).where(Session.id.in_(in_period.with_only_columns(Session.id)))
+
+    def visit_counts(self) -> Iterable[tuple[SessionFacts, str | None, int]]:
+        """Every visit of the period as (session, department, number of visits): each head
+        count (no department) and each named visit with the guests who came along on it."""
+        for sid, count in self.tallies.items():
+            yield self.sessions[sid], None, count
+        for visit in self.visits:
+            yield self.sessions[visit.session_id], visit.department, 1 + visit.guests
 
 
 def report(
@@ -118,33 +171,61 @@ def report(
     filters: Filters = Filters(),
 ) -> list[Row]:
     """The report's rows: one per group (in a stable order), then the total."""
+    return tabulate(gather(orm, first, last, tz, now, filters), by)
+
+
+def gather(
+    orm: OrmSession,
+    first: date,
+    last: date,
+    tz: ZoneInfo,
+    now: datetime,
+    filters: Filters = Filters(),
+) -> Facts:
+    """Read what the period's figures count: six queries, whatever the period's size."""
     start, end = day_bounds_utc(first, last, tz)
     in_period = _sessions_query(start, end, filters)
     sessions = {
         facts.id: facts
         for facts in (
-            _SessionFacts(
+            SessionFacts(
                 id=sid,
                 starts_at=starts_at,
                 held=status == SessionStatus.SCHEDULED and starts_at <= now,
                 cancelled=status == SessionStatus.CANCELLED,
                 activity=slug,
                 category=category,
+                mode=mode,
+                capacity=capacity,
+                seats_taken=seats_taken,
             )
-            for sid, starts_at, status, slug, category in orm.execute(in_period).all()
+            for sid, starts_at, status, slug, category, mode, capacity, seats_taken in orm.execute(
+                in_period
+            ).all()
         )
     }
     ids = select(Session.id).where(Session.id.in_(in_period.with_only_columns(Session.id)))
     departments = dict(orm.execute(select(Department.id, Department.name)).all())
     visits = [
-        _VisitFacts(sid, pid, _department(dep, outside, departments), guests or 0)
-        for sid, pid, dep, outside, guests in orm.execute(
+        VisitFacts(
+            sid,
+            pid,
+            department_name(dep, outside, departments),
+            guests or 0,
+            language,
+            birth_year,
+            channel,
+        )
+        for sid, pid, dep, outside, guests, language, birth_year, channel in orm.execute(
             select(
                 Visit.session_id,
                 Visit.participant_id,
                 Participant.department_id,
                 Participant.outside_area,
                 Booking.guests,
+                Participant.language,
+                Participant.birth_year,
+                Participant.channel,
             )
             .join(Participant, Participant.id == Visit.participant_id)
             .outerjoin(Booking, Booking.id == Visit.booking_id)
@@ -161,7 +242,7 @@ def report(
         if kind in ("adults", "children"):  # first-timers are among them, not beside them
             tallies[sid] += count
     outcomes = [
-        (sid, _department(dep, outside, departments), status)
+        (sid, department_name(dep, outside, departments), status)
         for sid, dep, outside, status in orm.execute(
             select(
                 Booking.session_id,
@@ -179,30 +260,56 @@ def report(
     ]
     if wanted is not None:
         outcomes = [outcome for outcome in outcomes if outcome[1] == wanted]
-    first_visits = _first_visits(orm, ids)
+    adults = {
+        departments[department_id]: count
+        for department_id, count in orm.execute(
+            select(DepartmentPopulation.department_id, DepartmentPopulation.adults).where(
+                DepartmentPopulation.year == first.year
+            )
+        ).all()
+    }
+    return Facts(
+        first=first,
+        last=last,
+        tz=tz,
+        sessions=sessions,
+        visits=visits,
+        tallies=dict(tallies),
+        outcomes=outcomes,
+        first_visits=_first_visits(orm, ids),
+        departments=departments,
+        adults=adults,
+        filters=filters,
+        department=wanted,
+    )
+
+
+def tabulate(facts: Facts, by: By | None = None) -> list[Row]:
+    """The rows of one breakdown of the period's facts (no query)."""
+    first, last, tz, sessions = facts.first, facts.last, facts.tz, facts.sessions
     key = _grouping(by, sessions, tz)
-    rows = _group_rows(by, sessions, departments, first, last, tz, key)
+    rows = _group_rows(by, sessions, facts.departments, first, last, tz, key)
     total = Row(TOTAL)
-    for facts in sessions.values():
-        for row in (rows.get(key(facts, None)), total) if by != "department" else (total,):
+    for session in sessions.values():
+        for row in (rows.get(key(session, None)), total) if by != "department" else (total,):
             if row is not None:
-                row.sessions_held = (row.sessions_held or 0) + facts.held
-                row.sessions_cancelled = (row.sessions_cancelled or 0) + facts.cancelled
-    for sid, count in tallies.items():  # not anyone's department: the total only, then
+                row.sessions_held = (row.sessions_held or 0) + session.held
+                row.sessions_cancelled = (row.sessions_cancelled or 0) + session.cancelled
+    for sid, count in facts.tallies.items():  # not anyone's department: the total only, then
         for row in (
             _targets(by, rows, total, key(sessions[sid], None)) if by != "department" else (total,)
         ):
             row.visits += count
             if row.anonymous_visits is not None:
                 row.anonymous_visits += count
-    for visit in visits:
+    for visit in facts.visits:
         group = key(sessions[visit.session_id], visit.department)
         for row in _targets(by, rows, total, group):
             row.visits += 1 + visit.guests  # the guests they brought came unnamed
             if row.anonymous_visits is not None:
                 row.anonymous_visits += visit.guests
             row._people[visit.participant_id] = row._people.get(visit.participant_id, 0) + 1
-    for sid, department, status in outcomes:
+    for sid, department, status in facts.outcomes:
         for row in _targets(by, rows, total, key(sessions[sid], department)):
             row.bookings_decided += 1
             row.no_shows += status == BookingStatus.NO_SHOW
@@ -211,18 +318,30 @@ def report(
         row.unique_participants = len(row._people)
         row.returning_participants = sum(1 for n in row._people.values() if n >= 2)
         row.new_participants = sum(
-            1 for pid in row._people if start_day <= first_visits[pid] < end_day
+            1 for pid in row._people if start_day <= facts.first_visits[pid] < end_day
         )
     if by == "department":
-        _add_denominators(orm, rows, departments, first.year)
+        for name, adults in facts.adults.items():
+            row = rows.get(name)
+            if row is not None:
+                row.adults = adults
     return [*rows.values(), total]
 
 
 def _sessions_query(
     start: datetime, end: datetime, filters: Filters
-) -> Select[int, datetime, str, str, str]:
+) -> Select[int, datetime, str, str, str, str, int | None, int]:
     query = (
-        select(Session.id, Session.starts_at, Session.status, Activity.slug, Activity.category)
+        select(
+            Session.id,
+            Session.starts_at,
+            Session.status,
+            Activity.slug,
+            Activity.category,
+            Activity.mode,
+            func.coalesce(Session.capacity, Activity.capacity),
+            Session.seats_taken,
+        )
         .join(Activity, Activity.id == Session.activity_id)
         .where(Session.starts_at >= start, Session.starts_at < end)
         .order_by(Session.starts_at, Session.id)
@@ -237,7 +356,7 @@ def _sessions_query(
     return query
 
 
-def _department(department_id: int | None, outside: bool, names: dict[int, str]) -> str:
+def department_name(department_id: int | None, outside: bool, names: dict[int, str]) -> str:
     if outside:
         return OUTSIDE
     if department_id is None:
@@ -259,8 +378,8 @@ def _first_visits(orm: OrmSession, ids: Select[int]) -> dict[int, datetime]:
 
 
 def _grouping(
-    by: By | None, sessions: dict[int, _SessionFacts], tz: ZoneInfo
-) -> Callable[[_SessionFacts, str | None], str]:
+    by: By | None, sessions: dict[int, SessionFacts], tz: ZoneInfo
+) -> Callable[[SessionFacts, str | None], str]:
     if by == "activity":
         return lambda facts, _department: facts.activity
     if by == "category":
@@ -274,12 +393,12 @@ def _grouping(
 
 def _group_rows(
     by: By | None,
-    sessions: dict[int, _SessionFacts],
+    sessions: dict[int, SessionFacts],
     departments: dict[int, str],
     first: date,
     last: date,
     tz: ZoneInfo,
-    key: Callable[[_SessionFacts, str | None], str],
+    key: Callable[[SessionFacts, str | None], str],
 ) -> dict[str, Row]:
     """The groups of the breakdown, in the order they are shown."""
     if by is None:
@@ -309,19 +428,6 @@ def _months(first: date, last: date) -> list[str]:
 def _targets(by: By | None, rows: dict[str, Row], total: Row, group: str) -> Iterable[Row]:
     row = rows.get(group) if by is not None else None
     return (row, total) if row is not None else (total,)
-
-
-def _add_denominators(
-    orm: OrmSession, rows: dict[str, Row], departments: dict[int, str], year: int
-) -> None:
-    for department_id, adults in orm.execute(
-        select(DepartmentPopulation.department_id, DepartmentPopulation.adults).where(
-            DepartmentPopulation.year == year
-        )
-    ).all():
-        row = rows.get(departments[department_id])
-        if row is not None:
-            row.adults = adults
 
 
 def column_values(row: Row) -> dict[str, int | float | None]:

@@ -332,7 +332,9 @@ def book(
             orm,
             update(Booking)
             .where(Booking.id == existing.id, Booking.status == BookingStatus.CANCELLED)
-            .values(status=BookingStatus.WAITLISTED, cancelled_at=None, updated_at=now),
+            .values(
+                status=BookingStatus.WAITLISTED, cancelled_at=None, promoted_at=None, updated_at=now
+            ),
         )
         orm.refresh(booking)
         if won != 1:
@@ -491,6 +493,7 @@ def promote_waitlist(orm: OrmSession, holder: Holder, now: datetime) -> list[Boo
         )
         values: dict[str, object] = {
             "status": BookingStatus.OFFERED if hold else BookingStatus.CONFIRMED,
+            "promoted_at": now,
             "updated_at": now,
         }
         if hold:

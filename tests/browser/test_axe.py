@@ -144,6 +144,8 @@ def test_staff_pages_have_no_serious_axe_violations(locale, live_house, open_con
     audit.visit("planner-session", f"/staff/sessions/{session_id}")
     audit.visit("session-bookings", f"/staff/sessions/{session_id}/bookings")
     audit.visit("manager-follow-up", "/host/follow-up")
+    audit.visit("reports", "/staff/reports?by=department")
+    audit.visit("reports-errors", "/staff/reports?period=custom&from=2026-02-30&to=x")
     messages = manager.locator("nav.staff-nav a[href$='/messages']")
     if messages.count():  # the messaging pages, where this build has them
         outbox = messages.first.get_attribute("href")
