@@ -1,2 +1,13 @@
 """Reports: the data strategy's indicators, computed from visits, counts and bookings, and
 exported with small groups hidden (`havehus report`, /staff/reports)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the reports' staff pages: targets, the indicator register, frozen years."""
+    from havehus.reports.goal_views import bp as goals_bp
+
+    app.register_blueprint(goals_bp)
