@@ -32,8 +32,8 @@ from havehus.reports.scopes import (
     Quantity,
     Reports,
     Scope,
+    decimal_text,
     department_exists,
-    format_decimal,
     read_scope,
 )
 
@@ -137,7 +137,7 @@ def _fill(orm: OrmSession, indicator: RegisterIndicator, data: IndicatorData) ->
     indicator.name, indicator.sub_goal, indicator.kind = name, sub_goal, kind
     indicator.figure, indicator.department_id = figure, department_id
     scope.apply(indicator)
-    indicator.baseline_value = format_decimal(value) if value is not None else None
+    indicator.baseline_value = decimal_text(value) if value is not None else None
     indicator.baseline_of = of
     indicator.baseline_year = baseline_year
     indicator.municipal_baseline, indicator.data_source = municipal, source
@@ -259,7 +259,7 @@ def set_value(
     if row is None:
         row = RegisterValue(indicator=indicator, year=year)
         orm.add(row)
-    row.value, row.of, row.source, row.updated_at = format_decimal(value), of, source, now
+    row.value, row.of, row.source, row.updated_at = decimal_text(value), of, source, now
     orm.flush()
     audit.record(
         orm,

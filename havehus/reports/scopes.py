@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from flask_babel import format_decimal as babel_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -85,7 +86,7 @@ class Quantity:
         return self.value / self.of
 
     def as_json(self) -> dict[str, str | int | None]:
-        return {"value": format_decimal(self.value), "of": self.of}
+        return {"value": decimal_text(self.value), "of": self.of}
 
     @classmethod
     def from_json(cls, data: dict[str, str | int | None] | None) -> Quantity | None:
@@ -95,7 +96,7 @@ class Quantity:
         return cls(Decimal(str(data["value"])), int(of) if of is not None else None)
 
 
-def format_decimal(value: Decimal) -> str:
+def decimal_text(value: Decimal) -> str:
     """The number as typed, without trailing zeros ("4.50" → "4.5", "30.000" → "30")."""
     text = format(value.normalize(), "f")
     return text
@@ -206,7 +207,7 @@ class Problems:
             self.add(name, _("Give a whole number of 0 or more, e.g. 30."))
             return None
         if len(value) > 9 or int(value) > MAX_COUNT:
-            self.add(name, _("Give a number of at most %(max)s.", max=f"{MAX_COUNT:,}"))
+            self.add(name, _("Give a number of at most %(max)s.", max=babel_number(MAX_COUNT)))
             return None
         return int(value)
 
@@ -226,7 +227,7 @@ class Problems:
             self.add(name, _("Give a number, e.g. 115 or 6,3 (at most three decimals)."))
             return None
         if abs(number) > MAX_COUNT:
-            self.add(name, _("Give a number of at most %(max)s.", max=f"{MAX_COUNT:,}"))
+            self.add(name, _("Give a number of at most %(max)s.", max=babel_number(MAX_COUNT)))
             return None
         return number
 
