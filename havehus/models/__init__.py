@@ -41,9 +41,21 @@ from havehus.models.program import (
     activity_host,
     session_host,
 )
+from havehus.models.reports import (
+    OutsideLocation,
+    RegisterIndicator,
+    RegisterValue,
+    Target,
+    YearSnapshot,
+)
 from havehus.models.signup import Booking, BookingSource, BookingStatus, SignupChallenge
 
 __all__ = [
+    "YearSnapshot",
+    "Target",
+    "RegisterValue",
+    "RegisterIndicator",
+    "OutsideLocation",
     "Activity",
     "ApiToken",
     "AttendanceTap",

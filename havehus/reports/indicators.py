@@ -53,6 +53,10 @@ class Filters:
     activity_id: int | None = None
     category: str | None = None
     department_id: int | None = None
+    #: Only these activities, and only sessions at these places (a target's or register
+    #: indicator's scope: an activity type, a theme, places outside the area); empty: nothing.
+    activity_ids: frozenset[int] | None = None
+    location_ids: frozenset[int] | None = None
 
 
 @dataclass
@@ -346,9 +350,13 @@ def _sessions_query(
         .where(Session.starts_at >= start, Session.starts_at < end)
         .order_by(Session.starts_at, Session.id)
     )
+    location = func.coalesce(Session.location_id, Activity.location_id)
     if filters.location_id is not None:
-        location = func.coalesce(Session.location_id, Activity.location_id)
         query = query.where(location == filters.location_id)
+    if filters.location_ids is not None:
+        query = query.where(location.in_(sorted(filters.location_ids)))
+    if filters.activity_ids is not None:
+        query = query.where(Activity.id.in_(sorted(filters.activity_ids)))
     if filters.activity_id is not None:
         query = query.where(Activity.id == filters.activity_id)
     if filters.category is not None:

@@ -146,6 +146,12 @@ def test_staff_pages_have_no_serious_axe_violations(locale, live_house, open_con
     audit.visit("manager-follow-up", "/host/follow-up")
     audit.visit("reports", "/staff/reports?by=department")
     audit.visit("reports-errors", "/staff/reports?period=custom&from=2026-02-30&to=x")
+    audit.visit("report-targets", "/staff/reports/targets")
+    submit(manager, "form[action*='/staff/reports/targets']:has(#amount)")  # empty: errors shown
+    audit.check("report-targets-errors")
+    audit.visit("report-register", "/staff/reports/register")
+    audit.visit("report-follow-up", "/staff/reports/register/follow-up")
+    audit.visit("report-years", "/staff/reports/years")
     messages = manager.locator("nav.staff-nav a[href$='/messages']")
     if messages.count():  # the messaging pages, where this build has them
         outbox = messages.first.get_attribute("href")
