@@ -91,6 +91,16 @@ FIGURES: dict[str, tuple[LazyString, LazyString]] = {
             "session at most as many as were freed."
         ),
     ),
+    "funnel": (
+        _l("Outreach funnel"),
+        _l(
+            "People a host or health communicator recorded as contacted in the period (each named "
+            "person once, plus the counts of people not named); of the named ones, how many signed "
+            "up after the contact (a booking made since, or they just came) and how many came to a "
+            "session that had not ended when they were contacted. With an activity chosen, only "
+            "contacts about that activity."
+        ),
+    ),
     "profile": (
         _l("Who took part"),
         _l(

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from havehus.attendance.outreach import Funnel, funnel
 from havehus.errors import HavehusError
 from havehus.models import Activity, Department, Location
 from havehus.models.program import CATEGORIES
@@ -156,8 +157,10 @@ class Summary:
     months: list[Row]
     #: ISO week → category → visits.
     weekly: dict[str, dict[str, int]]
-    # The wellbeing pulse and the outreach funnel (issue 17) join here as their own fields,
-    # computed in their own functions and shown in templates/reports/page.html's place for them.
+    #: Contacted → signed up → came (attendance.outreach, its one definition).
+    funnel: Funnel
+    # The wellbeing pulse joins here as its own field, computed in its own function and shown
+    # in templates/reports/page.html's place for it.
 
 
 def summarise(orm: OrmSession, query: ReportQuery, tz: ZoneInfo, now: datetime) -> Summary:
@@ -177,6 +180,9 @@ def summarise(orm: OrmSession, query: ReportQuery, tz: ZoneInfo, now: datetime) 
         profile=profile(facts),
         months=tabulate(facts, "month")[:-1],
         weekly=weekly_visits_by_category(facts),
+        funnel=funnel(
+            orm, period.first, period.last, tz, now, activity_id=query.filters.activity_id
+        ),
     )
 
 

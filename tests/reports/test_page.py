@@ -162,3 +162,29 @@ def test_the_page_reads_a_fixed_number_of_statements_however_long_the_period(cli
 
     assert december == quarter == year
     assert year <= 20
+
+
+def test_the_outreach_funnel_shows_contacted_signed_up_and_came(client, manager):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from havehus.attendance.outreach import ContactData, record_contact
+    from havehus.models import Participant
+    from havehus.people.audit import Actor
+
+    build_history()
+    actor = Actor("user", role="manager")
+    came_later = db.session.scalar(
+        select(Participant.id).where(Participant.public_id == "history-20")
+    )
+    contacted_at = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    named = ContactData(participant_id=came_later, count=1, channel="sundhedsformidler")
+    record_contact(db.session, named, "contact-key-named-0001", contacted_at, actor)
+    counted = ContactData(participant_id=None, count=3, channel="drop-in")
+    record_contact(db.session, counted, "contact-key-count-0001", contacted_at, actor)
+    db.session.commit()
+
+    page = client.get(QUARTER).get_data(as_text=True)
+
+    assert "4 contacted (1 by name) → 1 signed up → 1 came" in page
