@@ -16,6 +16,7 @@ from havehus import (
     errors,
     feeds,
     i18n,
+    input_guard,
     messaging,
     people,
     program,
@@ -54,6 +55,9 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     )
     app.config.from_mapping(flask_config(settings))
     install_clock(app, clock or system_clock)
+    # First: its converter must be in place before any blueprint adds a rule, and its check
+    # runs before every other one (CSRF included), so hostile input gets its own clear answer.
+    input_guard.init_app(app)
 
     from havehus import models  # noqa: F401  (registers every table with the metadata)
 

@@ -16,6 +16,29 @@ from havehus.orm import OrmSession
 
 log = logging.getLogger("havehus.db")
 
+#: What an integer column holds: 32 bits on PostgreSQL. A larger number from outside is refused
+#: where it comes in, never sent to the database (which would fail on it).
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+def db_int(value: str | int) -> int:
+    """A whole number an integer column can hold; ValueError for anything else.
+
+    Only ASCII digits (with an optional minus) are read: int() would also take "²" or "١".
+    Usable as a `type=` of request.args.get and a form field's `coerce`.
+    """
+    if isinstance(value, bool):
+        raise ValueError("not a whole number")
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text.startswith("-") else text
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 10:
+            raise ValueError(f"not a whole number: {value!r}")
+        value = int(text)
+    if not INT32_MIN <= value <= INT32_MAX:
+        raise ValueError(f"out of range: {value}")
+    return value
+
 
 def insert_ignoring_conflicts(orm: OrmSession, model: Any, rows: list[dict[str, Any]]) -> int:
     """INSERT rows, silently skipping any that break a unique constraint; returns rows added.

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 from havehus.extensions import db
 from havehus.security import redact_path
@@ -22,8 +22,21 @@ class HavehusError(Exception):
         self.fields = fields or {}
 
 
+class InvalidInput(BadRequest):
+    """A request whose address, query or form holds characters no visitor types (NUL, line
+    breaks in an address): refused before any view, naming the parameters or fields."""
+
+    def __init__(self, fields: list[str]) -> None:
+        super().__init__()
+        self.fields = fields
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return _is_api() or request.accept_mimetypes.best == "application/json"
 
 
 def _describe(status: int) -> tuple[str, str]:
@@ -41,7 +54,25 @@ def _describe(status: int) -> tuple[str, str]:
     return _("Something is not right"), _("Please go back and try again.")
 
 
+def _invalid_input(error: InvalidInput) -> tuple[Any, int]:
+    message = _("Must not contain control characters.")
+    if _is_api():
+        # The API's own answer to a bad parameter or field: 422 "invalid", one message each.
+        fields = dict.fromkeys(error.fields, message)
+        return json_error("invalid", _("Some fields are not valid."), 422, fields=fields)
+    title = _("Something is not right")
+    text = _(
+        "The address or the form held a character that is not allowed here (a control "
+        "character such as a line break). Please remove it and try again."
+    )
+    if _wants_json():
+        return jsonify(code="invalid", message=text, fields=error.fields), 400
+    return render_template("errors/error.html", status=400, title=title, text=text), 400
+
+
 def handle_http_error(error: HTTPException) -> tuple[Any, int]:
+    if isinstance(error, InvalidInput):
+        return _invalid_input(error)
     status = error.code or 500
     if status >= 500:
         # The request may have left a failed transaction behind; never reuse it.

@@ -10,6 +10,13 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, has_app_context
 
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+#: The days the house's calendar knows. A day outside them is refused wherever it comes in (a
+#: week in an address, a date in a form, the API or a query), so that the date arithmetic after
+#: it (the week before, a year of sessions, a feed's window) never leaves Python's dates.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
 
 #: A source of the current instant (aware, UTC). The app has one; tests hand it a fixed one.
 Clock = Callable[[], datetime]
@@ -65,13 +72,31 @@ def day_bounds_utc(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, dat
     )
 
 
+def in_calendar(day: date) -> bool:
+    """Whether the day lies within the house's calendar (FIRST_DAY to LAST_DAY)."""
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def parse_day(value: str) -> date:
+    """A day written YYYY-MM-DD; ValueError if there is no such day in the house's calendar."""
+    if not _ISO_DAY.match(value):
+        raise ValueError(f"not a day: {value!r}")
+    day = date.fromisoformat(value)
+    if not in_calendar(day):
+        raise ValueError(f"outside the calendar: {value!r}")
+    return day
+
+
 def parse_iso_week(value: str) -> date:
-    """The Monday of an ISO week written YYYY-Www; ValueError if there is no such week."""
+    """The Monday of an ISO week written YYYY-Www; ValueError if the calendar has no such week."""
     match = _ISO_WEEK.match(value)
     if not match:
         raise ValueError(f"not an ISO week: {value!r}")
     year, week = int(match.group(1)), int(match.group(2))
-    return date.fromisocalendar(year, week, 1)
+    monday = date.fromisocalendar(year, week, 1)
+    if not (in_calendar(monday) and in_calendar(monday + timedelta(days=6))):
+        raise ValueError(f"outside the calendar: {value!r}")
+    return monday
 
 
 def iso_week_label(day: date) -> str:

@@ -30,12 +30,12 @@ from pydantic.fields import FieldInfo
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError, core_schema
 
+from havehus.dbutil import INT32_MAX, INT32_MIN
 from havehus.errors import HavehusError
+from havehus.timeutil import FIRST_DAY, LAST_DAY, in_calendar
 
 #: The field name under which a body that is not a JSON object is reported.
 BODY = "body"
-#: Integer columns hold 32 bits on PostgreSQL; a larger number is refused, not a crash.
-INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 # C0 and C1 control characters; text that may span lines keeps tab, line feed and return.
 _CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -98,6 +98,13 @@ def _from_iso(parse: Any) -> BeforeValidator:
     return BeforeValidator(read)
 
 
+def _in_calendar(value: date) -> date:
+    if not in_calendar(value):
+        first, last = FIRST_DAY.isoformat(), LAST_DAY.isoformat()
+        raise rule_broken(_("Choose a day between %(first)s and %(last)s.", first=first, last=last))
+    return value
+
+
 def _local_time(value: time) -> time:
     if value.tzinfo is not None:
         raise PydanticCustomError("time_zone", "A local time has no offset")
@@ -128,9 +135,21 @@ Texts = Annotated[
     BeforeValidator(_danish_if_plain),
     Says(_l("Give an object of language code → text.")),
 ]
+#: Language code → one line (a title): no line breaks either.
+LineTexts = Annotated[
+    dict[Line, Line],
+    BeforeValidator(_danish_if_plain),
+    Says(_l("Give an object of language code → text.")),
+]
 Words = Annotated[list[Line], Says(_l("Give a list of texts."))]
 Minutes = Annotated[list[WholeNumber], Says(_l("Give a list of minutes."))]
-IsoDate = Annotated[date, _from_iso(date.fromisoformat), Says(_l("Not a date; use YYYY-MM-DD."))]
+#: A day of the house's calendar (havehus.timeutil.FIRST_DAY…LAST_DAY), read as YYYY-MM-DD.
+IsoDate = Annotated[
+    date,
+    _from_iso(date.fromisoformat),
+    AfterValidator(_in_calendar),
+    Says(_l("Not a date; use YYYY-MM-DD.")),
+]
 #: A local wall-clock time, read as "HH:MM" (seconds allowed, no offset), written as "HH:MM".
 ClockTime = Annotated[
     time,

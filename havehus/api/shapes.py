@@ -25,6 +25,7 @@ from havehus.api.fields import (
     Flag,
     IsoDate,
     Line,
+    LineTexts,
     LocalDateTime,
     Minutes,
     Omittable,
@@ -199,12 +200,12 @@ class ActivityFields(ApiModel):
     slug: Omittable[Line] = Field(
         None, json_schema_extra={"pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 80}
     )
-    title: Omittable[Texts] = Field(None, description=f"{_TEXTS_NOTE} Danish (da) is required.")
+    title: Omittable[LineTexts] = Field(None, description=f"{_TEXTS_NOTE} Danish (da) is required.")
     summary: Omittable[Texts] = Field(None, description=_TEXTS_NOTE)
-    neutral_title: Omittable[Texts] = Field(
+    neutral_title: Omittable[LineTexts] = Field(
         None, description=f"{_TEXTS_NOTE} The wording for texts; needed when sensitive."
     )
-    price_text: Omittable[Texts] = Field(None, description=_TEXTS_NOTE)
+    price_text: Omittable[LineTexts] = Field(None, description=_TEXTS_NOTE)
     category: Omittable[Category] = None
     activity_type: Omittable[ActivityType] = None
     theme_tags: Omittable[Words] = None

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
@@ -17,9 +16,10 @@ from havehus.signup.forms import CHANNEL_LABELS
 from havehus.signup.phones import normalise_phone
 from havehus.signup.sign_up import Person
 from havehus.validators import max_length
+from havehus.webforms import Form
 
 
-class AddPersonForm(FlaskForm):
+class AddPersonForm(Form):
     """Someone who came: found by the search (participant_id), or new — a first name is enough."""
 
     participant_id = IntegerField(validators=[Optional()], widget=HiddenInput())
@@ -50,7 +50,7 @@ class AddPersonForm(FlaskForm):
         )
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     note = TextAreaField(
         _l("A note about the session (no names)"),
         validators=[Optional(), max_length(NOTE_LENGTH)],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import Optional
 
@@ -11,6 +10,7 @@ from havehus.attendance.outreach import ContactData
 from havehus.models import Activity
 from havehus.signup.forms import CHANNEL_LABELS
 from havehus.validators import max_length
+from havehus.webforms import Form
 
 
 def _number(raw: str | None) -> int | None:
@@ -18,7 +18,7 @@ def _number(raw: str | None) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) <= 9 else None
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     #: A fresh key each time the page is shown: a retried post records nothing more.
     key = HiddenField()
     participant_id = HiddenField()

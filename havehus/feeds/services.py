@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from icalendar import (
     Calendar,
     Event,
     vDuration,
+    vText,
 )
 from sqlalchemy import Connection, Select, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -44,7 +46,8 @@ from havehus.timeutil import local_to_utc
 
 #: Bump when the ICS output changes shape, so every ETag changes with the code.
 #: 2: VTIMEZONE as yearly RRULEs instead of one RDATE with every change.
-FORMAT_VERSION = "2"
+#: 3: every text escaped by the library and freed of control characters (X-WR-CALNAME too).
+FORMAT_VERSION = "3"
 #: Past sessions stay this long, so cancelled ones reach subscribed calendars and vanish there.
 DAYS_BACK = 30
 #: However far the program has been expanded, a feed never reaches further than this.
@@ -54,6 +57,20 @@ REFRESH = timedelta(hours=1)
 #: Bookings that put a session in the person's own feed.
 PERSONAL_STATUSES = OPEN
 PRODID = "-//havehus//Calendar feeds//EN"
+
+#: What no calendar line may hold: control characters (RFC 5545 TEXT keeps only tab) and the
+#: Unicode line and paragraph separators some readers break lines at. Input refuses them now,
+#: but rows written before may still hold some.
+_NOT_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def ics_text(value: str) -> vText:
+    """A TEXT value for a feed: line breaks kept (the library writes them as \\n and escapes
+    commas, semicolons and backslashes), a bare CR read as a line break, other controls dropped.
+    """
+    lines = value.replace("\r\n", "\n").replace("\r", "\n")
+    return vText(_NOT_IN_TEXT.sub("", lines))
+
 
 FeedKind = Literal["public", "category", "activity", "session", "partner", "personal"]
 
@@ -447,22 +464,24 @@ def _event(
     event.add("dtstart", session.starts_at.astimezone(settings.tz))
     event.add("dtend", session.ends_at.astimezone(settings.tz))
     # Google Calendar ignores STATUS:CANCELLED in subscribed feeds; the title must say it too.
-    event.add("summary", _("Cancelled: %(title)s", title=title) if cancelled else title)
-    event.add("description", "\n\n".join(line for line in lines if line))
+    summary = _("Cancelled: %(title)s", title=title) if cancelled else title
+    event.add("summary", ics_text(summary))
+    event.add("description", ics_text("\n\n".join(line for line in lines if line)))
     place = _place(session)
     if place:
-        event.add("location", place)
+        event.add("location", ics_text(place))
     location = session.effective_location
     if location and location.latitude is not None and location.longitude is not None:
         event.add("geo", (location.latitude, location.longitude))
     if not hidden:
         event.add("url", url)
-        event.add("categories", [words.categories.get(activity.category, activity.category)])
+        category = words.categories.get(activity.category, activity.category)
+        event.add("categories", [ics_text(category).replace("\n", " ")])
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if spec.kind == "session" and not cancelled:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", title)
+        alarm.add("description", ics_text(title))
         alarm.add("trigger", timedelta(hours=-1))
         event.add_component(alarm)
     return event
@@ -478,7 +497,7 @@ def build_feed(orm: OrmSession, spec: FeedSpec, now: datetime, settings: FeedSet
         calendar.add("version", "2.0")
         calendar.add("calscale", "GREGORIAN")
         calendar.add("method", "PUBLISH")
-        calendar.add("x-wr-calname", _calendar_name(spec, settings))
+        calendar.add("x-wr-calname", ics_text(_calendar_name(spec, settings)))
         calendar.add("x-wr-timezone", settings.tz.key)
         calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", vDuration(REFRESH))

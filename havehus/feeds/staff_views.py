@@ -15,6 +15,7 @@ from havehus.feeds import partner_feeds as partners
 from havehus.feeds.forms import PartnerFeedForm
 from havehus.form_errors import show_errors
 from havehus.i18n import offered_languages
+from havehus.input_guard import page_number
 from havehus.models import FeedToken
 from havehus.models.program import CATEGORIES
 from havehus.people.access import MANAGERS, current_actor, staff_required
@@ -65,7 +66,7 @@ def partner_feeds() -> ResponseReturnValue:
             return redirect(url_for("feeds_staff.partner_feeds"))
     page = db.paginate(
         partners.partner_feed_list(),
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=page_number(),
         per_page=PER_PAGE,
         error_out=False,
     )

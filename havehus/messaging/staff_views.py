@@ -9,7 +9,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import (
     Field,
     HiddenField,
@@ -21,9 +20,11 @@ from wtforms import (
 )
 from wtforms.validators import Optional, Regexp
 
+from havehus.dbutil import db_int
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.i18n import KNOWN_LANGUAGES
+from havehus.input_guard import page_number
 from havehus.messaging import broadcasts, guards, preview, staff_lists
 from havehus.models import InboundMessage, MessageStatus, OutboundMessage
 from havehus.models.messaging import MESSAGE_KINDS, MESSAGE_STATUSES
@@ -31,6 +32,7 @@ from havehus.people.access import MANAGERS, current_actor, staff_required
 from havehus.people.forms import ConfirmForm
 from havehus.timeutil import utcnow
 from havehus.validators import max_length, required
+from havehus.webforms import Form
 
 bp = Blueprint("messages", __name__, url_prefix="/staff")
 
@@ -81,7 +83,7 @@ PURPOSE_LABELS = {
 }
 
 
-class OutboxFilterForm(FlaskForm):
+class OutboxFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
@@ -96,7 +98,7 @@ class OutboxFilterForm(FlaskForm):
     )
 
 
-class BroadcastForm(FlaskForm):
+class BroadcastForm(Form):
     purpose = RadioField(
         _l("What kind of text is it?"),
         choices=[SelectChoice(value, label) for value, label in PURPOSE_LABELS.items()],
@@ -123,7 +125,7 @@ def _broadcast_form(languages: list[str]) -> BroadcastForm:
 
 
 def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return page_number()
 
 
 def _languages() -> list[str]:
@@ -289,7 +291,7 @@ def broadcast_list() -> ResponseReturnValue:
 
 def _target() -> broadcasts.Target:
     target = broadcasts.find_target(
-        db.session, request.args.get("session", type=int), request.args.get("activity")
+        db.session, request.args.get("session", type=db_int), request.args.get("activity")
     )
     if target is None:
         abort(404)

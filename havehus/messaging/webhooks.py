@@ -9,13 +9,16 @@ configuration nothing can be verified, so everything is refused: there is no "op
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Blueprint, Response, current_app, request
 from flask.typing import ResponseReturnValue
 from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from havehus.dbutil import db_int
 from havehus.extensions import db
+from havehus.input_guard import takes_raw_input
 from havehus.messaging import delivery, replies
 from havehus.timeutil import utcnow
 
@@ -64,18 +67,48 @@ def _twiml(reply: str | None) -> Response:
     return Response(str(answer), 200, content_type="application/xml")
 
 
+#: Twilio's message SIDs ("SM" and 32 hex digits), no longer than the columns that keep them.
+_SID = re.compile(r"[A-Za-z0-9]{1,64}")
+#: A sender is a number (or a short sender name), never longer than the column keeps.
+_SENDER = re.compile(r"[^\x00-\x1f\x7f-\x9f]{1,20}")
+_STATUS = re.compile(r"[a-z_]{1,20}")
+
+
+def _ignored(reason: str) -> None:
+    # Answered with success all the same: Twilio would retry a refusal for hours.
+    log.warning(
+        "Ignored %s %s from %s: %s", request.method, request.path, request.remote_addr, reason
+    )
+
+
+def _error_code(raw: str) -> int | None:
+    """Twilio's ErrorCode as a number a column holds; anything else is logged and left out."""
+    if not raw:
+        return None
+    try:
+        return db_int(raw)
+    except ValueError:
+        log.warning("Status report with an ErrorCode that is no error code: %r", raw[:40])
+        return None
+
+
 @bp.post("/sms/inbound")
+@takes_raw_input
 def inbound() -> ResponseReturnValue:
     if not signed_by_twilio():
         return _refused()
     sender = request.form.get("From", "").strip()
     sid = request.form.get("MessageSid", "").strip()
+    body = request.form.get("Body", "")
     if not sender or not sid:
         return Response("From and MessageSid are required.\n", 400, content_type="text/plain")
+    if not (_SENDER.fullmatch(sender) and _SID.fullmatch(sid)) or "\x00" in body:
+        _ignored("a reply whose sender, MessageSid or text no real text message has")
+        return _twiml(None)
     reply = replies.handle_inbound(
         db.session,
         from_phone=sender,
-        body=request.form.get("Body", ""),
+        body=body,
         message_sid=sid,
         now=utcnow(),
     )
@@ -84,6 +117,7 @@ def inbound() -> ResponseReturnValue:
 
 
 @bp.post("/sms/status")
+@takes_raw_input
 def status() -> ResponseReturnValue:
     if not signed_by_twilio():
         return _refused()
@@ -93,8 +127,10 @@ def status() -> ResponseReturnValue:
         return Response(
             "MessageSid and MessageStatus are required.\n", 400, content_type="text/plain"
         )
-    raw_code = request.form.get("ErrorCode", "").strip()
-    code = int(raw_code) if raw_code.isdigit() else None
+    if not (_SID.fullmatch(sid) and _STATUS.fullmatch(state.lower())):
+        _ignored("a status report whose MessageSid or MessageStatus is not one")
+        return Response(status=204)
+    code = _error_code(request.form.get("ErrorCode", "").strip())
     delivery.record_status(db.session, sid, state, code, utcnow())
     db.session.commit()
     return Response(status=204)

@@ -16,6 +16,7 @@ from wtforms import SelectChoice
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.form_errors import show_errors
+from havehus.input_guard import page_number
 from havehus.models import ApiToken, KioskDevice, StaffUser
 from havehus.people import audit, credentials, services
 from havehus.people.access import (
@@ -48,8 +49,7 @@ DEVICE_ERROR_CODES = {"invalid_name": "name", "invalid_location": "location"}
 
 def _paginate(query: Select[Any]) -> Pagination:
     """The page of the query that ?page= asks for (a page past the end is empty)."""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    return db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
 
 
 def _status() -> int:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import EqualTo, Optional
 
 from havehus.validators import max_length, required
+from havehus.webforms import Form
 
 ROLE_LABELS = {
     "manager": _l("Manager"),
@@ -25,7 +25,7 @@ def role_choices(allowed: tuple[str, ...] | None = None) -> list[SelectChoice]:
     ]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         _l("E-mail"),
         validators=[required(), max_length(254)],
@@ -38,7 +38,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class SecondFactorForm(FlaskForm):
+class SecondFactorForm(Form):
     code = StringField(
         _l("Code from your app, or a recovery code"),
         validators=[required(), max_length(20)],
@@ -46,7 +46,7 @@ class SecondFactorForm(FlaskForm):
     )
 
 
-class TotpSetupForm(FlaskForm):
+class TotpSetupForm(Form):
     code = StringField(
         _l("Code from your app"),
         validators=[required(), max_length(20)],
@@ -54,7 +54,7 @@ class TotpSetupForm(FlaskForm):
     )
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         _l("New password (at least 12 characters)"),
         validators=[required(), max_length(200)],
@@ -75,21 +75,21 @@ class ChangePasswordForm(NewPasswordForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes something: only the CSRF token."""
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(_l("E-mail"), validators=[required(), max_length(254)])
     name = StringField(_l("Name"), validators=[Optional(), max_length(120)])
     role = SelectField(_l("Role"), choices=role_choices(), default="host")
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(_l("Role"), choices=role_choices())
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(
         _l("Name (who uses it, e.g. Social Sundhed)"),
         validators=[required(), max_length(120)],
@@ -97,7 +97,7 @@ class TokenForm(FlaskForm):
     role = SelectField(_l("Role"), choices=role_choices(), default="partner")
 
 
-class DeviceForm(FlaskForm):
+class DeviceForm(Form):
     name = StringField(
         _l("Name of this tablet (e.g. Tablet in the hall)"),
         validators=[required(), max_length(120)],
@@ -105,7 +105,7 @@ class DeviceForm(FlaskForm):
     location = SelectField(_l("Location"), coerce=int, validate_choice=True)
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
@@ -9,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -37,6 +37,7 @@ from havehus.program.labels import CATEGORY_LABELS, PICTOGRAM_LABELS
 from havehus.program.repeat import Repeat, build_rrule, describe, preview_starts
 from havehus.program.sessions import minutes_between
 from havehus.timeutil import parse_iso_week
+from havehus.webforms import Form
 
 ACTIVITY_TYPE_LABELS = {
     "network": _l("Network activity"),
@@ -145,7 +146,7 @@ def _comma_list(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-class ActivityFormBase(FlaskForm):
+class ActivityFormBase(Form):
     """The fields every language shares; per-language fields are added by activity_form()."""
 
     version = HiddenField()
@@ -279,9 +280,11 @@ class ActivityFormBase(FlaskForm):
         offsets = []
         for part in _comma_list(self.reminder_hours.data):
             try:
-                offsets.append(round(float(part.replace(",", ".")) * 60))
+                hours = float(part.replace(",", "."))
             except ValueError:
-                offsets.append(-1)  # the service explains what is allowed
+                hours = -1
+            # "inf" and "nan" read as floats but are no number of minutes.
+            offsets.append(round(hours * 60) if math.isfinite(hours) else -1)
         starts_on = self.starts_on.data
         return ActivityData(
             slug=self.slug.data or "",
@@ -399,7 +402,7 @@ def activity_form(languages: Sequence[str], **kwargs: Any) -> ActivityFormBase:
     return form
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     """Move one session, or change the time of the series from it."""
 
     sequence = HiddenField()
@@ -410,11 +413,11 @@ class SessionForm(FlaskForm):
     scope = RadioField(_l("Apply to"), choices=_options(SCOPE_LABELS), default="this")
 
 
-class HostsForm(FlaskForm):
+class HostsForm(Form):
     hosts = MultiCheckboxField(_l("Hosts on this shift"), coerce=int, choices=[])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = StringField(
         _l("Reason (participants get it in a text)"),
         validators=[DataRequired(), Length(max=300)],
@@ -423,14 +426,14 @@ class CancelForm(FlaskForm):
     confirm = HiddenField()
 
 
-class NewSessionForm(FlaskForm):
+class NewSessionForm(Form):
     day = DateField(_l("Day"), validators=[DataRequired()])
     start_time = TimeField(_l("Starts at"), validators=[DataRequired()])
     end_time = TimeField(_l("Ends at"), validators=[DataRequired()])
     room = SelectField(_l("Room"), coerce=int, default=0)
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(Form):
     starts_on = DateField(_l("First closed day"), validators=[DataRequired()])
     ends_on = DateField(_l("Last closed day"), validators=[DataRequired()])
     reason = StringField(
@@ -440,7 +443,7 @@ class ClosureForm(FlaskForm):
     confirm = HiddenField()
 
 
-class CopyWeekForm(FlaskForm):
+class CopyWeekForm(Form):
     target = StringField(
         _l("Copy to week (e.g. 2026-W12)"), validators=[DataRequired(), Length(max=8)]
     )
@@ -455,13 +458,13 @@ class CopyWeekForm(FlaskForm):
             return None
 
 
-class VersionForm(FlaskForm):
+class VersionForm(Form):
     """A confirmation button that carries the version it confirms."""
 
     version = HiddenField(validators=[DataRequired()])
 
 
-class PlannerFilterForm(FlaskForm):
+class PlannerFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 

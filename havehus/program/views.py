@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from havehus.extensions import db
+from havehus.input_guard import page_number
 from havehus.program import services
 from havehus.timeutil import house_tz, iso_week_label, parse_iso_week, utcnow, week_monday
 
 bp = Blueprint("program", __name__)
-
-
-def _page_number() -> int:
-    page = request.args.get("page", 1, type=int) or 1
-    return max(page, 1)
 
 
 #: The front page and the kiosk show today and this many days after it.
@@ -72,7 +68,7 @@ def activity(slug: str) -> str:
     found = services.public_activity(db.session, slug)
     if found is None:
         abort(404)
-    page = _page_number()
+    page = page_number()
     now = utcnow()
     sessions, has_more = services.upcoming_sessions(
         db.session, found, now, page, services.DEFAULT_PAGE_SIZE

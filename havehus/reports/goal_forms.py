@@ -5,7 +5,6 @@ wrong field; the forms only carry what was typed (and the CSRF token)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -16,6 +15,7 @@ from havehus.program.planner_forms import ACTIVITY_TYPE_LABELS
 from havehus.reports.goals import TargetData
 from havehus.reports.register import IndicatorData, ValueData
 from havehus.reports.scopes import FIGURE_LABELS
+from havehus.webforms import Form
 
 COMPARISON_LABELS = {">=": _l("at least (≥)"), "<=": _l("at most (≤)")}
 DIRECTION_LABELS = {"rise": _l("Rise"), "fall": _l("Fall"), "hold": _l("Hold steady")}
@@ -30,7 +30,7 @@ def _select(label: str, **kwargs: object) -> SelectField:
     return SelectField(label, validate_choice=False, **kwargs)
 
 
-class _ScopeFields(FlaskForm):
+class _ScopeFields(Form):
     activity_type = _select(_l("Activity type"))
     theme = _select(_l("Theme tag"))
     activity_id = _select(_l("One activity"))
@@ -86,7 +86,7 @@ class TargetForm(_ScopeFields):
             self[name].data = getattr(data, name)
 
 
-class OutsideForm(FlaskForm):
+class OutsideForm(Form):
     locations = SelectMultipleField(
         _l("Places outside the area"),
         validate_choice=False,
@@ -145,7 +145,7 @@ class IndicatorForm(_ScopeFields):
             self[name].data = getattr(data, name)
 
 
-class ValueForm(FlaskForm):
+class ValueForm(Form):
     year = StringField(_l("Year"))
     value = StringField(_l("Figure"))
     of = StringField(_l("… of (the whole, for a share)"))
@@ -160,5 +160,5 @@ class ValueForm(FlaskForm):
         )
 
 
-class FreezeForm(FlaskForm):
+class FreezeForm(Form):
     year = StringField(_l("Year to freeze"))

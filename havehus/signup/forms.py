@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -26,6 +25,7 @@ from havehus.models.signup import MAX_GUESTS
 from havehus.signup.phones import normalise_phone
 from havehus.signup.sign_up import Person, SignUp
 from havehus.validators import max_length, required
+from havehus.webforms import Form
 
 
 def guest_choices() -> list[SelectChoice]:
@@ -42,7 +42,7 @@ def posted_guests(raw: object) -> int:
     return int(text) if text.isdigit() and len(text) <= 2 else -1
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     name = StringField(
         _l("Your first name"),
         validators=[required(_l("Write your first name.")), max_length(120)],
@@ -69,7 +69,7 @@ class SignupForm(FlaskForm):
         self.guests.choices = guest_choices()
 
 
-class RemindForm(FlaskForm):
+class RemindForm(Form):
     """ "Remind me" for a drop-in session: a text before it, no seat."""
 
     name = SignupForm.name
@@ -84,7 +84,7 @@ class RemindForm(FlaskForm):
         ]
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField(
         _l("The code from the text message"),
         validators=[required(_l("Write the code.")), max_length(12)],
@@ -102,7 +102,7 @@ CHANNEL_LABELS = {
 }
 
 
-class StaffBookingForm(FlaskForm):
+class StaffBookingForm(Form):
     """Sign someone up on their behalf: an existing participant, or a new one."""
 
     participant_id = IntegerField(validators=[Optional()], widget=HiddenInput())
@@ -168,7 +168,7 @@ class StaffBookingForm(FlaskForm):
         )
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     class Meta:
         csrf = False  # a GET search changes nothing
 

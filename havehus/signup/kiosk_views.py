@@ -26,7 +26,6 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 
 from havehus.errors import HavehusError
 from havehus.extensions import db
@@ -50,6 +49,7 @@ from havehus.signup.kiosk import (
 )
 from havehus.signup.sign_up import Person, SignUp, sign_up
 from havehus.timeutil import house_tz, utcnow
+from havehus.webforms import Form
 
 bp = Blueprint("kiosk", __name__)
 
@@ -59,7 +59,7 @@ STATE_KEY = "kiosk"
 DONE_KEY = "kiosk_done"
 
 
-class KioskForm(FlaskForm):
+class KioskForm(Form):
     """Only the CSRF token: the pads' buttons carry their own name and value."""
 
 

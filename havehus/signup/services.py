@@ -8,6 +8,7 @@ sell a seat twice or promote the same person twice.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ SMS_WORDING = "sms-2026-03"
 HEALTH_WORDING = "health-2026-03"
 #: With less than this to the start, a freed seat is confirmed at once, never held as an offer.
 OFFER_MIN_LEAD = timedelta(days=1)
+#: C0 and C1 control characters, a tab or line break too: no keyboard puts them in a name.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -113,9 +116,10 @@ def find_or_create_participant(
 
 
 def clean_name(name: str) -> str:
-    """A first name or nickname as typed, trimmed; HavehusError when empty."""
+    """A first name or nickname as typed, trimmed; HavehusError when empty or when it holds a
+    control character (which no keyboard types, and which texts would carry along)."""
     cleaned = " ".join(name.split())[:120]
-    if not cleaned:
+    if not cleaned or _CONTROL.search(name):
         raise HavehusError(_("Write your first name."), "invalid_name")
     return cleaned
 

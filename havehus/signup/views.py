@@ -18,6 +18,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from wtforms import Field
 
+from havehus.dbutil import db_int
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.i18n import current_language, offered_languages, use_participant_language
@@ -246,7 +247,7 @@ def my_bookings(token: str) -> ResponseReturnValue:
     return render_template(
         "signup/me.html",
         reminders=reminders,
-        reminded=request.args.get("reminded", type=int),
+        reminded=request.args.get("reminded", type=db_int),
         person=person,
         bookings=[(b, services.session_of(db.session, b, now)) for b in bookings],
         token=token,

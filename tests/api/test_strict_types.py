@@ -103,6 +103,11 @@ def test_a_number_no_integer_column_holds_isrefused(client, manager, change, fie
         ({"location": "Havehuset\x00"}, "location"),
         ({"rrule": "FREQ=WEEKLY;\rBYDAY=WE"}, "rrule"),
         ({"theme_tags": ["sprog\x85"]}, "theme_tags"),
+        # A title, a neutral wording and a price are one line: a break would end a calendar line.
+        ({"title": {"da": "Sproghjælp\r\nBEGIN:VEVENT"}}, "title"),
+        ({"title": "Sproghjælp\rX-INJECTED:1"}, "title"),
+        ({"neutral_title": {"da": "Aftale\ni huset"}}, "neutral_title"),
+        ({"price_text": {"da": "Gratis\r\n"}}, "price_text"),
     ],
 )
 def test_nul_bytes_and_control_characters_arerefused(client, manager, change, field):
@@ -239,11 +244,21 @@ def test_a_cancel_body_nested_too_deep_isrefused(client, manager, coming_session
         ("from=2026-12-01&to=2026-13-02", "to"),
         ("from=2026-12-01&to=2026-12-02&category=food%00", "category"),
         ("from=2026-12-01&to=2026-12-02&category=" + "x" * 10_000, "category"),
+        ("from=0001-01-01&to=2026-12-02", "from"),
+        ("from=2026-12-01&to=9999-12-31", "to"),
     ],
 )
 def test_odd_query_parameters_arerefused(client, app, query, field):
     response = client.get(f"/api/v1/sessions?{query}", headers=ENGLISH)
     assert refused(response, field)
+
+
+def test_a_day_outside_the_calendar_says_which_days_it_holds(client, manager):
+    response = client.get("/api/v1/sessions?from=0001-01-01&to=2026-12-02", headers=ENGLISH)
+    assert refused(response, "from") == "Choose a day between 1900-01-01 and 2199-12-31."
+    body = {**NEW_ACTIVITY, "starts_on": "9999-12-31"}
+    response = client.post("/api/v1/activities", json=body, headers=manager)
+    assert refused(response, "starts_on") == "Choose a day between 1900-01-01 and 2199-12-31."
 
 
 def test_window_messages_are_kept(client, app):

@@ -617,3 +617,24 @@ def test_a_reply_marks_the_person_as_seen(sms, dinner, person):
     answer(post_inbound(sms, someone.phone, "JA"))
     db.session.expire_all()
     assert db.session.get(Participant, someone.id).last_seen_at == NOW
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"Body": "JA\x00"},
+        {"MessageSid": "SM" + "0" * 100},
+        {"MessageSid": "SM\x00" + "0" * 30},
+        {"From": "+45" + "2" * 40},
+        {"From": "+4520\x0012345"},
+    ],
+)
+def test_a_reply_no_phone_could_send_is_logged_and_ignored(sms, caplog, change):
+    params = {**inbound_params("+4520990001", "JA"), **change}
+    with caplog.at_level(logging.WARNING, logger="havehus.messaging"):
+        response = post_signed(sms, "/sms/inbound", params)
+    # Answered as a success with nothing to say: Twilio would otherwise retry for hours.
+    assert response.status_code == 200
+    assert ET.fromstring(response.get_data(as_text=True)).findall("Message") == []
+    assert "Ignored POST /sms/inbound" in caplog.text
+    assert db.session.scalars(select(InboundMessage)).all() == []

@@ -165,3 +165,29 @@ def test_an_unsigned_report_changes_nothing(sms, twilio):
 
 def test_a_signed_report_without_sid_or_status_is_a_bad_request(sms):
     assert post_signed(sms, "/sms/status", {"AccountSid": ACCOUNT_SID}).status_code == 400
+
+
+@pytest.mark.parametrize("code", ["²", "30007a", str(2**31), "9" * 40])
+def test_an_error_code_that_is_no_error_code_is_logged_and_the_report_kept(
+    sms, twilio, caplog, code
+):
+    text = sent_text(twilio)
+    params = {**status_params(text.provider_sid, "undelivered"), "ErrorCode": code}
+    with caplog.at_level(logging.WARNING, logger="havehus.messaging"):
+        response = post_signed(sms, "/sms/status", params)
+    # Answered as a success: Twilio would otherwise retry the report for hours.
+    assert response.status_code == 204
+    assert "ErrorCode" in caplog.text
+    kept = reload(text)
+    assert kept.status == "undelivered" and kept.error_code is None
+
+
+@pytest.mark.parametrize("sid", ["SM\x00" + "0" * 30, "SM" + "0" * 100, "SM 0"])
+def test_a_report_whose_sid_no_text_can_have_is_logged_and_ignored(sms, twilio, caplog, sid):
+    text = sent_text(twilio)
+    with caplog.at_level(logging.WARNING, logger="havehus.messaging"):
+        response = post_signed(sms, "/sms/status", status_params(sid, "failed", 21610))
+    assert response.status_code == 204
+    assert "Ignored POST /sms/status" in caplog.text
+    assert reload(text).status == "sent"
+    assert db.session.scalars(select(OptOut)).all() == []

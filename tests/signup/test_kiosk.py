@@ -517,3 +517,14 @@ def test_consent_is_never_pre_ticked_and_company_can_be_asked_for(client, bookab
     booking = db.session.scalar(select(Booking))
     assert booking.wants_company
     assert db.session.scalar(select(Consent)) is None  # nothing ticked, nothing recorded
+
+
+@pytest.mark.parametrize("name", ["Fati\x07ma", "Fatima\x1b[2J", "Fati\u0085ma"])
+def test_a_name_with_a_control_character_is_refused(client, bookable, name):
+    session = bookable(capacity=20)
+    _enrol(client)
+    _type_number(client, session)
+    response = _give_name(client, session, name=name)
+    assert response.status_code == 400
+    assert "Skriv dit fornavn." in response.get_data(as_text=True)
+    assert db.session.scalar(select(Participant)) is None

@@ -8,7 +8,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from havehus.errors import HavehusError
@@ -26,7 +25,8 @@ from havehus.program.closures import (
 from havehus.program.places import locations
 from havehus.program.planner_forms import ClosureForm
 from havehus.program.planner_views.common import flash_summary, location_choices, paginate
-from havehus.timeutil import house_tz, utcnow
+from havehus.timeutil import house_tz, parse_day, utcnow
+from havehus.webforms import Form
 
 
 @staff_required(*MANAGERS)
@@ -66,7 +66,7 @@ def closures() -> ResponseReturnValue:
 @staff_required(*MANAGERS)
 def closure_delete(closure_id: int) -> ResponseReturnValue:
     closure = db.get_or_404(Closure, closure_id)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     delete_closure(db.session, closure, utcnow(), current_actor())
     db.session.commit()
@@ -79,7 +79,7 @@ def _fill_from_calendar(form: ClosureForm) -> None:
     if not request.args.get("day"):
         return
     try:
-        day = date.fromisoformat(request.args["day"])
+        day = parse_day(request.args["day"])
     except ValueError:
         abort(404)
     form.starts_on.data = form.ends_on.data = day
@@ -100,7 +100,7 @@ def _closures_page(
             holidays=danish_holidays(today, year_end),
             islamic=islamic_dates(today, year_end),
             locations={place.id: place.name for place in locations(db.session)},
-            confirm=FlaskForm(),
+            confirm=Form(),
         ),
         status,
     )

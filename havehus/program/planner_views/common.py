@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import abort, current_app, flash, request
+from flask import abort, current_app, flash
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
 from wtforms import SelectChoice
 
+from havehus.dbutil import db_int
 from havehus.extensions import db
+from havehus.input_guard import page_number
 from havehus.models import Activity
 from havehus.program.hosts import host_choices
 from havehus.program.places import locations, rooms
@@ -28,8 +30,7 @@ def horizon_weeks() -> int:
 
 def paginate(query: Select[Any]) -> Pagination:
     """The page of the query that ?page= asks for (a page past the end is empty)."""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    return db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
 
 
 def monday_or_404(week: str) -> date:
@@ -41,7 +42,10 @@ def monday_or_404(week: str) -> date:
 
 def form_int(value: str | None) -> int | None:
     """A hidden field's number (a version or sequence), or None when it holds none."""
-    return int(value) if value and value.isdigit() else None
+    try:
+        return db_int(value or "")
+    except ValueError:
+        return None
 
 
 def flash_summary(summary: ChangeSummary) -> None:

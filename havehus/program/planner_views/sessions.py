@@ -7,7 +7,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from havehus.errors import HavehusError
@@ -38,6 +37,7 @@ from havehus.program.results import ChangeSummary
 from havehus.program.series import SeriesChange, edit_series, sessions_to_cancel
 from havehus.program.sessions import add_session, assign_hosts, move_session, reinstate_session
 from havehus.timeutil import house_tz, utcnow
+from havehus.webforms import Form
 
 #: Where the session form shows a service's field error.
 SESSION_ERROR_FIELDS = {"room_id": "room", "duration_minutes": "end_time"}
@@ -209,7 +209,7 @@ def session_cancel(session_id: int) -> ResponseReturnValue:
 @staff_required(*MANAGERS)
 def session_reinstate(session_id: int) -> ResponseReturnValue:
     session = db.get_or_404(Session, session_id)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     try:
         summary = reinstate_session(db.session, session, utcnow(), current_actor(), tz=house_tz())
@@ -254,7 +254,7 @@ def _session_page(
             session=session,
             form=form,
             hosts_form=hosts_form,
-            confirm=FlaskForm(),
+            confirm=Form(),
             can_edit=current_user.role in MANAGERS and session.starts_at > now,
             conflicts=conflicts_for(db.session, [session], house_tz()),
             conflict_text=conflict_text,
