@@ -17,6 +17,7 @@ from havehus import (
     feeds,
     i18n,
     messaging,
+    operations,
     people,
     program,
     signup,
@@ -112,7 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     """Each package registers its own pages (and tells messaging what it needs to know)."""
     from havehus import dashboard  # the staff overview composes every domain: last
 
-    for package in (core, program, feeds, signup, attendance, people, messaging, api):
+    for package in (core, program, feeds, signup, attendance, people, messaging, api, operations):
         package.init_app(app)
     app.register_blueprint(dashboard.bp)
 

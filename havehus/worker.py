@@ -18,6 +18,7 @@ from havehus.extensions import db
 from havehus.messaging.gateway import Gateway, gateway_for
 from havehus.messaging.outbox import process_due
 from havehus.messaging.quiet import QuietHours, parse_clock
+from havehus.operations.heartbeat import beat
 from havehus.people import retention
 from havehus.program.services import expand_horizon
 from havehus.signup.reminders import queue_reminders, release_moved_reminders
@@ -118,6 +119,13 @@ def apply_retention(app: Flask, now: datetime) -> dict[str, int]:
         return asdict(run)
 
 
+def heartbeat(app: Flask, *, starting: bool = False) -> None:
+    """Tell the web this worker is alive, at the real time (never `--at`'s)."""
+    with app.app_context():
+        beat(db.session, worker_id(), utcnow(), starting=starting)
+        db.session.commit()
+
+
 JOBS: dict[str, Callable[[Flask, datetime], dict[str, int]]] = {
     # Offers first: a seat passed on queues its text, which the outbox then sends.
     "pass_on_expired_offers": pass_on_expired_offers,
@@ -137,6 +145,7 @@ NEVER_AHEAD = frozenset({"pass_on_expired_offers", "apply_retention"})
 
 def run_once(app: Flask, at: datetime | None = None) -> dict[str, dict[str, int]]:
     """Run every job once as if it were `at` (default: now) and return what each did."""
+    heartbeat(app)
     with app.app_context():
         real = utcnow()
     now = at or real
@@ -211,6 +220,17 @@ def run_forever(app: Flask) -> None:
         max_instances=1,
         coalesce=True,
     )
+    scheduler.add_job(
+        heartbeat,
+        "interval",
+        args=[app],
+        minutes=1,
+        id="heartbeat",
+        name="heartbeat",
+        max_instances=1,
+        coalesce=True,
+    )
+    heartbeat(app, starting=True)
     job("extend_horizon")()
     log.info("Worker %s started", worker_id())
     try:

@@ -19,6 +19,7 @@ from havehus.models.messaging import (
     OutboundMessage,
     ReminderRequest,
 )
+from havehus.models.operations import BackupRun, WorkerHeartbeat
 from havehus.models.people import (
     AuditEvent,
     Consent,
@@ -47,6 +48,7 @@ __all__ = [
     "ApiToken",
     "AttendanceTap",
     "AuditEvent",
+    "BackupRun",
     "Booking",
     "BookingSource",
     "BookingStatus",
@@ -80,6 +82,7 @@ __all__ = [
     "Tally",
     "Visit",
     "Visibility",
+    "WorkerHeartbeat",
     "activity_host",
     "session_host",
 ]
