@@ -240,3 +240,30 @@ def test_backup_without_output_goes_to_the_backup_folder(sqlite_migrated_app):
     path = Path(result.output.strip())
     assert path.parent == Path(sqlite_migrated_app.instance_path) / "backups"
     assert path.name == "havehus-20261202-110000.db" and path.exists()
+
+
+def test_the_worker_backs_up_once_a_night_and_keeps_the_newest(sqlite_migrated_app):
+    from havehus import worker
+
+    app = sqlite_migrated_app
+    app.config["HAVEHUS_BACKUP_KEEP"] = 2
+    folder = Path(app.instance_path) / "backups"
+    first = worker.nightly_backup(app, NOW)
+    assert first["backups_taken"] == 1 and first["backup_bytes"] > 0
+    # A second worker the same night finds it taken.
+    assert worker.nightly_backup(app, NOW + timedelta(minutes=1)) == {"backups_taken": 0}
+    for night in (1, 2):
+        worker.nightly_backup(app, NOW + timedelta(days=night))
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["havehus-20261203-110000.db", "havehus-20261204-110000.db"]
+    runs = db.session.scalars(select(BackupRun).order_by(BackupRun.id)).all()
+    assert [r.kind for r in runs] == ["nightly"] * 3
+    assert all(r.finished_at and r.size_bytes for r in runs)
+
+
+def test_no_backup_folder_no_nightly_backup(sqlite_migrated_app):
+    from havehus import worker
+
+    sqlite_migrated_app.config["HAVEHUS_BACKUP_DIR"] = ""
+    assert worker.nightly_backup(sqlite_migrated_app, NOW) == {"backups_taken": 0}
+    assert db.session.scalars(select(BackupRun)).all() == []
