@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
 from havehus.extensions import db
+from havehus.messaging import guards
+from havehus.operations import status
 from havehus.operations.heartbeat import WorkerState, worker_state
+from havehus.people.access import ADMINS, staff_required
 from havehus.timeutil import utcnow
 
 bp = Blueprint("operations", __name__)
@@ -31,6 +34,14 @@ def healthz_worker() -> ResponseReturnValue:
     return jsonify(body), 503 if state.silent else 200
 
 
+@bp.get("/staff/system")
+@staff_required(*ADMINS)
+def system() -> ResponseReturnValue:
+    """Workers, outbox, budget, backups, database and versions, for admins."""
+    found = status.system_status(db.session, utcnow(), guards.current_limits())
+    return render_template("operations/system.html", status=found)
+
+
 @bp.app_context_processor
 def _operations_globals() -> dict[str, Any]:
     def worker_silence() -> WorkerState | None:
@@ -38,4 +49,8 @@ def _operations_globals() -> dict[str, Any]:
         state = worker_state(db.session, utcnow())
         return state if state.silent else None
 
-    return {"worker_silence": worker_silence}
+    def operations_warnings() -> status.Warnings:
+        """Old or failed backups, failing texts."""
+        return status.warnings(db.session, utcnow())
+
+    return {"worker_silence": worker_silence, "operations_warnings": operations_warnings}
