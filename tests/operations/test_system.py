@@ -93,3 +93,14 @@ def test_a_failed_last_backup_is_a_warning(client, signed_in):
     backup_at(NOW, finished_at=None, size_bytes=None, error="disk full")
     page = client.get("/staff/").get_data(as_text=True)
     assert "Den seneste sikkerhedskopi slog fejl." in page
+
+
+def test_pending_migrations_are_those_after_the_database_s_revision():
+    from havehus.operations.backup import migration_revisions
+    from havehus.operations.status import _pending
+
+    heads = migration_revisions()[1]
+    assert _pending("0008_attendance")[0] == "0009_staff_sessions"
+    assert _pending("0008_attendance")[-1] in heads
+    assert _pending(min(heads)) == []
+    assert _pending("0099_from_a_newer_program") == []
