@@ -18,6 +18,7 @@ from havehus import (
     i18n,
     input_guard,
     messaging,
+    operations,
     people,
     program,
     reports,
@@ -117,7 +118,19 @@ def _register_blueprints(app: Flask) -> None:
     """Each package registers its own pages (and tells messaging what it needs to know)."""
     from havehus import dashboard  # the staff overview composes every domain: last
 
-    for package in (core, program, feeds, signup, attendance, people, messaging, api, reports):
+    packages = (
+        core,
+        program,
+        feeds,
+        signup,
+        attendance,
+        people,
+        messaging,
+        api,
+        reports,
+        operations,
+    )
+    for package in packages:
         package.init_app(app)
     app.register_blueprint(dashboard.bp)
 

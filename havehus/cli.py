@@ -254,6 +254,94 @@ def report_command(first: date, last: date, fmt: str, by: str | None, output: st
         Path(output).write_text(text, encoding="utf-8")
 
 
+def _local(moment: datetime) -> str:
+    return moment.astimezone(house_tz()).strftime("%Y-%m-%d %H:%M %Z")
+
+
+@click.command("backup")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="File to write (default: a dated file in the backup folder).",
+)
+@with_appcontext
+def backup_command(output: str | None) -> None:
+    """Back up the database into one file; prints its path.
+
+    Safe while web and worker run (SQLite's online backup; pg_dump for PostgreSQL).
+    """
+    from havehus.operations import backup
+
+    config = current_app.config
+    if output is None:
+        folder = backup.backup_folder(
+            config["HAVEHUS_BACKUP_DIR"], current_app.instance_path
+        ) or Path(current_app.instance_path)
+        target = folder / backup.nightly_name(utcnow(), db.engine.dialect.name)
+    else:
+        target = Path(output)
+    try:
+        made = backup.take_backup(
+            db.session, target, utcnow(), pg_bindir=config["HAVEHUS_PG_BINDIR"]
+        )
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    assert made is not None  # only a nightly backup can find its night taken
+    click.echo(str(made.path))
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Really replace the database with the backup.")
+@with_appcontext
+def restore_command(file: str, yes: bool) -> None:
+    """Put a backup in the database's place (tells what is lost).
+
+    Stop web and worker first. Texts not known to be sent are looked up at the provider
+    before any is sent; opt-outs received since the backup are applied again.
+    """
+    from havehus.messaging import optout_log
+    from havehus.operations import backup
+
+    pg_bindir = current_app.config["HAVEHUS_PG_BINDIR"]
+    try:
+        found = backup.read_backup(Path(file), pg_bindir)
+        plan = backup.plan_restore(db.session, found)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    if found.taken_at is not None:
+        click.echo(f"The backup {file} was taken at {_local(found.taken_at)}.")
+    else:
+        click.echo(f"The backup {file} does not say when it was taken (an older backup).")
+    if plan.bookings_since is not None:
+        click.echo(
+            "Restoring it loses everything done since then, among it "
+            f"{plan.bookings_since} booking(s) made after the backup."
+        )
+    else:
+        click.echo("Restoring it loses everything done since the backup was taken.")
+    if plan.migrates:
+        click.echo(f"Its schema ({found.revision}) is older; it is migrated forward.")
+    if not yes:
+        click.echo("Nothing was changed. Run again with --yes to restore.", err=True)
+        raise SystemExit(1)
+    try:
+        result = backup.restore(
+            db.session,
+            plan,
+            utcnow(),
+            opt_out_log=optout_log.log_path(),
+            pg_bindir=pg_bindir,
+        )
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Restored. Texts to look up at the provider before sending: "
+        f"{result.texts_to_reconcile}; opt-outs applied again: {result.opt_outs_reapplied}; "
+        f"program version now {result.program_version}."
+    )
+
+
 COMMANDS = (
     serve_command,
     worker_command,
@@ -264,6 +352,8 @@ COMMANDS = (
     expand_command,
     check_command,
     report_command,
+    backup_command,
+    restore_command,
 )
 
 

@@ -85,9 +85,11 @@ def validate(settings: Mapping[str, Any]) -> None:
         raise ConfigError(f"HAVEHUS_ENV must be one of {', '.join(ENVIRONMENTS)}")
     if settings["sms_backend"] not in SMS_BACKENDS:
         raise ConfigError(f"HAVEHUS_SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}")
-    for key in ("quiet_start", "quiet_end"):
+    for key in ("quiet_start", "quiet_end", "backup_time"):
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", str(settings[key])):
             raise ConfigError(f"HAVEHUS_{key.upper()} must be a time like 21:00")
+    if settings["backup_keep"] < 1:
+        raise ConfigError("HAVEHUS_BACKUP_KEEP must be at least 1")
     if not settings["languages"]:
         raise ConfigError("At least one language must be configured")
     if not all(re.fullmatch(r"[A-Z]{2}", str(c)) for c in settings["sms_allowed_countries"]):

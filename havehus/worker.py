@@ -18,6 +18,8 @@ from havehus.extensions import db
 from havehus.messaging.gateway import Gateway, gateway_for
 from havehus.messaging.outbox import process_due
 from havehus.messaging.quiet import QuietHours, parse_clock
+from havehus.operations import backup
+from havehus.operations.heartbeat import beat
 from havehus.people import retention
 from havehus.program.services import expand_horizon
 from havehus.signup.reminders import queue_reminders, release_moved_reminders
@@ -118,6 +120,43 @@ def apply_retention(app: Flask, now: datetime) -> dict[str, int]:
         return asdict(run)
 
 
+def nightly_backup(app: Flask, now: datetime) -> dict[str, int]:
+    """Back the database up into the backup folder, once a night whatever the number of
+    workers, and delete all but the newest `backup_keep` backups there."""
+    with app.app_context():
+        folder = backup.backup_folder(app.config["HAVEHUS_BACKUP_DIR"], app.instance_path)
+        if folder is None:
+            return {"backups_taken": 0}
+        night = now.astimezone(house_tz()).date().isoformat()
+        target = folder / backup.nightly_name(now, db.engine.dialect.name)
+        try:
+            made = backup.take_backup(
+                db.session,
+                target,
+                now,
+                kind="nightly",
+                nightly_key=night,
+                pg_bindir=app.config["HAVEHUS_PG_BINDIR"],
+            )
+        except backup.BackupError as exc:
+            log.error("Nightly backup failed: %s", exc)
+            return {"backups_taken": 0, "backups_failed": 1}
+        if made is None:  # another worker took tonight's
+            return {"backups_taken": 0}
+        gone = backup.prune_backups(folder, int(app.config["HAVEHUS_BACKUP_KEEP"]))
+        log.info(
+            "Nightly backup %s (%d bytes); %d older removed", made.path, made.size_bytes, len(gone)
+        )
+        return {"backups_taken": 1, "backup_bytes": made.size_bytes, "backups_removed": len(gone)}
+
+
+def heartbeat(app: Flask, *, starting: bool = False) -> None:
+    """Tell the web this worker is alive, at the real time (never `--at`'s)."""
+    with app.app_context():
+        beat(db.session, worker_id(), utcnow(), starting=starting)
+        db.session.commit()
+
+
 JOBS: dict[str, Callable[[Flask, datetime], dict[str, int]]] = {
     # Offers first: a seat passed on queues its text, which the outbox then sends.
     "pass_on_expired_offers": pass_on_expired_offers,
@@ -137,6 +176,7 @@ NEVER_AHEAD = frozenset({"pass_on_expired_offers", "apply_retention"})
 
 def run_once(app: Flask, at: datetime | None = None) -> dict[str, dict[str, int]]:
     """Run every job once as if it were `at` (default: now) and return what each did."""
+    heartbeat(app)
     with app.app_context():
         real = utcnow()
     now = at or real
@@ -150,9 +190,11 @@ def run_forever(app: Flask) -> None:
     gateway_for(app.config)  # refuse a bad backend before starting
     scheduler = BlockingScheduler(timezone=app.config["HAVEHUS_TIMEZONE"])
 
+    scheduled = {**JOBS, "nightly_backup": nightly_backup}
+
     def job(name: str) -> Callable[[], None]:
         def run() -> None:
-            result = JOBS[name](app, utcnow())
+            result = scheduled[name](app, utcnow())
             if any(result.values()):
                 log.info("%s: %s", name, result)
 
@@ -211,6 +253,28 @@ def run_forever(app: Flask) -> None:
         max_instances=1,
         coalesce=True,
     )
+    backup_hour, backup_minute = app.config["HAVEHUS_BACKUP_TIME"].split(":")
+    scheduler.add_job(
+        job("nightly_backup"),
+        "cron",
+        hour=int(backup_hour),
+        minute=int(backup_minute),
+        id="nightly_backup",
+        name="nightly_backup",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        heartbeat,
+        "interval",
+        args=[app],
+        minutes=1,
+        id="heartbeat",
+        name="heartbeat",
+        max_instances=1,
+        coalesce=True,
+    )
+    heartbeat(app, starting=True)
     job("extend_horizon")()
     log.info("Worker %s started", worker_id())
     try:

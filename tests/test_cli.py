@@ -16,7 +16,17 @@ from havehus.models import AuditEvent, OutboundMessage, StaffUser
 from havehus.people.services import verify_password
 from tests.conftest import DEFAULT_NOW
 
-CONTRACT_COMMANDS = ("db", "demo", "serve", "worker", "create-user", "expand", "check")
+CONTRACT_COMMANDS = (
+    "db",
+    "demo",
+    "serve",
+    "worker",
+    "create-user",
+    "expand",
+    "check",
+    "backup",
+    "restore",
+)
 
 
 def _havehus(*args: str, env: dict[str, str], stdin: str | None = None):

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import update
 
 from havehus.dbutil import insert_ignoring_conflicts
+from havehus.messaging import optout_log
 from havehus.models import OptOut, Participant
 from havehus.orm import OrmSession
 
@@ -29,3 +30,4 @@ def mark_number(orm: OrmSession, phone: str, code: int | None, now: datetime) ->
         insert_ignoring_conflicts(
             orm, OptOut, [{"phone": phone, "opted_out_at": now, "source": "provider"}]
         )
+        optout_log.append(phone, optout_log.STOP, "provider", now)

@@ -209,7 +209,8 @@ def reconcile_unknown(
 
     Found → recorded as the provider has it (SID, segments, status). Not found, and the
     attempt is older than RECONCILE_AFTER → it was never taken: pending again (the lost
-    attempt counted; after MAX_ATTEMPTS it fails). The lookup failing → it stays unknown and
+    attempt counted; after MAX_ATTEMPTS it fails; past its `expires_at` it is skipped; not
+    before its own `send_after`). The lookup failing → it stays unknown and
     is tried at the next run. Every write is conditional on the row still being `unknown`,
     so two workers reconciling at once agree. No transaction is open during the lookups.
     """
@@ -223,6 +224,8 @@ def reconcile_unknown(
             OutboundMessage.lease_until,
             OutboundMessage.created_at,
             OutboundMessage.attempts,
+            OutboundMessage.send_after,
+            OutboundMessage.expires_at,
         )
         .where(
             OutboundMessage.status == MessageStatus.UNKNOWN,
@@ -280,6 +283,20 @@ def reconcile_unknown(
                 )
             )
             run.failed.append(row.id)
+        elif row.expires_at is not None and row.expires_at <= now:
+            done = execute_rowcount(
+                orm,
+                update(OutboundMessage)
+                .where(*still_unknown)
+                .values(
+                    status=MessageStatus.SKIPPED,
+                    lease_until=None,
+                    claimed_by=None,
+                    last_error="outcome was unknown; the provider never took it; now too late",
+                ),
+            )
+            if done == 1:
+                run.skipped.append(row.id)
         else:
             done = execute_rowcount(
                 orm,
@@ -287,7 +304,8 @@ def reconcile_unknown(
                 .where(*still_unknown)
                 .values(
                     status=MessageStatus.PENDING,
-                    send_after=now,
+                    # Not before it was due (a text restored from a backup may be due later).
+                    send_after=max(row.send_after, now),
                     lease_until=None,
                     claimed_by=None,
                     last_error="outcome was unknown; the provider never took it: sending again",

@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from havehus.dbutil import insert_ignoring_conflicts
-from havehus.messaging import outgoing
+from havehus.messaging import optout_log, outgoing
 from havehus.messaging.segments import count_segments
 from havehus.models import (
     Booking,
@@ -252,9 +252,11 @@ def _act(
         insert_ignoring_conflicts(
             orm, OptOut, [{"phone": phone, "opted_out_at": now, "source": "sms"}]
         )
+        optout_log.append(phone, optout_log.STOP, "sms", now)
         return Outcome("stop")
     if meaning == "start":
         orm.execute(delete(OptOut).where(OptOut.phone == phone))
+        optout_log.append(phone, optout_log.START, "sms", now)
         return Outcome("start")
     handler = _HANDLERS.get(meaning)
     if handler is not None:

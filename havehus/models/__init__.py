@@ -20,6 +20,7 @@ from havehus.models.messaging import (
     OutboundMessage,
     ReminderRequest,
 )
+from havehus.models.operations import BackupRun, WorkerHeartbeat
 from havehus.models.people import (
     AuditEvent,
     Consent,
@@ -60,6 +61,7 @@ __all__ = [
     "ApiToken",
     "AttendanceTap",
     "AuditEvent",
+    "BackupRun",
     "Booking",
     "BookingSource",
     "BookingStatus",
@@ -95,6 +97,7 @@ __all__ = [
     "Tally",
     "Visit",
     "Visibility",
+    "WorkerHeartbeat",
     "activity_host",
     "session_host",
 ]

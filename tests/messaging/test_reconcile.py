@@ -154,3 +154,12 @@ def test_an_unusable_answer_to_the_lookup_leaves_the_text_unknown(any_app, https
     result = run(gateway(httpserver.url_for("/").rstrip("/")))
     assert result.unresolved == 1 and result.requeued == []
     assert db.session.get(OutboundMessage, message.id).status == "unknown"
+
+
+def test_a_lost_text_twilio_never_took_is_dropped_when_too_late(any_app, twilio):
+    message = lost_claim(expires_at=NOW + timedelta(minutes=5))
+    result = run(gateway(twilio.base))
+    assert result.skipped == [message.id] and result.requeued == []
+    found = db.session.get(OutboundMessage, message.id)
+    assert found.status == "skipped" and "too late" in found.last_error
+    assert twilio.requests_to(PHONE) == 0

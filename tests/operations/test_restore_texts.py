@@ -1,0 +1,141 @@
+"""After a restore no text goes out twice and no opt-out is lost (fake Twilio, both databases)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from havehus.extensions import db
+from havehus.messaging import optout_log
+from havehus.messaging.outbox import process_due
+from havehus.messaging.replies import handle_inbound
+from havehus.models import OptOut, OutboundMessage
+from tests.conftest import DEFAULT_NOW
+from tests.messaging.fake_twilio import FakeTwilio
+from tests.messaging.test_twilio_gateway import gateway
+
+NOW = DEFAULT_NOW
+LEASE = 300
+SENT_AFTER_BACKUP = "+4520990001"
+DUE_TOMORROW = "+4520990002"
+SAYS_STOP = "+4520990003"
+
+
+@pytest.fixture
+def twilio(httpserver) -> FakeTwilio:
+    fake = FakeTwilio(httpserver)
+    fake.clock = NOW
+    return fake
+
+
+def queue(phone: str, body: str, send_after, **fields) -> int:
+    message = OutboundMessage(
+        to_phone=phone,
+        language="da",
+        body=body,
+        kind="change",
+        send_after=send_after,
+        created_at=NOW - timedelta(minutes=30),
+        status="pending",
+        **fields,
+    )
+    db.session.add(message)
+    db.session.commit()
+    return message.id
+
+
+def statuses() -> dict[str, str]:
+    rows = db.session.execute(select(OutboundMessage.to_phone, OutboundMessage.status)).all()
+    db.session.rollback()
+    return dict(rows)
+
+
+def run_worker(twilio: FakeTwilio, at):
+    result = process_due(db.session, gateway(twilio.base), at, "worker-1", LEASE)
+    db.session.expire_all()
+    return result
+
+
+def test_texts_pending_at_the_backup_are_looked_up_not_sent_twice(
+    migrated_app, twilio, clock, tmp_path
+):
+    queue(
+        SENT_AFTER_BACKUP, "Tirsdag er flyttet til onsdag", NOW, expires_at=NOW + timedelta(hours=4)
+    )
+    queue(DUE_TOMORROW, "Husk i morgen", NOW + timedelta(days=1))
+    queue(SAYS_STOP, "Nyt om haven", NOW + timedelta(hours=2))
+    target = tmp_path / "before.backup"
+    assert (
+        migrated_app.test_cli_runner().invoke(args=["backup", "--output", str(target)]).exit_code
+        == 0
+    )
+
+    # After the backup: the worker sends the first text, a number says STOP.
+    run_worker(twilio, NOW + timedelta(minutes=5))
+    assert twilio.texts_to(SENT_AFTER_BACKUP) == 1
+    with migrated_app.test_request_context():
+        handle_inbound(
+            db.session, from_phone=SAYS_STOP, body="STOP", message_sid="SM" + "1" * 32,
+            now=NOW + timedelta(minutes=6),
+        )  # fmt: skip
+    db.session.commit()
+    log = [
+        json.loads(line)
+        for line in (tmp_path / "instance" / "opt-outs.jsonl").read_text().splitlines()
+    ]
+    assert log == [
+        {"at": "2026-12-02T11:06:00+00:00", "phone": SAYS_STOP, "action": "stop", "source": "sms"}
+    ]
+
+    clock.advance(timedelta(minutes=10))
+    result = migrated_app.test_cli_runner().invoke(args=["restore", str(target), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "Texts to look up at the provider before sending: 3" in result.output
+    assert "opt-outs applied again: 1" in result.output
+    assert set(statuses().values()) == {"unknown"}
+    assert db.session.scalar(select(OptOut.phone)) == SAYS_STOP
+    db.session.rollback()
+
+    # The worker looks every one up before sending anything.
+    run = run_worker(twilio, NOW + timedelta(minutes=15))
+    assert len(run.reconciled) == 1 and run.sent == []
+    assert statuses() == {
+        SENT_AFTER_BACKUP: "sent",  # Twilio has it: recorded, not sent again
+        DUE_TOMORROW: "pending",  # never sent: waits for its own time
+        SAYS_STOP: "pending",
+    }
+    assert twilio.texts_to(SENT_AFTER_BACKUP) == 1
+
+    run_worker(twilio, NOW + timedelta(days=1, minutes=1))
+    assert statuses()[DUE_TOMORROW] == "sent" and twilio.texts_to(DUE_TOMORROW) == 1
+    assert statuses()[SAYS_STOP] == "skipped" and twilio.texts_to(SAYS_STOP) == 0
+    assert twilio.texts_to(SENT_AFTER_BACKUP) == 1
+
+
+def test_the_opt_out_log_replays_stop_and_start_in_order(migrated_app, tmp_path):
+    path = tmp_path / "log.jsonl"
+    with migrated_app.test_request_context():
+        migrated_app.config["HAVEHUS_OPT_OUT_LOG"] = str(path)
+        optout_log.append(SAYS_STOP, optout_log.STOP, "sms", NOW - timedelta(hours=1))
+        optout_log.append(SAYS_STOP, optout_log.START, "sms", NOW + timedelta(minutes=1))
+        optout_log.append(DUE_TOMORROW, optout_log.STOP, "provider", NOW + timedelta(minutes=2))
+        optout_log.append(DUE_TOMORROW, optout_log.START, "sms", NOW + timedelta(minutes=3))
+        optout_log.append(DUE_TOMORROW, optout_log.STOP, "sms", NOW + timedelta(minutes=4))
+    with path.open("a") as fh:
+        fh.write('{"at": "2026-12-02T11:05:00+00:00", "phone": "+45209')  # a torn last line
+    db.session.add(OptOut(phone=SAYS_STOP, opted_out_at=NOW - timedelta(hours=1), source="sms"))
+    db.session.commit()
+
+    entries = optout_log.entries_since(path, NOW)
+    assert [(e.phone, e.action) for e in entries] == [
+        (SAYS_STOP, "start"),
+        (DUE_TOMORROW, "stop"),
+        (DUE_TOMORROW, "start"),
+        (DUE_TOMORROW, "stop"),
+    ]
+    optout_log.reapply(db.session, entries)
+    db.session.commit()
+    assert set(db.session.scalars(select(OptOut.phone))) == {DUE_TOMORROW}
