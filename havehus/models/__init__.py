@@ -8,7 +8,7 @@ from havehus.models.access import (
     RecoveryCode,
     StaffInvite,
 )
-from havehus.models.attendance import AttendanceTap, SessionAttendance, Tally, Visit
+from havehus.models.attendance import AttendanceTap, Pulse, SessionAttendance, Tally, Visit
 from havehus.models.messaging import (
     Broadcast,
     InboundMessage,
@@ -75,6 +75,7 @@ __all__ = [
     "SignupChallenge",
     "StaffInvite",
     "StaffUser",
+    "Pulse",
     "Tally",
     "Visit",
     "Visibility",
