@@ -10,7 +10,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register host mode's pages."""
-    from havehus.attendance.blueprint import bp
+    """Register host mode's pages and self check-in's (the QR page, the kiosk's "I am here")."""
+    from havehus.attendance.blueprint import bp, checkin_bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(checkin_bp)
