@@ -28,7 +28,8 @@ from babel.messages.pofile import read_po, write_po
 #: project root) must be translated into every resident language (host mode too: many hosts are
 #: residents with another mother tongue). Staff pages (templates/people,
 #: templates/program/planner, the *staff_views modules...) are Danish and English only; the printed
-#: week poster is made by staff but hangs on the wall for residents, so it counts as theirs.
+#: week poster and session sign are made by staff but hang on the wall for residents, so they
+#: count as theirs.
 RESIDENT_SOURCES = (
     "templates/base.html",
     "templates/_macros.html",
@@ -41,6 +42,7 @@ RESIDENT_SOURCES = (
     "templates/errors/*",
     "templates/feeds/subscribe.html",
     "templates/program/planner/poster.html",
+    "templates/program/planner/session_sign.html",
     "templates/signup/_summary.html",
     "templates/signup/booking.html",
     "templates/signup/cancel.html",
@@ -49,6 +51,7 @@ RESIDENT_SOURCES = (
     "templates/signup/me.html",
     "templates/signup/remind.html",
     "havehus/program/labels.py",
+    "havehus/program/poster.py",
     "havehus/program/views.py",
     "havehus/program/calendar_info.py",
     "havehus/program/notices.py",

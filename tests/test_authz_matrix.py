@@ -21,6 +21,7 @@ from havehus.people.access import KIOSK_COOKIE
 from havehus.people.audit import CLI
 from havehus.people.credentials import create_api_token, enrol_kiosk
 from havehus.people.services import create_staff_user, invite_user
+from havehus.program.check_in_link import check_in_code
 from havehus.program.services import expand_horizon
 from havehus.signup import services
 from tests.conftest import DEFAULT_NOW, build_app
@@ -94,6 +95,7 @@ def _world(app: Flask) -> dict[str, str]:
         "partner_feed_id": str(partner_token.id),
         "slug": activity.slug,
         "session_id": str(activity.sessions[-1].id),
+        "check_in_code": check_in_code(activity.sessions[-1].id),
         "invite": invite,
         "other_user_id": str(other_user.id),
         "other_token_id": str(other_token.id),
@@ -166,5 +168,6 @@ def test_every_post_without_a_csrf_token_is_refused(client, key):
     path = MATRIX[key]["path"].format(
         invite="x", other_user_id=user.id, other_token_id=1, other_device_id=1, session_id=1,
         booking="x", booking_id=1, participant_id=1, personal_feed="x", partner_feed_id=1,
+        check_in_code="x",
     )  # fmt: skip
     assert client.post(path).status_code == 400

@@ -5,10 +5,12 @@ from __future__ import annotations
 import itertools
 from datetime import date, datetime, time
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import MetaData, Table, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from havehus.extensions import db
 from havehus.models import ProgramVersion
@@ -151,5 +153,69 @@ def test_people_sharing_a_number_are_merged_and_their_seats_stay_counted(databas
             assert list(consents) == [amina]
             assert other in {person_id for person_id, _name in people}
         assert seat_drift(db.session) == []
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_self_check_in_and_pulse_keep_every_session_and_booking(database_url):
+    """0009: an activity gains the pulse flag (off), a face can be tapped once under its key,
+    and neither the upgrade nor the downgrade loses a session, booking or tap."""
+    app = build_app(database_url)
+    with app.app_context():
+        upgrade(revision="0013_operations")
+        with db.engine.begin() as connection:
+            location = _insert(connection, "location", slug="huset", name="Huset")
+            activity = _insert(
+                connection,
+                "activity",
+                slug="cafe",
+                location_id=location,
+                category="food",
+                activity_type="network",
+                mode="signup",
+                visibility="public",
+                offer_policy="immediate",
+                capacity=10,
+            )
+            session = _insert(
+                connection,
+                "session",
+                activity_id=activity,
+                status="scheduled",
+                starts_at=datetime(2026, 11, 5, 17),
+                ends_at=datetime(2026, 11, 5, 19),
+                seats_taken=1,
+            )
+            person = _insert(
+                connection, "participant", display_name="Amina", language="da", channel="other"
+            )
+            _insert(
+                connection,
+                "booking",
+                participant_id=person,
+                session_id=session,
+                status="confirmed",
+                source="web",
+            )
+            _insert(connection, "attendance_tap", key="k" * 20, session_id=session, action="came")
+        upgrade()
+        with db.engine.begin() as connection:
+            flags = connection.execute(text("SELECT wellbeing_pulse FROM activity")).scalars()
+            assert [bool(flag) for flag in flags] == [False]
+            _insert(connection, "attendance_tap", key="p" * 20, session_id=session, action="pulse")
+            _insert(connection, "pulse", session_id=session, face=5, count=1)
+        with db.engine.connect() as connection:
+            with pytest.raises(IntegrityError):
+                _insert(connection, "attendance_tap", key="x" * 20, session_id=session, action="x")
+            connection.rollback()
+            with pytest.raises(IntegrityError):
+                _insert(connection, "pulse", session_id=session, face=6, count=1)
+            connection.rollback()
+        downgrade(revision="0013_operations")
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM booking")).scalar() == 1
+            assert connection.execute(text("SELECT count(*) FROM session")).scalar() == 1
+            taps = connection.execute(text("SELECT action FROM attendance_tap")).scalars()
+            assert list(taps) == ["came"]
         db.session.remove()
         db.engine.dispose()

@@ -246,6 +246,9 @@ class ActivityFields(ApiModel):
     childcare: Omittable[Flag] = None
     food_served: Omittable[Flag] = None
     step_free: Omittable[Flag] = None
+    wellbeing_pulse: Omittable[Flag] = Field(
+        None, description='After a check-in, ask "How are you today?" (counts only, no names).'
+    )
     spoken_languages: Omittable[Words] = None
     interpreter_languages: Omittable[Words] = None
 
@@ -292,6 +295,7 @@ class Activity(ApiModel):
     capacity: int | None = Field(json_schema_extra={"minimum": 0})
     visibility: Visibility
     sensitive: bool
+    wellbeing_pulse: bool
     location: str | None
     room: str | None
     rrule: str | None
@@ -328,6 +332,7 @@ def _activity_fields(activity: ActivityRow) -> dict[str, Any]:
         "capacity": activity.capacity,
         "visibility": activity.visibility,
         "sensitive": activity.sensitive,
+        "wellbeing_pulse": activity.wellbeing_pulse,
         "location": activity.location.name if activity.location else None,
         "room": activity.room.name if activity.room else None,
         "rrule": activity.rrule,

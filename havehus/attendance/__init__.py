@@ -10,9 +10,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register host mode's pages; tell messaging about follow-up texts."""
+    """Register host mode's pages and self check-in's (the QR page, the kiosk's "I am here");
+    tell messaging about follow-up texts."""
     from havehus.attendance import texts
-    from havehus.attendance.blueprint import bp
+    from havehus.attendance.blueprint import bp, checkin_bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(checkin_bp)
     texts.register()

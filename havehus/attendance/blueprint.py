@@ -1,12 +1,14 @@
-"""Host mode's URLs (/host…): every rule in one block; the views are in host_views.py (the
-sessions), follow_up_views.py (the follow-up list) and outreach_views.py (contacts)."""
+"""Attendance's URLs, every rule in one block per blueprint: host mode (/host…, the views in
+host_views.py, follow_up_views.py for the follow-up list, outreach_views.py for contacts) and
+self check-in (the QR page in qr_views.py, the kiosk's "I am here" in
+kiosk_views.py)."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 from flask.typing import RouteCallable
 
-from havehus.attendance import follow_up_views, host_views, outreach_views
+from havehus.attendance import follow_up_views, host_views, kiosk_views, outreach_views, qr_views
 
 bp = Blueprint("host", __name__, url_prefix="/host")
 
@@ -28,3 +30,17 @@ RULES: list[tuple[str, list[str], RouteCallable]] = [
 ]
 for url, methods, view in RULES:
     bp.add_url_rule(url, view_func=view, methods=methods)
+
+checkin_bp = Blueprint("checkin", __name__)
+
+#: Self check-in: its URL, methods, endpoint and view. The QR page's endpoint is named in
+#: program.check_in_link (the poster and the session sign print its address).
+CHECK_IN_RULES: list[tuple[str, list[str], str, RouteCallable]] = [
+    ("/sessions/<int:session_id>/here/<code>", ["GET", "POST"], "qr", qr_views.qr),
+    ("/sessions/<int:session_id>/here/<code>/pulse", ["POST"], "qr_pulse", qr_views.qr_pulse),
+    ("/kiosk/sessions/<int:session_id>/here", ["GET", "POST"], "kiosk_here", kiosk_views.here),
+    ("/kiosk/here/welcome", ["GET"], "kiosk_welcome", kiosk_views.welcome),
+    ("/kiosk/sessions/<int:session_id>/pulse", ["POST"], "kiosk_pulse", kiosk_views.pulse),
+]
+for url, methods, endpoint, view in CHECK_IN_RULES:
+    checkin_bp.add_url_rule(url, endpoint, view_func=view, methods=methods)

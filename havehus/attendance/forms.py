@@ -56,3 +56,17 @@ class NoteForm(Form):
         validators=[Optional(), max_length(NOTE_LENGTH)],
         render_kw={"rows": 3},
     )
+
+
+class CheckInForm(Form):
+    """The QR check-in page: "I am here" as it is, or with the number the person signed up with."""
+
+    phone = TelField(
+        _l("Your mobile number"),
+        validators=[Optional(), max_length(30)],
+        render_kw={"inputmode": "tel", "dir": "ltr", "autocomplete": "tel"},
+    )
+
+
+class PulseForm(Form):
+    """Only the CSRF token: each face is a button with its own value."""

@@ -15,7 +15,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from havehus.attendance import services
+from havehus.attendance import pulse, services
 from havehus.attendance.forms import AddPersonForm, NoteForm
 from havehus.attendance.sheet import Sheet, host_days, sheet
 from havehus.errors import HavehusError
@@ -94,6 +94,7 @@ def _render(shown: Sheet, status: int = 200, **extra: Any) -> ResponseReturnValu
         add_form=extra.pop("add_form", None) or AddPersonForm(),
         note_form=extra.pop("note_form", None) or NoteForm(note=shown.note),
         channels=CHANNEL_LABELS,
+        faces=pulse.FACE_LABELS,
         **extra,
     ), status
 
@@ -112,6 +113,7 @@ def _as_json(shown: Sheet) -> dict[str, Any]:
         "named_visits": shown.named_visits,
         "visits": shown.visits,
         "booked_seats": shown.booked_seats,
+        "pulse": {str(face): number for face, number in shown.pulse.items()},
         "closed": shown.closed_at is not None,
         "locked": shown.locked,
         "people": [
@@ -149,7 +151,8 @@ def _int(name: str) -> int:
 
 @staff_required(*HOSTS)
 def tap(session_id: int) -> ResponseReturnValue:
-    """One tap: came / not come for a booked person, ±1 on a count, remove a check-in."""
+    """One tap: came / not come for a booked person, ±1 on a count, remove a check-in, a face
+    for the wellbeing pulse."""
     target = _session(session_id)
     form = request.form
     key, action, now, actor = form.get("key", ""), form.get("action", ""), utcnow(), current_actor()
@@ -163,6 +166,8 @@ def tap(session_id: int) -> ResponseReturnValue:
             services.count(db.session, target, form.get("kind", ""), delta, key, now, actor)
         elif action == "remove_visit":
             services.remove_visit(db.session, target, _int("visit"), key, now, actor)
+        elif action == "pulse":
+            pulse.give_pulse(db.session, target, _int("face"), key, now, actor)
         else:
             abort(400)
     except HavehusError as error:

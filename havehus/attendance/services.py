@@ -286,18 +286,23 @@ def record_visit(
 ) -> Visit:
     """The one way a known person's visit is recorded (host, kiosk, QR): their booking is
     marked as come, or — without one — a walk-in visit. Once per person and session."""
+    booking = live_booking_of(orm, session, participant)
+    if booking is not None:
+        return _came(orm, session, booking, source, now, actor)
+    return _visit(orm, session, participant.id, None, source, now, actor)
+
+
+def live_booking_of(orm: OrmSession, session: Session, participant: Participant) -> Booking | None:
+    """The person's live booking for this session (for a course: their enrolment), if any."""
     course = session.activity.mode == Mode.ENROLMENT
     holder = (
         Booking.activity_id == session.activity_id if course else Booking.session_id == session.id
     )
-    booking = orm.scalar(
+    return orm.scalar(
         select(Booking).where(
             holder, Booking.participant_id == participant.id, Booking.status.in_(LIVE)
         )
     )
-    if booking is not None:
-        return _came(orm, session, booking, source, now, actor)
-    return _visit(orm, session, participant.id, None, source, now, actor)
 
 
 def add_person(

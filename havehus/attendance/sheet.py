@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from havehus.attendance import services
+from havehus.attendance.pulse import offers_pulse, pulse_counts
 from havehus.attendance.services import Counts
 from havehus.errors import HavehusError
 from havehus.models import Booking, BookingStatus, Mode, Session, SessionAttendance, Visit
@@ -60,6 +61,8 @@ class Sheet:
     may_record: bool
     why_not: str = ""
     problems: list[str] = field(default_factory=list)
+    #: The wellbeing pulse's counts per face; empty when the activity does not ask.
+    pulse: dict[int, int] = field(default_factory=dict)
 
     @property
     def visits(self) -> int:
@@ -127,6 +130,7 @@ def sheet(orm: OrmSession, session: Session, now: datetime, actor: Actor) -> She
         unlocked_until=state.unlocked_until if state else None,
         may_record=not why_not,
         why_not=why_not,
+        pulse=pulse_counts(orm, session.id) if offers_pulse(session) else {},
     )
 
 

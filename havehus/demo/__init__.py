@@ -95,6 +95,7 @@ def seed_demo(
             food_served=spec.get("food_served", False),
             childcare=spec.get("childcare", False),
             step_free=spec.get("step_free", True),
+            wellbeing_pulse=spec.get("wellbeing_pulse", False),
             spoken_languages=spec.get("spoken_languages", []),
             interpreter_languages=spec.get("interpreter_languages", []),
             rrule=spec["rrule"],

@@ -181,6 +181,7 @@ def _named_activities(
             childcare=True,
             price_text=_t("20 kr., betales på dagen", "20 kr, paid on the day"),
             spoken_languages=["da", "ar", "tr"],
+            wellbeing_pulse=True,
         ),
         dict(
             slug="norklecafe",
@@ -198,6 +199,7 @@ def _named_activities(
             minutes=120,
             food_served=True,
             spoken_languages=["da", "tr", "so"],
+            wellbeing_pulse=True,
         ),
         dict(
             slug="gaa-faellesskab",

@@ -9,7 +9,7 @@ from havehus.models.access import (
     StaffInvite,
     StaffSession,
 )
-from havehus.models.attendance import AttendanceTap, SessionAttendance, Tally, Visit
+from havehus.models.attendance import AttendanceTap, Pulse, SessionAttendance, Tally, Visit
 from havehus.models.follow_up import Contact, FollowUp
 from havehus.models.messaging import (
     Broadcast,
@@ -94,6 +94,7 @@ __all__ = [
     "StaffInvite",
     "StaffSession",
     "StaffUser",
+    "Pulse",
     "Tally",
     "Visit",
     "Visibility",

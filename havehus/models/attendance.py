@@ -21,8 +21,11 @@ from havehus.orm import UTCDateTime
 TALLY_KINDS = ("adults", "children", "first_timers")
 #: Where a named visit was recorded.
 VISIT_SOURCES = ("host", "kiosk", "qr", "import")
-#: What one tap in host mode does (each saved once, under its idempotency key).
-TAP_ACTIONS = ("came", "not_came", "count", "uncount", "remove_visit")
+#: What one tap does (each saved once, under its idempotency key): host mode's taps, and a
+#: face given for the wellbeing pulse (by a host's phone, a kiosk or a resident's own phone).
+TAP_ACTIONS = ("came", "not_came", "count", "uncount", "remove_visit", "pulse")
+#: The wellbeing pulse's five faces, from 1 (very bad) to 5 (very good).
+PULSE_FACES = (1, 2, 3, 4, 5)
 
 
 class Tally(Model):
@@ -95,6 +98,29 @@ class AttendanceTap(Model):
     subject: Mapped[str | None] = mapped_column(String(40))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Pulse(Model):
+    """How many people answered "How are you today?" with one face at a session.
+
+    Never linked to a person: no name, no time (a time could be matched with a check-in's),
+    and the tap that added one keeps no face either.
+    """
+
+    __tablename__ = "pulse"
+    __table_args__ = (
+        CheckConstraint("face BETWEEN 1 AND 5", name="face"),
+        CheckConstraint("count >= 0", name="count_non_negative"),
+        UniqueConstraint("session_id", "face"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"))
+    face: Mapped[int] = mapped_column()
+    count: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<Pulse {self.session_id} {self.face}={self.count}>"
 
 
 class SessionAttendance(Model):

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -182,6 +183,8 @@ class Activity(Model):
     childcare: Mapped[bool] = mapped_column(default=False)
     food_served: Mapped[bool] = mapped_column(default=False)
     step_free: Mapped[bool] = mapped_column(default=True)
+    #: After a check-in, ask "How are you today?" (five faces, counted per session, no names).
+    wellbeing_pulse: Mapped[bool] = mapped_column(default=False, server_default=false())
     spoken_languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     interpreter_languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: RFC 5545 RRULE without DTSTART, computed in the house's time zone; None for a one-off.

@@ -63,6 +63,8 @@ class ActivityData:
     childcare: bool = False
     food_served: bool = False
     step_free: bool = True
+    #: After a check-in, ask "How are you today?" (the wellbeing pulse).
+    wellbeing_pulse: bool = False
     spoken_languages: list[str] = field(default_factory=list)
     interpreter_languages: list[str] = field(default_factory=list)
     rrule: str | None = None

@@ -192,6 +192,7 @@ class ActivityFormBase(Form):
     childcare = BooleanField(_l("Childcare"))
     food_served = BooleanField(_l("Food served"))
     step_free = BooleanField(_l("Step-free access"), default=True)
+    wellbeing_pulse = BooleanField(_l('Ask "How are you today?" after a check-in'))
     spoken_languages = MultiCheckboxField(_l("Languages spoken"), choices=[])
     interpreter_languages = MultiCheckboxField(_l("Interpreter available in"), choices=[])
     hosts = MultiCheckboxField(_l("Regular hosts"), coerce=int, choices=[])
@@ -312,6 +313,7 @@ class ActivityFormBase(Form):
             childcare=bool(self.childcare.data),
             food_served=bool(self.food_served.data),
             step_free=bool(self.step_free.data),
+            wellbeing_pulse=bool(self.wellbeing_pulse.data),
             spoken_languages=list(self.spoken_languages.data or []),
             interpreter_languages=list(self.interpreter_languages.data or []),
             rrule=build_rrule(self.repeat_pattern(), starts_on) if starts_on else None,
@@ -343,6 +345,7 @@ class ActivityFormBase(Form):
             "childcare",
             "food_served",
             "step_free",
+            "wellbeing_pulse",
             "spoken_languages",
             "interpreter_languages",
             "starts_on",

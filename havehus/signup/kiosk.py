@@ -1,10 +1,12 @@
-"""The kiosk's rules: the coming days, "I am here", and the number pad's keys.
+"""The kiosk's rules: the coming days, when "I am here" is offered, the number pad's keys, and
+what one screen keeps between its pages.
 
 Any browser may open /kiosk: it shows only the public program. An *enrolled* tablet (its
 device cookie, see people.access.current_kiosk) additionally books at once, without the
-texted code, also for people without a phone, and counts anonymous "I am here" visits.
+texted code, also for people without a phone, and lets people say "I am here".
 
-The pages are in kiosk_views.py.
+The sign-up pages are in kiosk_views.py; "I am here" records a visit, so its pages belong to
+attendance (above this package), which uses the public helpers below for its number pad.
 """
 
 from __future__ import annotations
@@ -15,19 +17,26 @@ from datetime import date, datetime, timedelta
 from typing import TypedDict
 from zoneinfo import ZoneInfo
 
+from flask import abort, session
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 
 from havehus.errors import HavehusError
-from havehus.models import Mode, Session, SessionStatus, Tally
+from havehus.models import Session, SessionStatus
 from havehus.orm import OrmSession
 from havehus.program.services import ProgramEntry, group_entries, public_sessions_between
 from havehus.signup.phones import normalise_phone
+from havehus.webforms import Form
 
 #: Days shown after today.
 DAYS_AHEAD = 6
 #: "I am here" is offered from this long before the start until the end.
 CHECK_IN_EARLY = timedelta(minutes=30)
+#: Every Flask-session key of a kiosk screen starts so; `forget_screen` drops them all.
+SCREEN_PREFIX = "kiosk"
+#: The Flask-session key of the steps in progress on this screen (a sign-up, a check-in).
+STATE_KEY = "kiosk"
+#: The Flask-session key of the outcome the done screen shows once.
+DONE_KEY = "kiosk_done"
 #: Longest number the pad accepts (E.164 has at most 15 digits).
 MAX_DIGITS = 15
 CODE_DIGITS = 6
@@ -65,30 +74,11 @@ def kiosk_days(orm: OrmSession, now: datetime, tz: ZoneInfo) -> list[KioskDay]:
 
 
 def accepts_check_in(target: Session, now: datetime) -> bool:
-    """Whether people who just come may say "I am here" for this session now."""
-    activity = target.activity
-    welcomes = activity.mode == Mode.DROP_IN or (
-        activity.mode == Mode.SIGNUP and activity.walk_ins_welcome
-    )
+    """Whether people in the house may say "I am here" for this session now: anyone who just
+    came, and anyone booked (their number marks the booking)."""
     return (
-        welcomes
-        and target.status == SessionStatus.SCHEDULED
+        target.status == SessionStatus.SCHEDULED
         and target.starts_at - CHECK_IN_EARLY <= now < target.ends_at
-    )
-
-
-def count_walk_in(orm: OrmSession, target: Session, now: datetime) -> None:
-    """Add one anonymous adult to the session's tally, in one statement (no read-modify-write)."""
-    module = postgresql if orm.get_bind().dialect.name == "postgresql" else sqlite
-    table = Tally.__table__
-    statement = module.insert(table).values(
-        session_id=target.id, kind="adults", count=1, updated_at=now
-    )
-    orm.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c.session_id, table.c.kind],
-            set_={"count": table.c.count + 1, "updated_at": now},
-        )
     )
 
 
@@ -109,10 +99,14 @@ def apply_keys(digits: str, keys: str, limit: int) -> str:
 
 
 class KioskState(TypedDict, total=False):
-    """The sign-up in progress on one screen, kept in the Flask session from pad to pad."""
+    """The steps in progress on one screen, kept in the Flask session from pad to pad."""
 
-    #: The session being signed up for; a state of another session is started afresh.
+    #: The session being signed up for (or checked in to); another session starts afresh.
     session_id: int
+    #: What the steps are for: "signup" (the default) or "here" (a check-in).
+    purpose: str
+    #: A check-in's idempotency key: the same however often its last button is sent.
+    key: str
     #: What the phone pad shows so far.
     digits: str
     #: An enrolled tablet signs up someone without a phone.
@@ -166,3 +160,41 @@ def phone_step(state: KioskState, pressed: Pressed, *, enrolled: bool, regions: 
         state["phone"] = normalise_phone(pressed.digits, regions)
         return True
     return False
+
+
+# ---------------------------------------------------------------- one screen's state
+
+
+class KioskForm(Form):
+    """Only the CSRF token: the pads' buttons carry their own name and value."""
+
+
+def load_state() -> KioskState:
+    """The steps in progress on this screen (empty when none)."""
+    return KioskState(**(session.get(STATE_KEY) or {}))
+
+
+def save_state(state: KioskState) -> None:
+    session[STATE_KEY] = state
+
+
+def forget_screen() -> None:
+    """Drop everything this screen keeps (the idle reset): steps, outcomes, open questions."""
+    for key in [key for key in session if key.startswith(SCREEN_PREFIX)]:
+        session.pop(key, None)
+
+
+def state_for(target: Session, purpose: str = "signup") -> KioskState:
+    """The state if it belongs to this session and purpose; a fresh one otherwise."""
+    state = load_state()
+    if state.get("session_id") != target.id or state.get("purpose", "signup") != purpose:
+        state = {"session_id": target.id, "purpose": purpose, "digits": "", "no_phone": False}
+    return state
+
+
+def posted_form() -> KioskForm:
+    """The form of a POST, its CSRF token checked (the pads carry nothing else to check)."""
+    form = KioskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return form

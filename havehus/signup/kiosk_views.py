@@ -2,12 +2,14 @@
 
 Any browser may open /kiosk: it shows only the public program. An *enrolled* tablet (its
 device cookie, see people.access.current_kiosk) additionally books at once, without the
-texted code, also for people without a phone, and counts anonymous "I am here" visits.
+texted code, also for people without a phone, and offers "I am here" (a check-in: its pages
+are attendance's, at /kiosk/sessions/<id>/here).
 
 The sign-up steps keep their state in the Flask session under one key. Showing the start
-page drops it, so an idle reset (the pages' 60 s refresh, or kiosk.js) forgets the number
-and the name on the server too. Nothing that names a person is ever rendered: the number pad
-shows only the last two digits, and the done screen only the activity and the outcome.
+page drops every key of the screen, so an idle reset (the pages' 60 s refresh, or kiosk.js)
+forgets the number and the name on the server too. Nothing that names a person is ever
+rendered: the number pad shows only the last two digits, and the done screen only the
+activity and the outcome.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
 from havehus.errors import HavehusError
 from havehus.extensions import db
@@ -38,53 +39,26 @@ from havehus.signup import challenges, services, texts
 from havehus.signup.forms import guest_choices, posted_guests
 from havehus.signup.kiosk import (
     CODE_DIGITS,
+    DONE_KEY,
     MAX_DIGITS,
+    STATE_KEY,
+    KioskForm,
     KioskState,
     accepts_check_in,
-    count_walk_in,
+    forget_screen,
     kiosk_days,
+    load_state,
     masked,
     phone_step,
+    posted_form,
     press_pad,
+    save_state,
+    state_for,
 )
 from havehus.signup.sign_up import Person, SignUp, sign_up
 from havehus.timeutil import house_tz, utcnow
-from havehus.webforms import Form
 
 bp = Blueprint("kiosk", __name__)
-
-#: The Flask-session key of the sign-up in progress on this screen.
-STATE_KEY = "kiosk"
-#: The Flask-session key of the outcome the done (or thank-you) screen shows once.
-DONE_KEY = "kiosk_done"
-
-
-class KioskForm(Form):
-    """Only the CSRF token: the pads' buttons carry their own name and value."""
-
-
-# ---------------------------------------------------------------- the state on this screen
-
-
-def _state() -> KioskState:
-    return KioskState(**(session.get(STATE_KEY) or {}))
-
-
-def _save(state: KioskState) -> None:
-    session[STATE_KEY] = state
-
-
-def _forget() -> None:
-    session.pop(STATE_KEY, None)
-    session.pop(DONE_KEY, None)
-
-
-def _state_for(target: Session) -> KioskState:
-    """The sign-up state if it belongs to this session; a fresh one otherwise."""
-    state = _state()
-    if state.get("session_id") != target.id:
-        state = {"session_id": target.id, "digits": "", "no_phone": False}
-    return state
 
 
 def _session_or_404(session_id: int) -> Session:
@@ -92,14 +66,6 @@ def _session_or_404(session_id: int) -> Session:
     if found is None:
         abort(404)
     return found
-
-
-def _posted_form() -> KioskForm:
-    """The form of a POST, its CSRF token checked (the pads carry nothing else to check)."""
-    form = KioskForm()
-    if not form.validate_on_submit():
-        abort(400)
-    return form
 
 
 def _closed_reason(target: Session, now: datetime) -> str | None:
@@ -133,7 +99,7 @@ def _finish(
 
 @bp.get("/kiosk")
 def start() -> ResponseReturnValue:
-    _forget()  # an idle reset lands here: nothing of the last person stays, here or on screen
+    forget_screen()  # an idle reset lands here: nothing of the last person stays, here or on screen
     now = utcnow()
     return render_template(
         "signup/kiosk/start.html",
@@ -172,10 +138,10 @@ def phone(session_id: int) -> ResponseReturnValue:
     closed = _closed_reason(target, now)
     if closed is not None:
         return _render_detail(target, now, closed, 409)
-    state = _state_for(target)
+    state = state_for(target)
     error = None
     if request.method == "POST":
-        _posted_form()
+        posted_form()
         pressed = press_pad(state["digits"], request.form, MAX_DIGITS)
         regions = current_app.config["HAVEHUS_PHONE_REGIONS"]
         try:
@@ -183,10 +149,10 @@ def phone(session_id: int) -> ResponseReturnValue:
         except HavehusError as problem:
             error = problem.message
         else:
-            _save(state)
+            save_state(state)
             step = "kiosk.name" if done else "kiosk.phone"
             return redirect(url_for(step, session_id=target.id))
-    _save(state)
+    save_state(state)
     return _render_phone(target, state, now, error)
 
 
@@ -209,16 +175,16 @@ def _render_phone(
 @bp.route("/kiosk/sessions/<int:session_id>/name", methods=["GET", "POST"])
 def name(session_id: int) -> ResponseReturnValue:
     target = _session_or_404(session_id)
-    state = _state()
+    state = load_state()
     enrolled = current_kiosk() is not None
     if state.get("session_id") != target.id or not (state.get("phone") or state.get("no_phone")):
         return redirect(url_for("kiosk.phone", session_id=target.id))
     if state.get("no_phone") and not enrolled:  # the tablet was revoked meanwhile
-        _forget()
+        forget_screen()
         return redirect(url_for("kiosk.phone", session_id=target.id))
     errors: dict[str, str] = {}
     if request.method == "POST":
-        _posted_form()
+        posted_form()
         try:
             return _sign_up_from_kiosk(target, state, enrolled)
         except HavehusError as problem:
@@ -266,20 +232,20 @@ def _sign_up_from_kiosk(target: Session, state: KioskState, enrolled: bool) -> R
     state.update({"challenge_id": challenge.id, "code": ""})
     if challenges.code_shown_on_screen():
         state["demo_code"] = code
-    _save(state)
+    save_state(state)
     return redirect(url_for("kiosk.code"))
 
 
 @bp.route("/kiosk/code", methods=["GET", "POST"])
 def code() -> ResponseReturnValue:
-    state = _state()
+    state = load_state()
     challenge_id = state.get("challenge_id")
     target = public_session(db.session, state.get("session_id") or 0) if challenge_id else None
     if challenge_id is None or target is None:
         return redirect(url_for("kiosk.start"))
     error = None
     if request.method == "POST":
-        _posted_form()
+        posted_form()
         pressed = press_pad(state.get("code", ""), request.form, CODE_DIGITS)
         state["code"] = pressed.digits
         if pressed.step == "next":
@@ -287,12 +253,12 @@ def code() -> ResponseReturnValue:
                 result = _confirm_code(challenge_id, pressed.digits)
             except HavehusError as problem:
                 if problem.code == "expired":
-                    _forget()
+                    forget_screen()
                     return _render_detail(target, utcnow(), problem.message, 400)
                 error, state["code"] = problem.message, ""
             else:
                 return _finish(target, result)
-        _save(state)
+        save_state(state)
         if error is None:
             return redirect(url_for("kiosk.code"))
     return render_template(
@@ -335,17 +301,3 @@ def done() -> ResponseReturnValue:
         stop_advice=stop_advice,
         now=utcnow(),
     )
-
-
-@bp.post("/kiosk/sessions/<int:session_id>/here")
-def here(session_id: int) -> ResponseReturnValue:
-    target = _session_or_404(session_id)
-    if current_kiosk() is None:
-        abort(403)  # only a tablet in the house can tell that someone is here
-    now = utcnow()
-    if not accepts_check_in(target, now):
-        return _render_detail(target, now, _("You can say you are here while it is on."), 409)
-    count_walk_in(db.session, target, now)
-    db.session.commit()
-    session[DONE_KEY] = {"kind": "here", "session_id": target.id}
-    return redirect(url_for("kiosk.done"))

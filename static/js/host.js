@@ -4,6 +4,12 @@
  * a tap updates the page at once, is stored in localStorage under a fresh idempotency key,
  * and is sent (again, after a lost connection or a reload) until the server has it; the
  * server saves each key once, so a tap sent twice still counts once.
+ *
+ * Check-ins made elsewhere (a resident's QR code, the kiosk, another host) show as they
+ * happen: while no tap is waiting, the sheet's JSON is read every data-poll-seconds; counts
+ * are updated in place, and when someone came or left the list the page reloads (never
+ * while a tap is pending or something is being typed). A page left alone stops asking, so
+ * an idle staff session still ends.
  */
 (function () {
   "use strict";
@@ -14,6 +20,11 @@
   var offline = sheet.querySelector("[data-offline]");
   var problem = sheet.querySelector("[data-problem]");
   var busy = false;
+  var pollMs = (parseInt(sheet.getAttribute("data-poll-seconds"), 10) || 0) * 1000;
+  var IDLE_MS = 20 * 60 * 1000;
+  var lastTouch = Date.now();
+  var thanks = sheet.querySelector("[data-pulse-thanks]");
+  var thanksTimer = null;
 
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -38,11 +49,53 @@
       var shown = sheet.querySelector('[data-count="' + kind + '"]');
       if (shown) shown.textContent = state.counts[kind];
     });
+    Object.keys(state.pulse || {}).forEach(function (face) {
+      var shown = sheet.querySelector('[data-pulse="' + face + '"]');
+      if (shown) shown.textContent = state.pulse[face];
+    });
     state.people.forEach(function (person) {
       if (person.booking === null) return;
       var card = sheet.querySelector('[data-booking="' + person.booking + '"]');
       if (card) mark(card, person.came);
     });
+  }
+
+  // Whether the list on the page is not the server's any more: someone new, someone gone,
+  // or a booked person marked (or unmarked) elsewhere.
+  function listChanged(state) {
+    var onPage = sheet.querySelectorAll(".host-card");
+    if (onPage.length !== state.people.length) return true;
+    return state.people.some(function (person) {
+      var card = person.booking !== null
+        ? sheet.querySelector('[data-booking="' + person.booking + '"]')
+        : sheet.querySelector('[data-visit="' + person.visit + '"]');
+      return !card || card.classList.contains("host-card--came") !== person.came;
+    });
+  }
+
+  function typing() {
+    var fields = sheet.querySelectorAll("input:not([type=hidden]), textarea, select");
+    return Array.prototype.some.call(fields, function (field) {
+      if (field === document.activeElement) return true;
+      if (field.tagName === "SELECT") return false;
+      return field.value !== field.defaultValue;
+    });
+  }
+
+  function poll() {
+    var idle = Date.now() - lastTouch > IDLE_MS;
+    if (busy || pending().length || document.visibilityState !== "visible" || idle) return;
+    fetch(sheet.getAttribute("data-json"), {
+      credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      if (!response.ok) throw new Error("status " + response.status);
+      return response.json();
+    }).then(function (state) {
+      if (busy || pending().length) return;  // a tap began meanwhile: its answer will tell
+      if (listChanged(state) && !typing()) { window.location.reload(); return; }
+      show(state);
+    }).catch(function () { /* offline or signed out: the next poll, or a tap, will tell */ });
   }
 
   function mark(card, came) {
@@ -66,6 +119,16 @@
       var shown = sheet.querySelector('[data-count="' + kind.value + '"]');
       var value = parseInt(shown.textContent, 10) || 0;
       shown.textContent = Math.max(0, value + (action === "count" ? 1 : -1));
+    }
+    var face = form.querySelector('input[name="face"]');
+    if (face) {
+      var faceCount = sheet.querySelector('[data-pulse="' + face.value + '"]');
+      if (faceCount) faceCount.textContent = (parseInt(faceCount.textContent, 10) || 0) + 1;
+      if (thanks) {
+        thanks.hidden = false;
+        window.clearTimeout(thanksTimer);
+        thanksTimer = window.setTimeout(function () { thanks.hidden = true; }, 4000);
+      }
     }
   }
 
@@ -118,6 +181,13 @@
     flush();
   });
 
+  ["pointerdown", "keydown"].forEach(function (name) {
+    document.addEventListener(name, function () { lastTouch = Date.now(); }, true);
+  });
   window.addEventListener("online", flush);
+  if (pollMs > 0) {
+    window.setInterval(poll, pollMs);
+    document.addEventListener("visibilitychange", poll);
+  }
   flush();
 })();

@@ -120,6 +120,27 @@ def test_patch_moves_the_coming_sessions_and_checks_the_version(client, house):
     assert (stale.status_code, stale.json["code"]) == (409, "conflict")
 
 
+def test_the_wellbeing_pulse_is_set_by_name_and_kept_when_left_out(client, house):
+    created = client.post(
+        "/api/v1/activities", json={**SPROGHJAELP, "wellbeing_pulse": True}, headers=_token()
+    ).json
+    headers = _token()
+    kept = client.patch(
+        "/api/v1/activities/sproghjaelp", json={"start_time": "15:00"}, headers=headers
+    )
+    refused = client.patch(
+        "/api/v1/activities/sproghjaelp", json={"wellbeing_pulse": "yes"}, headers=headers
+    )
+    switched = client.patch(
+        "/api/v1/activities/sproghjaelp", json={"wellbeing_pulse": False}, headers=headers
+    )
+
+    assert kept.json["wellbeing_pulse"] is True  # set when created, kept when left out
+    assert refused.status_code == 422 and "wellbeing_pulse" in refused.json["fields"]
+    assert switched.json["wellbeing_pulse"] is False
+    assert not db.session.get(Activity, created["id"]).wellbeing_pulse
+
+
 def test_cancelling_a_session_queues_notices(client, house, make_activity):
     activity = make_activity(starts_on=date(2026, 3, 3), rrule=None, now=NOW)
     session = Session(

@@ -134,3 +134,30 @@ def enrol_as_kiosk(context: Any, house: LiveHouse) -> None:
     from havehus.people.access import KIOSK_COOKIE
 
     context.add_cookies([{"name": KIOSK_COOKIE, "value": house.kiosk_token, "url": house.url}])
+
+
+def check_in_address(house: LiveHouse, session_id: int) -> str:
+    """The path a session's printed QR code opens (with the session's check-in code)."""
+    from havehus.program.check_in_link import check_in_code
+
+    with house.app.app_context():
+        return f"/sessions/{session_id}/here/{check_in_code(session_id)}"
+
+
+def known_person(house: LiveHouse, name: str, phone: str) -> None:
+    """Someone the house knows (a number of their own), written beside the server's requests."""
+    from havehus.extensions import db
+    from havehus.models import Participant
+
+    with house.app.app_context():
+        db.session.add(
+            Participant(
+                public_id=f"browser-{phone}",
+                display_name=name,
+                phone=phone,
+                language="da",
+                created_at=house.now,
+            )
+        )
+        db.session.commit()
+        db.session.remove()

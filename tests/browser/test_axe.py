@@ -13,6 +13,7 @@ import pytest
 from tests.browser.conftest import DESKTOP, PHONE, TABLET
 from tests.browser.steps import (
     axe_violations,
+    check_in_address,
     dinner_on_now,
     enrol_as_kiosk,
     enter_texted_code,
@@ -89,6 +90,27 @@ def test_public_pages_have_no_serious_axe_violations(locale, live_house, open_co
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+def test_check_in_pages_have_no_serious_axe_violations(locale, live_house, open_context, shoot):
+    """A session's QR code on a resident's phone: the page, its errors, the welcome with the
+    five faces, the thanks; and a code scanned before the session (the kind message)."""
+    page = open_context(bypass_csp=True, **PHONE).new_page()
+    audit = Audit(page, shoot, locale)
+    address = check_in_address(live_house, session_on_now(live_house))
+
+    audit.visit("check-in", f"{address}?lang={locale}")
+    page.locator("form.check-in__number button[type=submit]").click()  # no number: an error
+    audit.check("check-in-error")
+    page.locator("form.check-in__here button[type=submit]").click()
+    page.locator(".pulse").wait_for()
+    audit.check("check-in-welcome")
+    page.locator(".pulse__face").nth(3).click()
+    page.locator(".check-in__thanks").wait_for()
+    audit.check("check-in-thanks")
+    audit.visit("check-in-not-yet", check_in_address(live_house, next_bookable(live_house)))
+    audit.finish()
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 def test_kiosk_pages_have_no_serious_axe_violations(locale, live_house, open_context, shoot):
     context = open_context(bypass_csp=True, **TABLET)
     enrol_as_kiosk(context, live_house)
@@ -109,6 +131,15 @@ def test_kiosk_pages_have_no_serious_axe_violations(locale, live_house, open_con
     submit(page, "form.kiosk-form")
     page.wait_for_url(re.compile(r"/kiosk/done"))
     audit.check("kiosk-done")
+    audit.visit("kiosk-here", f"/kiosk/sessions/{session_on_now(live_house)}/here")
+    page.locator("button[name=step][value=next]").click()  # no number: an error
+    audit.check("kiosk-here-error")
+    page.locator("button[name=step][value=anonymous]").click()
+    page.wait_for_url(re.compile(r"/kiosk/here/welcome"))
+    audit.check("kiosk-here-welcome")
+    page.locator(".pulse__face").first.click()
+    page.locator(".pulse").wait_for(state="detached")
+    audit.check("kiosk-pulse-thanks")
     audit.finish()
 
 
@@ -129,6 +160,7 @@ def test_staff_pages_have_no_serious_axe_violations(locale, live_house, open_con
     audit.visit("host-contacted", f"/host/contacted?lang={locale}&q=a")
     submit(host, "form.contact-form")  # a count of 1 by the default channel
     audit.check("host-contacted-recorded")
+    audit.visit("host-sheet-pulse", f"/host/sessions/{session_on_now(live_house)}?lang={locale}")
     audit.finish()
 
     manager = open_context(bypass_csp=True, **DESKTOP).new_page()

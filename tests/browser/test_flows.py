@@ -112,10 +112,15 @@ def test_the_kiosk_signs_up_and_checks_in_by_touch(live_house, open_context, sho
 
     before = live_house.read(adults)
     page.goto("/kiosk")
-    page.locator(f"form[action='/kiosk/sessions/{now_id}/here'] button").tap()
-    page.wait_for_url(re.compile(r"/kiosk/done$"))
+    page.locator(f"a[href='/kiosk/sessions/{now_id}/here']").tap()
+    page.wait_for_url(re.compile(r"/here$"))
+    shoot(page, "here-pad")
+    page.locator("button[name=step][value=anonymous]").tap()  # a walk-in without a number
+    page.wait_for_url(re.compile(r"/kiosk/here/welcome$"))
     shoot(page, "here")
     assert live_house.read(adults) == before + 1
+    page.locator(".pulse__face").nth(4).tap()  # the Nørklecafé asks how people are
+    page.locator("h1", has_text="Tak fordi du fortalte os det.").wait_for()
 
 
 def test_a_host_sees_the_week_on_a_phone(live_house, open_context, shoot):

@@ -31,6 +31,7 @@ from havehus.models import (
 from havehus.people.audit import CLI
 from havehus.people.credentials import create_api_token, enrol_kiosk
 from havehus.people.services import create_staff_user, invite_user
+from havehus.program.check_in_link import check_in_code
 from havehus.program.services import bump_program_version, expand_horizon
 from havehus.signup import remind_me, services
 from tests.conftest import DEFAULT_NOW
@@ -221,6 +222,8 @@ def build_world(app: Flask) -> World:
         "booking_id": str(booked.id),
         "category": "food",
         "closure_id": str(closure),
+        # The QR code of the first session the sweep uses (a wrong one is a 404, also swept).
+        "code": check_in_code(legacy_sessions[0].id),
         "contact_id": str(contact.id),
         "indicator_id": str(indicator.id),
         "target_id": str(target.id),

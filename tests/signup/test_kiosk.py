@@ -1,4 +1,6 @@
-"""The kiosk tablet: the coming days, sign-up with a number pad, "I am here", and no traces."""
+"""The kiosk tablet: the coming days, sign-up with a number pad, and no traces.
+
+"I am here" on the kiosk is a check-in: tests/attendance/test_kiosk_check_in.py."""
 
 from __future__ import annotations
 
@@ -17,7 +19,6 @@ from havehus.models import (
     OutboundMessage,
     Participant,
     SignupChallenge,
-    Tally,
 )
 from havehus.people.access import KIOSK_COOKIE
 from havehus.people.audit import CLI
@@ -119,7 +120,7 @@ def test_just_after_midnight_a_session_still_on_from_the_evening_says_i_am_here(
 
     today = re.search(r'<li class="kiosk-day kiosk-day--today">(.*?)</li>\s*<li', page, re.S)
     assert "Song evening" in today.group(1)
-    assert f'action="/kiosk/sessions/{session.id}/here"' in page
+    assert f'href="/kiosk/sessions/{session.id}/here"' in page
 
 
 def test_cards_lead_to_the_kiosk_pages_and_not_out_of_the_kiosk(client, bookable):
@@ -447,61 +448,6 @@ def test_showing_the_start_forgets_the_sign_up_in_progress(client, bookable):
     pad = client.get(f"/kiosk/sessions/{session.id}/phone").get_data(as_text=True)
     assert '<output class="kiosk-display__value" aria-live="polite"' in pad
     assert "•" not in pad
-
-
-# ---------------------------------------------------------------- I am here
-
-
-def test_i_am_here_counts_an_anonymous_visit_on_an_enrolled_kiosk(any_app, drop_in_now):
-    client = any_app.test_client()
-    session = drop_in_now()
-    _enrol(client)
-    _english(client)
-    assert "I am here" in client.get("/kiosk").get_data(as_text=True)
-
-    for _visit in range(2):
-        response = _say_here(client, session)
-        assert response.status_code == 302 and response.location == "/kiosk/done"
-    thanks = client.get("/kiosk/done").get_data(as_text=True)
-
-    assert "Thank you for coming" in thanks
-    assert '<meta http-equiv="refresh" content="10;url=/kiosk' in thanks
-    tally = db.session.scalar(select(Tally))
-    assert (tally.kind, tally.count) == ("adults", 2)
-
-
-def test_walk_ins_of_a_sign_up_session_on_now_can_say_they_are_here(
-    client, make_activity, make_session
-):
-    activity = make_activity(mode="signup", capacity=20, walk_ins_welcome=True)
-    session = make_session(activity, NOW - timedelta(minutes=5))
-    db.session.commit()
-    _enrol(client)
-    _say_here(client, session)
-    assert db.session.scalar(select(Tally.count)) == 1
-    db.session.refresh(session)
-    assert session.seats_taken == 0  # a walk-in never takes a booked seat
-
-
-def test_i_am_here_is_refused_on_an_ordinary_browser(client, drop_in_now):
-    session = drop_in_now()
-    _english(client)
-    assert "I am here" not in client.get("/kiosk").get_data(as_text=True)
-    assert "I am here" not in client.get(f"/kiosk/sessions/{session.id}").get_data(as_text=True)
-
-    response = _say_here(client, session)
-
-    assert response.status_code == 403
-    assert db.session.scalar(select(Tally)) is None
-
-
-def test_i_am_here_is_refused_when_the_session_is_not_on(client, make_activity, make_session):
-    session = make_session(make_activity(mode="drop_in"), NOW + timedelta(days=1))
-    db.session.commit()
-    _enrol(client)
-    response = _say_here(client, session)
-    assert response.status_code == 409
-    assert db.session.scalar(select(Tally)) is None
 
 
 def test_consent_is_never_pre_ticked_and_company_can_be_asked_for(client, bookable):

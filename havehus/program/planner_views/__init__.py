@@ -33,6 +33,7 @@ RULES: list[tuple[str, list[str], RouteCallable]] = [
     ("/sessions/<int:session_id>/hosts", ["POST"], sessions.session_hosts),
     ("/sessions/<int:session_id>/cancel", ["GET", "POST"], sessions.session_cancel),
     ("/sessions/<int:session_id>/reinstate", ["POST"], sessions.session_reinstate),
+    ("/sessions/<int:session_id>/sign", ["GET"], sessions.session_sign),
     # closures
     ("/closures", ["GET", "POST"], closures.closures),
     ("/closures/<int:closure_id>/delete", ["POST"], closures.closure_delete),

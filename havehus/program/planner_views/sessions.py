@@ -1,8 +1,9 @@
-"""The planner's session pages: add a one-off, move or retime, the shift, cancel, reinstate."""
+"""The planner's session pages: add a one-off, move or retime, the shift, cancel, reinstate,
+and the printable check-in sign."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -12,9 +13,11 @@ from wtforms import SelectChoice
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.form_errors import show_errors
-from havehus.models import Activity, Session
+from havehus.i18n import offered_languages
+from havehus.models import Activity, Session, SessionStatus
 from havehus.people.access import HOSTS, MANAGERS, current_actor, staff_required
 from havehus.program.activity_data import end_time
+from havehus.program.check_in_link import check_in_url
 from havehus.program.conflicts import conflicts_for
 from havehus.program.hosts import effective_hosts
 from havehus.program.planner_forms import (
@@ -33,6 +36,7 @@ from havehus.program.planner_views.common import (
     room_choices,
     staff_host_choices,
 )
+from havehus.program.poster import render_sign
 from havehus.program.results import ChangeSummary
 from havehus.program.series import SeriesChange, edit_series, sessions_to_cancel
 from havehus.program.sessions import add_session, assign_hosts, move_session, reinstate_session
@@ -259,7 +263,25 @@ def _session_page(
             conflicts=conflicts_for(db.session, [session], house_tz()),
             conflict_text=conflict_text,
             effective_hosts=effective_hosts(session),
+            languages=offered_languages(),
             now=now,
         ),
         status,
     )
+
+
+@staff_required(*HOSTS)
+def session_sign(session_id: int) -> ResponseReturnValue:
+    """The session's check-in sign (A4 PDF): a big QR code that opens its check-in page,
+    with the call to scan in the ticked languages (all of them when none is ticked)."""
+    session = db.get_or_404(Session, session_id)
+    if session.status == SessionStatus.CANCELLED:
+        flash(_("The session is cancelled: there is no check-in to print."), "error")
+        return redirect(url_for("planner.session_edit", session_id=session.id))
+    offered = [lang.code for lang in offered_languages()]
+    languages = [code for code in offered if code in request.args.getlist("lang")] or offered
+    pdf = render_sign(session, languages, check_in_url(session.id))
+    response = Response(pdf, mimetype="application/pdf")
+    name = f"havehus-session-{session.id}-check-in.pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Response, current_app, redirect, render_template, request, url_for
+from flask import Response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,7 +12,6 @@ from wtforms import SelectChoice
 
 from havehus.extensions import db
 from havehus.i18n import offered_languages
-from havehus.models import Mode
 from havehus.models.program import CATEGORIES
 from havehus.people.access import HOSTS, MANAGERS, staff_required
 from havehus.program import services as program_services
@@ -20,7 +19,7 @@ from havehus.program.hosts import effective_hosts
 from havehus.program.labels import CATEGORY_LABELS
 from havehus.program.planner_forms import PlannerFilterForm
 from havehus.program.planner_views.common import conflict_text, monday_or_404, room_choices
-from havehus.program.poster import PAPER_SIZES, render_poster
+from havehus.program.poster import PAPER_SIZES, entry_urls, public_url, render_poster
 from havehus.program.week import planner_week_page
 from havehus.timeutil import house_tz, iso_week_label, utcnow
 
@@ -91,21 +90,14 @@ def poster(week: str) -> ResponseReturnValue:
     tz = house_tz()
     today = utcnow().astimezone(tz).date()
     days = program_services.week_program(db.session, monday, today, tz)
-    base = current_app.config["HAVEHUS_PUBLIC_URL"].rstrip("/")
     label = iso_week_label(monday)
-    signup_slugs = {
-        entry.activity.slug
-        for day in days
-        for entry in day.entries
-        if entry.activity.mode != Mode.DROP_IN
-    }
     pdf = render_poster(
         days,
         monday,
         languages,
         size,
-        base + url_for("program.week", week=label),
-        {slug: base + url_for("program.activity", slug=slug) for slug in sorted(signup_slugs)},
+        public_url(url_for("program.week", week=label)),
+        entry_urls(days),
     )
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="havehus-{label}-{size}.pdf"'
