@@ -431,7 +431,9 @@ class Booking(ApiModel):
         "learn whether the person had booked before."
     )
     status: Annotated[str, OneOf(BOOKING_STATUSES)] = Field(
-        description="confirmed or waitlisted for a new booking."
+        description="confirmed or waitlisted for a new booking. For a health appointment and "
+        "a token below manager, a person booked before gets what a new booking would get now "
+        "(the status, the waiting-list place, or 409 full), so the answer does not tell."
     )
     position: int | None = Field(description="Place on the waiting list, else null.")
     guests: int = Field(description="People coming along on the booking; each holds a seat.")
