@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Iterator
 from datetime import time, timedelta
@@ -12,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
-from havehus.database import reset_transaction_mode, set_transaction_mode
 from havehus.extensions import db
 from havehus.feeds.tokens import create_feed_token
 from havehus.models import Activity, Location, Participant
@@ -24,14 +25,24 @@ from havehus.people.services import create_staff_user, invite_user
 from havehus.program.check_in_link import check_in_code
 from havehus.program.services import expand_horizon
 from havehus.signup import services
-from tests.conftest import DEFAULT_NOW, build_app
+from tests.conftest import DEFAULT_NOW, PinnedClock, _app_with_tables, build_app
+from tests.factories import add_participant
 from tests.staff_fixtures import PASSWORD, sign_in
 
 MATRIX_FILE = Path(__file__).with_name("authz_matrix.toml")
-MATRIX: dict[str, dict[str, Any]] = tomllib.loads(MATRIX_FILE.read_text())
-PRINCIPALS = ("anonymous", "partner", "host", "manager", "admin", "kiosk", "token")
-#: The real clock: sign-up pages check that the session lies ahead of now.
+_LOADED: dict[str, Any] = tomllib.loads(MATRIX_FILE.read_text())
+#: The cases about a health appointment, in the file's order.
+HEALTH: list[dict[str, Any]] = _LOADED.pop("health")
+#: One row per route, keyed "METHOD rule".
+MATRIX: dict[str, dict[str, Any]] = _LOADED
+#: The columns of a row: `token` holds one status for every role, or one per role.
+GROUPS = ("anonymous", "partner", "host", "manager", "admin", "kiosk", "token")
+TOKEN_ROLES = ("admin", "manager", "host", "partner")
+#: Every visitor: a web visitor by its group, a bearer token as "token:<role>".
+PRINCIPALS = GROUPS[:-1] + tuple(f"token:{role}" for role in TOKEN_ROLES)
 NOW = DEFAULT_NOW
+#: The vaccination's day in the small world (a Tuesday; the other activity is on Thursdays).
+HEALTH_DAY = NOW.date() + timedelta(days=6)
 
 
 def _routes(app: Flask) -> set[str]:
@@ -44,16 +55,48 @@ def _routes(app: Flask) -> set[str]:
     return keys
 
 
+def _expected(row: dict[str, Any], principal: str) -> int:
+    """The status a row expects for a visitor."""
+    group, _sep, role = principal.partition(":")
+    value = row[group]
+    return int(value[role] if isinstance(value, dict) else value)
+
+
+def _texts(row: dict[str, Any], check: str, principal: str) -> list[str]:
+    """What an answer must (check "contains") or must not ("lacks") say to a visitor."""
+    table = row.get(check, {})
+    group, _sep, role = principal.partition(":")
+    value = table.get(group, [])
+    if isinstance(value, dict):
+        value = value.get(role, [])
+    return [*table.get("everyone", []), *value]
+
+
+def _check_columns(name: str, row: dict[str, Any]) -> None:
+    assert set(GROUPS) <= set(row), f"{name}: a visitor has no expected status"
+    if isinstance(row["token"], dict):
+        assert sorted(row["token"]) == sorted(TOKEN_ROLES), f"{name}: a token role is missing"
+    for check in ("contains", "lacks"):
+        table = row.get(check, {})
+        assert set(table) <= {"everyone", *GROUPS}, f"{name}: {check} names an unknown visitor"
+        if isinstance(table.get("token"), dict):
+            assert set(table["token"]) <= set(TOKEN_ROLES), f"{name}: {check} token role"
+
+
 def test_every_route_has_a_row_and_every_row_a_route(sqlite_url):
     routes = _routes(build_app(sqlite_url))
     assert sorted(routes - set(MATRIX)) == [], "routes without a decision in authz_matrix.toml"
     assert sorted(set(MATRIX) - routes) == [], "rows for routes that no longer exist"
     for key, row in MATRIX.items():
-        assert set(PRINCIPALS) <= set(row), f"{key}: a visitor has no expected status"
+        _check_columns(key, row)
+    for case in HEALTH:
+        assert case["route"] in MATRIX, f"{case['about']}: no such route"
+        _check_columns(case["about"], case)
 
 
 def _world(app: Flask) -> dict[str, str]:
-    """A little house: an activity with sessions, feeds, another user, token and tablet."""
+    """A little house: an activity with sessions, feeds, another user, token and tablet, and a
+    vaccination (a health appointment) that Sahra has booked."""
     house = Location(slug="havehuset", name="Havehuset", address="Æblehaven 12")
     activity = Activity(
         slug="sammen-om-maden",
@@ -69,8 +112,25 @@ def _world(app: Flask) -> dict[str, str]:
         created_at=NOW,
         updated_at=NOW,
     )
+    vaccination = Activity(
+        slug="vaccination",
+        title={"da": "Vaccination"},
+        neutral_title={"da": "Aftale i Havehuset"},
+        category="health",
+        mode="signup",
+        capacity=2,
+        waitlist_enabled=True,
+        sensitive=True,
+        rrule=None,
+        starts_on=HEALTH_DAY,
+        start_time=time(10),
+        duration_minutes=120,
+        location=house,
+        created_at=NOW,
+        updated_at=NOW,
+    )
     person = Participant(public_id="p1", display_name="Fatima", created_at=NOW)
-    db.session.add_all([house, activity, person])
+    db.session.add_all([house, activity, vaccination, person])
     db.session.flush()
     expand_horizon(db.session, 6, NOW, ZoneInfo(app.config["HAVEHUS_TIMEZONE"]))
     other_user = create_staff_user(db.session, "other@havehus.example", "host", PASSWORD, NOW)
@@ -87,6 +147,11 @@ def _world(app: Flask) -> dict[str, str]:
         db.session, activity.sessions[-1], person, NOW, CLI, source="staff", notify=False
     ).booking
     booking = services.booking_token(booked)
+    sahra = add_participant("Sahra Ali", at=NOW, phone="+4520334455", consents=("health",))
+    (health_session,) = vaccination.sessions
+    health_booking = services.book(
+        db.session, health_session, sahra, NOW, CLI, source="staff", notify=False
+    ).booking
     db.session.commit()
     return {
         "booking": booking,
@@ -102,20 +167,23 @@ def _world(app: Flask) -> dict[str, str]:
         "other_device_id": str(other_device.id),
         "partner_feed": partner_feed,
         "personal_feed": personal_feed,
+        "health_day": HEALTH_DAY.isoformat(),
+        "health_slug": vaccination.slug,
+        "health_session_id": str(health_session.id),
+        "health_booking_id": str(health_booking.id),
     }
 
 
 @pytest.fixture
-def world_app(sqlite_url: str) -> Iterator[Flask]:
-    app = build_app(sqlite_url)
+def world_app(database_url: str, clock: PinnedClock) -> Iterator[Flask]:
+    """An empty app, once on SQLite and once on PostgreSQL; the seat counters are checked
+    against the bookings afterwards."""
+    apps = _app_with_tables(database_url, clock)
+    app = next(apps)
     app.config["WTF_CSRF_ENABLED"] = False  # CSRF has its own test below
-    token = set_transaction_mode(read_only=True)
-    with app.app_context():
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-    reset_transaction_mode(token)
+    yield app
+    for _done in apps:  # the rest of the fixture: its checks and clean-up
+        pass
 
 
 def _visitor(app: Flask, principal: str) -> tuple[FlaskClient, dict[str, str]]:
@@ -131,25 +199,62 @@ def _visitor(app: Flask, principal: str) -> tuple[FlaskClient, dict[str, str]]:
         _device, raw = enrol_kiosk(db.session, "Tablet", None, NOW, CLI)
         db.session.commit()
         client.set_cookie(KIOSK_COOKIE, raw)
-    elif principal == "token":
-        _token, raw = create_api_token(db.session, "Integration", "manager", NOW, CLI)
+    elif principal.startswith("token:"):
+        role = principal.removeprefix("token:")
+        _token, raw = create_api_token(db.session, f"Integration ({role})", role, NOW, CLI)
         db.session.commit()
         headers["Authorization"] = f"Bearer {raw}"
     return client, headers
+
+
+def _said(response: TestResponse) -> str:
+    """The answer as text; JSON written compact with its keys sorted, as the matrix writes it."""
+    if response.is_json:
+        data = response.get_json()
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return response.get_data().decode("utf-8", errors="replace")  # the poster is a PDF
+
+
+def _differences(
+    client: FlaskClient,
+    headers: dict[str, str],
+    name: str,
+    row: dict[str, Any],
+    principal: str,
+    values: dict[str, str],
+) -> list[str]:
+    method = row.get("route", name).split(" ", 1)[0]
+    path = row["path"].format(**values)
+    response = client.open(path, method=method, headers=headers, json=row.get("json"))
+    expected = _expected(row, principal)
+    if response.status_code != expected:
+        return [f"{name} as {principal}: {response.status_code}, expected {expected}"]
+    said = _said(response)
+    wrong = [
+        f"{name} as {principal}: does not say {text!r} in {said[:200]!r}"
+        for text in _texts(row, "contains", principal)
+        if text not in said
+    ]
+    wrong += [
+        f"{name} as {principal}: says {text!r}"
+        for text in _texts(row, "lacks", principal)
+        if text in said
+    ]
+    return wrong
 
 
 @pytest.mark.parametrize("principal", PRINCIPALS)
 def test_each_route_answers_each_visitor_as_the_matrix_says(world_app, principal):
     values = _world(world_app)
     client, headers = _visitor(world_app, principal)
-    ordered = sorted(MATRIX.items(), key=lambda item: (item[1].get("last", False), item[0]))
+    rows = sorted(MATRIX.items(), key=lambda item: item[0])
+    first = [(key, row) for key, row in rows if not row.get("last", False)]
+    last = [(key, row) for key, row in rows if row.get("last", False)]
+    # The health cases come after every route and before signing out, in the file's order.
+    health = [(f"{case['route']} ({case['about']})", case) for case in HEALTH]
     wrong = []
-    for key, row in ordered:
-        method = key.split(" ", 1)[0]
-        path = row["path"].format(**values)
-        response = client.open(path, method=method, headers=headers)
-        if response.status_code != row[principal]:
-            wrong.append(f"{key} as {principal}: {response.status_code}, expected {row[principal]}")
+    for name, row in [*first, *health, *last]:
+        wrong += _differences(client, headers, name, row, principal, values)
     assert wrong == []
 
 

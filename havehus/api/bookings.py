@@ -70,7 +70,7 @@ def create_booking(session_id: int) -> ResponseReturnValue:
     guests = request.guests if result.discreet else booking.guests  # as asked: tells nothing
     return shapes.answer(
         shapes.Booking(
-            id=booking_id, status=booking.status, position=result.position, guests=guests
+            id=booking_id, status=result.status, position=result.position, guests=guests
         ),
         201,
     )

@@ -53,6 +53,7 @@ from havehus.models.program import (
 )
 from havehus.models.signup import BOOKING_STATUSES, MAX_GUESTS
 from havehus.program.activity_data import ActivityData
+from havehus.program.rule_limits import MAX_SESSIONS, MAX_SLOTS_PER_DAY
 from havehus.signup.phones import normalise_phone
 from havehus.signup.sign_up import Person, SignUp
 
@@ -232,8 +233,11 @@ class ActivityFields(ApiModel):
     rrule: RepeatRule | None = Field(
         None,
         description="RFC 5545 RRULE in Europe/Copenhagen, e.g. FREQ=WEEKLY;BYDAY=WE; null for "
-        "a single date. An unbounded rule is expanded only to the planning horizon (and never "
-        "more than three years ahead).",
+        "a single date. Daily or coarser (FREQ=DAILY, WEEKLY, MONTHLY, YEARLY); time slots "
+        f"within a day by BYHOUR and BYMINUTE, at most {MAX_SLOTS_PER_DAY} a day; at most "
+        f"{MAX_SESSIONS} sessions within three years. Other rules answer 422 with fields.rrule "
+        "saying why. An unbounded rule "
+        "is expanded only to the planning horizon (and never more than three years ahead).",
     )
     starts_on: Omittable[IsoDate] = None
     start_time: Omittable[ClockTime] = None
@@ -433,7 +437,9 @@ class Booking(ApiModel):
         "learn whether the person had booked before."
     )
     status: Annotated[str, OneOf(BOOKING_STATUSES)] = Field(
-        description="confirmed or waitlisted for a new booking."
+        description="confirmed or waitlisted for a new booking. For a health appointment and "
+        "a token below manager, a person booked before gets what a new booking would get now "
+        "(the status, the waiting-list place, or 409 full), so the answer does not tell."
     )
     position: int | None = Field(description="Place on the waiting list, else null.")
     guests: int = Field(description="People coming along on the booking; each holds a seat.")

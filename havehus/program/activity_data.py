@@ -22,9 +22,10 @@ from havehus.models.program import (
 from havehus.models.signup import SEAT_HOLDING
 from havehus.orm import OrmSession
 from havehus.program.hosts import hosts_with_ids
-from havehus.program.recurrence import MAX_HORIZON_DAYS, parse_rule
+from havehus.program.recurrence import parse_rule
 from havehus.program.repeat import rule_parts
 from havehus.program.results import invalid
+from havehus.program.rule_limits import check_session_count
 
 #: Pictograms an activity may use, besides its category's.
 EXTRA_PICTOGRAMS = ("house", "languages", "childcare", "food-served", "women-only", "phone")
@@ -250,9 +251,10 @@ def _validate_schedule(
         if until is not None and until < data.starts_on:
             errors["ends_on"] = _("The last day is before the first day.")
             return errors
-    first = datetime.combine(data.starts_on, time.min)
-    if not rule.between(first, first + timedelta(days=MAX_HORIZON_DAYS), inc=True):
-        errors["rrule"] = _("This pattern never happens. Check the days and the end.")
+    try:
+        check_session_count(rule, data.starts_on)
+    except HavehusError as error:
+        errors["rrule"] = error.message
     return errors
 
 

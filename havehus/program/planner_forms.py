@@ -238,6 +238,12 @@ class ActivityFormBase(Form):
             rule=self.rule.data or "",
         )
 
+    def error_fields(self) -> dict[str, str]:
+        """Where a service's field errors go on this form; a refused rule goes next to the
+        rule typed in, or next to the repeat choice that made it."""
+        target = "rule" if self.repeat.data == "custom" else "repeat"
+        return {**ACTIVITY_ERROR_FIELDS, "rrule": target}
+
     def missing_end(self) -> dict[str, str]:
         """The end choice needs its value; checked before the service sees the rule."""
         if self.repeat.data in ("none", "custom"):

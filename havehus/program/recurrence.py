@@ -16,10 +16,13 @@ from havehus.errors import HavehusError
 from havehus.i18n import pick
 from havehus.models import Activity, Closure, Session, SessionStatus
 from havehus.orm import OrmSession
+from havehus.program.rule_limits import (
+    MAX_HORIZON_DAYS,
+    check_rule_parts,
+    check_session_count,
+    split_rule,
+)
 from havehus.timeutil import local_to_utc
-
-#: No rule is expanded further than this, however far a caller asks (an unbounded RRULE).
-MAX_HORIZON_DAYS = 3 * 366
 
 
 def horizon_until(now: datetime, tz: ZoneInfo, weeks: int) -> date:
@@ -29,12 +32,20 @@ def horizon_until(now: datetime, tz: ZoneInfo, weeks: int) -> date:
 
 
 def parse_rule(text: str, starts_on: date, start_time: time) -> rrule:
-    """Parse an RFC 5545 RRULE (with or without the "RRULE:" prefix) anchored at the start."""
+    """Parse an RFC 5545 RRULE (with or without the "RRULE:" prefix) anchored at the start.
+
+    Only a rule within the limits of rule_limits is handed to dateutil, so that walking it
+    is bounded (HavehusError "invalid_rrule" with the reason otherwise).
+    """
     body = text.strip()
     if body.upper().startswith("RRULE:"):
         body = body[len("RRULE:") :]
     if not body or "\n" in body:
         raise HavehusError(_("The repeat rule is empty or not a single rule."), "invalid_rrule")
+    parts = split_rule(body)
+    check_rule_parts(parts, starts_on)
+    # dateutil reads exactly the parts that were checked.
+    body = ";".join(f"{name}={value}" for name, value in parts.items())
     try:
         rule = rrulestr(body, dtstart=datetime.combine(starts_on, start_time))
     except (ValueError, TypeError) as exc:
@@ -43,6 +54,14 @@ def parse_rule(text: str, starts_on: date, start_time: time) -> rrule:
     if not isinstance(rule, rrule):
         raise HavehusError(_("The repeat rule is not a single rule."), "invalid_rrule")
     return rule
+
+
+def check_stored_rule(activity: Activity) -> None:
+    """HavehusError "invalid_rrule" when a stored rule is beyond today's limits (one saved
+    before them): the horizon job then leaves the activity until a planner fixes the rule."""
+    if activity.rrule is not None:
+        rule = parse_rule(activity.rrule, activity.starts_on, activity.start_time)
+        check_session_count(rule, activity.starts_on)
 
 
 def local_occurrences(activity: Activity, first: date, last: date) -> list[datetime]:

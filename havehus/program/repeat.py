@@ -11,6 +11,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
 from havehus.program.recurrence import parse_rule
+from havehus.program.rule_limits import MAX_HORIZON_DAYS, check_session_count
 from havehus.timeutil import local_to_utc
 
 #: RFC 5545 weekday codes, Monday first (the index is Python's weekday()).
@@ -227,12 +228,14 @@ def preview_starts(
     tz: ZoneInfo,
     limit: int = 8,
 ) -> list[tuple[datetime, datetime]]:
-    """The first `limit` (start, end) instants a pattern produces, in UTC."""
+    """The first `limit` (start, end) instants a pattern produces, in UTC; HavehusError
+    "invalid_rrule" for a rule the planner would refuse (beyond the limits, or too many)."""
     if not rrule:
         starts = [datetime.combine(starts_on, start_time)]
     else:
         rule = parse_rule(rrule, starts_on, start_time)
-        horizon = datetime.combine(starts_on + timedelta(days=3 * 366), time.max)
+        check_session_count(rule, starts_on)
+        horizon = datetime.combine(starts_on + timedelta(days=MAX_HORIZON_DAYS), time.max)
         starts = []
         for moment in rule.xafter(datetime.combine(starts_on, time.min), count=limit, inc=True):
             if moment > horizon:

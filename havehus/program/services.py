@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -12,12 +13,14 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from havehus.dbutil import execute_rowcount, insert_ignoring_conflicts
+from havehus.errors import HavehusError
 from havehus.models import Activity, Mode, ProgramVersion, Session, SessionStatus, Visibility
 from havehus.orm import OrmSession
-from havehus.program.recurrence import expand_activity
+from havehus.program.recurrence import check_stored_rule, expand_activity
 from havehus.timeutil import day_bounds_utc
 
 DEFAULT_PAGE_SIZE = 10
+log = logging.getLogger("havehus.program")
 
 
 def bump_program_version(orm: OrmSession, now: datetime) -> None:
@@ -40,7 +43,21 @@ def expand_horizon(orm: OrmSession, weeks: int, now: datetime, tz: ZoneInfo) -> 
     """Create the sessions of every active recurring activity up to `weeks` weeks from today."""
     until = now.astimezone(tz).date() + timedelta(weeks=weeks)
     activities = orm.scalars(select(Activity).where(Activity.archived_at.is_(None))).all()
-    created = sum(expand_activity(orm, activity, until, now, tz) for activity in activities)
+    created = 0
+    for activity in activities:
+        try:
+            check_stored_rule(activity)
+        except HavehusError as error:
+            # Checked before walking it: one bad rule must neither stall the job nor stop
+            # the other activities from being expanded.
+            log.warning(
+                "Activity %s is not expanded; its repeat rule %r is refused: %s",
+                activity.slug,
+                activity.rrule,
+                error.message,
+            )
+            continue
+        created += expand_activity(orm, activity, until, now, tz)
     if created:
         bump_program_version(orm, now)
     return created

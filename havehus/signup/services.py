@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -63,6 +63,14 @@ class BookingResult:
     #: True when whoever asked may not learn whether the person was booked before (a health
     #: appointment asked for by a role below manager): answer as for any booking, no id.
     discreet: bool = False
+    #: For a discreet answer about a booking made before: the status a new booking would have
+    #: got now (`answer_as_new`), told instead of the booking's own.
+    told_status: str | None = None
+
+    @property
+    def status(self) -> str:
+        """The status to tell whoever asked."""
+        return self.told_status or self.booking.status
 
 
 # ---------------------------------------------------------------- people and consent
@@ -374,7 +382,7 @@ def book(
     elif activity.waitlist_enabled:
         booking.status, booking.waitlisted_at = BookingStatus.WAITLISTED, now
     else:
-        raise HavehusError(_("Sorry, it is full. There is no waiting list for this."), "full")
+        raise _full()
     booking.wants_company = booking.wants_company or wants_company
     booking.updated_at = now
     participant.last_seen_at = now
@@ -393,6 +401,36 @@ def book(
         personal_token(orm, participant, now)  # "my bookings" exists from the first booking on
     texted = notify and _confirmation_text(orm, booking, token, now, session)
     return BookingResult(booking, True, waitlist_position(orm, booking), texted)
+
+
+def _full() -> HavehusError:
+    return HavehusError(_("Sorry, it is full. There is no waiting list for this."), "full")
+
+
+def answer_as_new(
+    orm: OrmSession, session: Session, result: BookingResult, *, seats: int, overbook: bool
+) -> BookingResult:
+    """The answer a new booking of `seats` seats would get now, for a person booked before:
+    a seat, the next place on the waiting list, or HavehusError "full" — as `book` decides.
+
+    For whoever may not learn that this person had booked (see sign_up): their own booking's
+    status, or a seat taken in a full session, would tell them. Nothing is changed.
+    """
+    activity = session.activity
+    left = session.seats_left
+    if overbook or left is None or left >= seats:
+        return replace(result, told_status=BookingStatus.CONFIRMED, position=None)
+    if not activity.waitlist_enabled:
+        raise _full()
+    same_list = (
+        Booking.activity_id == activity.id
+        if activity.mode == Mode.ENROLMENT
+        else Booking.session_id == session.id
+    )
+    waiting = orm.scalar(
+        select(func.count()).where(same_list, Booking.status == BookingStatus.WAITLISTED)
+    )
+    return replace(result, told_status=BookingStatus.WAITLISTED, position=(waiting or 0) + 1)
 
 
 def sees_who_booked(actor: Actor, activity: Activity) -> bool:

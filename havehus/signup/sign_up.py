@@ -89,7 +89,13 @@ def sign_up(
     if request.staff_note.strip():
         result.booking.staff_note = request.staff_note.strip()[:STAFF_NOTE_LIMIT]
     if actor.kind in ("user", "token") and not services.sees_who_booked(actor, session.activity):
-        # Whether this person had booked a health appointment is not theirs to learn.
+        # Whether this person had booked a health appointment is not theirs to learn: a booking
+        # made before is answered as a new one would be now (a seat, the waiting list, full).
+        if not result.created:
+            seats = 1 + request.guests
+            result = services.answer_as_new(
+                orm, session, result, seats=seats, overbook=request.overbook
+            )
         result = replace(result, discreet=True)
     return result
 

@@ -95,7 +95,7 @@ def session_bookings(session_id: int) -> ResponseReturnValue:
             form.form_errors.append(message)
         return _render(target, form, 400)
     db.session.commit()
-    if result.booking.status == BookingStatus.WAITLISTED:
+    if result.status == BookingStatus.WAITLISTED:
         flash(_("Signed up on the waiting list as number %(n)d.", n=result.position or 0))
     elif not result.created and not result.discreet:
         flash(_("The person was signed up already."))

@@ -8,6 +8,7 @@ from havehus.extensions import db
 from havehus.models import AuditEvent, Booking, OutboundMessage, Participant
 from havehus.people.audit import CLI
 from havehus.people.credentials import create_api_token
+from havehus.signup import services
 from tests.signup.conftest import NOW
 from tests.staff_fixtures import post_form
 
@@ -139,6 +140,64 @@ def test_an_api_caller_below_manager_gets_no_booking_id_for_a_health_appointment
         == {"id": None, "status": "confirmed", "position": None, "guests": 0}
     )
     assert managers.get_json()["id"] == db.session.scalar(select(Booking.id))
+
+
+def test_a_full_health_appointment_tells_a_host_nothing_about_who_had_booked(client, bookable):
+    session = bookable(capacity=1, category="health", sensitive=True, title={"da": "Vaccination"})
+    url = f"/api/v1/sessions/{session.id}/bookings"
+    sahra = {"name": "Sahra", "phone": "20 33 44 55", "health_consent": True}
+    client.post(url, json=sahra, headers=_bearer("manager"))  # the one seat is hers
+    host = _bearer("host")
+
+    again = client.post(url, json=sahra, headers=host)
+    new = client.post(url, json={**sahra, "name": "Leila", "phone": "20 33 44 66"}, headers=host)
+
+    # Her own status ("confirmed" in a full session) would tell: both hear what a new
+    # booking gets, the first place on the waiting list.
+    expected = {"id": None, "status": "waitlisted", "position": 1, "guests": 0}
+    assert again.status_code == new.status_code == 201
+    assert again.get_json() == new.get_json() == expected
+    statuses = db.session.scalars(select(Booking.status).order_by(Booking.id)).all()
+    assert statuses == ["confirmed", "waitlisted"]  # Sahra's seat is untouched
+
+
+def test_without_a_waiting_list_a_host_hears_full_for_someone_booked_too(client, bookable):
+    session = bookable(
+        capacity=1, waitlist=False, category="health", sensitive=True, title={"da": "Vaccination"}
+    )
+    url = f"/api/v1/sessions/{session.id}/bookings"
+    sahra = {"name": "Sahra", "phone": "20 33 44 55", "health_consent": True}
+    client.post(url, json=sahra, headers=_bearer("manager"))
+    host = _bearer("host")
+
+    again = client.post(url, json=sahra, headers=host)
+    new = client.post(url, json={**sahra, "name": "Leila", "phone": "20 33 44 66"}, headers=host)
+
+    assert again.status_code == new.status_code == 409
+    assert again.get_json() == new.get_json()
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+def test_on_the_staff_page_a_host_hears_the_same_of_a_full_health_appointment(
+    client, signed_in, bookable, make_person
+):
+    session = bookable(capacity=1, category="health", sensitive=True, title={"da": "Vaccination"})
+    booked, fresh = make_person("Sahra", health=True), make_person("Leila")
+    services.book(db.session, session, booked, NOW, CLI, source="staff", notify=False)
+    db.session.commit()
+    signed_in("host")
+    page = f"/staff/sessions/{session.id}/bookings"
+
+    def said(person) -> str:
+        response = _book_on_page(client, session, participant_id=str(person.id), health_consent="y")
+        html = client.get(response.location).get_data(as_text=True)
+        return html.split('<div class="flashes"', 1)[-1].split("</div>", 1)[0]
+
+    client.get(page)
+    again, first_time = said(booked), said(fresh)
+
+    assert again == first_time
+    assert "ventelisten som nummer 1" in again
 
 
 def test_only_a_manager_token_may_cancel_a_health_appointment(client, bookable, make_person):

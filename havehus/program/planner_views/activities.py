@@ -27,7 +27,6 @@ from havehus.program.activity_data import activity_data, end_time
 from havehus.program.labels import language_name
 from havehus.program.photos import MAX_BYTES, delete_photo, store_photo
 from havehus.program.planner_forms import (
-    ACTIVITY_ERROR_FIELDS,
     COMMON_LANGUAGES,
     ActivityFormBase,
     VersionForm,
@@ -89,7 +88,7 @@ def activity_new() -> ResponseReturnValue:
         )
     except HavehusError as error:
         _undo_save(stored)
-        show_errors(form, error, ACTIVITY_ERROR_FIELDS)
+        show_errors(form, error, form.error_fields())
         return _render_activity_form(form, None, preview, 400)
     db.session.commit()
     created = ngettext(
@@ -129,7 +128,7 @@ def activity_edit(activity_id: int) -> ResponseReturnValue:
         )
     except HavehusError as error:
         _undo_save(stored)
-        show_errors(form, error, ACTIVITY_ERROR_FIELDS)
+        show_errors(form, error, form.error_fields())
         status = 409 if error.code == "conflict" else 400
         return _render_activity_form(form, db.get_or_404(Activity, activity_id), preview, status)
     db.session.commit()
