@@ -8,7 +8,7 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 from flask import Flask, current_app
@@ -20,6 +20,9 @@ from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.signup.invariants import seat_drift
 from havehus.timeutil import house_tz, utcnow
+
+if TYPE_CHECKING:
+    from havehus.reports.imports import ImportResult
 
 
 def _parse_instant(value: str) -> datetime:
@@ -254,6 +257,80 @@ def report_command(first: date, last: date, fmt: str, by: str | None, output: st
         Path(output).write_text(text, encoding="utf-8")
 
 
+def _print_import(result: ImportResult) -> None:
+    """An import's outcome: every bad row with its line number (exit 1), or what it did."""
+    from flask_babel import gettext as _
+
+    if result.errors:
+        for error in result.errors:
+            if error.line is None:
+                click.echo(_("The file: %(message)s", message=error.message), err=True)
+            else:
+                click.echo(
+                    _("Line %(line)d: %(message)s", line=error.line, message=error.message),
+                    err=True,
+                )
+        click.echo(_("Nothing was imported."), err=True)
+        raise SystemExit(1)
+    for line in result.summary():
+        click.echo(line)
+
+
+def _import_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {path}: {exc.strerror}") from None
+
+
+@click.command("import-departments")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def import_departments_command(file: str) -> None:
+    """Import residents per housing department and year.
+
+    Header: department,year,residents_18_plus,residents_65_plus,source. A year imported
+    again replaces its figures; nothing is imported when any row is bad.
+    """
+    from havehus.people.audit import CLI
+    from havehus.reports.imports import import_departments
+
+    result = import_departments(db.session, _import_file(file), utcnow(), CLI)
+    if result.errors:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    _print_import(result)
+
+
+@click.command("import-attendance")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def import_attendance_command(file: str) -> None:
+    """Import who came before havehus: visits and anonymous counts per day.
+
+    Header: date,activity,department,participant,anonymous (docs/indicators.md). Names are
+    kept only as a keyed hash; nothing is imported when any row is bad; the same file twice
+    changes nothing.
+    """
+    from havehus.people.audit import CLI
+    from havehus.reports.imports import import_attendance
+
+    result = import_attendance(
+        db.session,
+        _import_file(file),
+        utcnow(),
+        CLI,
+        tz=house_tz(),
+        secret=current_app.config["SECRET_KEY"],
+    )
+    if result.errors:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    _print_import(result)
+
+
 COMMANDS = (
     serve_command,
     worker_command,
@@ -264,6 +341,8 @@ COMMANDS = (
     expand_command,
     check_command,
     report_command,
+    import_departments_command,
+    import_attendance_command,
 )
 
 
