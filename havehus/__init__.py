@@ -19,6 +19,7 @@ from havehus import (
     messaging,
     people,
     program,
+    reports,
     signup,
 )
 from havehus.config import flask_config, load_settings
@@ -112,7 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     """Each package registers its own pages (and tells messaging what it needs to know)."""
     from havehus import dashboard  # the staff overview composes every domain: last
 
-    for package in (core, program, feeds, signup, attendance, people, messaging, api):
+    for package in (core, program, feeds, signup, attendance, people, messaging, reports, api):
         package.init_app(app)
     app.register_blueprint(dashboard.bp)
 

@@ -518,8 +518,9 @@ class _Activities:
                 self.by_title[key].append(activity)
         self.new: list[_NewActivity] = []
 
-    def find(self, text: str, day: date | None) -> _ActivityRef | str:
-        """The activity the text names, or why there is none (a message)."""
+    def find(self, text: str, day: date | None) -> _ActivityRef | str | None:
+        """The activity the text names, or why there is none (a message); an unknown one is
+        named (as a new archived activity) on a row with a good date only."""
         key = _key(text)
         if key in self.by_slug:
             return self.by_slug[key]
@@ -533,8 +534,8 @@ class _Activities:
             )
         if found:
             return found[0]
-        if day is None:  # a bad date: name it later, on a good row
-            return _("The activity is not known yet.")
+        if day is None:  # a row with a bad date makes nothing: its date is reported
+            return None
         base = slug_from_title(text)
         slug, number = base, 1
         while slug in self.taken:
@@ -629,10 +630,10 @@ def _attendance_row(
         errors.add(line.number, _("activity is missing."))
     else:
         found = activities.find(values["activity"], day)
-        if not isinstance(found, str):
-            activity = found
-        elif day is not None:
+        if isinstance(found, str):
             errors.add(line.number, found)
+        else:
+            activity = found
     where = _where(line, departments, errors)
     person, anonymous = values["participant"], values["anonymous"]
     if person:
