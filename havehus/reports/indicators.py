@@ -12,14 +12,13 @@ per person); the grouping happens here, on rows of (session, person).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Literal
+from datetime import date, datetime, time
+from typing import Literal, TypeVarTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, Subquery, case, func, select
 
 from havehus.models import (
     Activity,
@@ -34,8 +33,10 @@ from havehus.models import (
     Visit,
 )
 from havehus.orm import OrmSession
-from havehus.timeutil import day_bounds_utc
+from havehus.timeutil import day_bounds_utc, local_to_utc
 
+#: The columns of a query joined to Session.
+Columns = TypeVarTuple("Columns")
 By = Literal["activity", "category", "department", "month"]
 BY_CHOICES: tuple[By, ...] = ("activity", "category", "department", "month")
 TOTAL = "total"
@@ -99,14 +100,6 @@ class _SessionFacts:
     category: str
 
 
-@dataclass(frozen=True)
-class _VisitFacts:
-    session_id: int
-    participant_id: int
-    department: str
-    guests: int
-
-
 def report(
     orm: OrmSession,
     first: date,
@@ -117,116 +110,169 @@ def report(
     by: By | None = None,
     filters: Filters = Filters(),
 ) -> list[Row]:
-    """The report's rows: one per group (in a stable order), then the total."""
+    """The report's rows: one per group (in a stable order), then the total.
+
+    Six statements whatever the period (tests/reports/test_report_queries.py), each joined to
+    the period's sessions; the rows are added up here in one pass each.
+    """
     start, end = day_bounds_utc(first, last, tz)
-    in_period = _sessions_query(start, end, filters)
+    connection = orm.connection()
     sessions = {
-        facts.id: facts
-        for facts in (
-            _SessionFacts(
-                id=sid,
-                starts_at=starts_at,
-                held=status == SessionStatus.SCHEDULED and starts_at <= now,
-                cancelled=status == SessionStatus.CANCELLED,
-                activity=slug,
-                category=category,
+        sid: _SessionFacts(
+            id=sid,
+            starts_at=starts_at,
+            held=status == SessionStatus.SCHEDULED and starts_at <= now,
+            cancelled=status == SessionStatus.CANCELLED,
+            activity=slug,
+            category=category,
+        )
+        for sid, starts_at, status, slug, category in connection.execute(
+            _in_period(
+                select(
+                    Session.id, Session.starts_at, Session.status, Activity.slug, Activity.category
+                )
+                .join(Activity, Activity.id == Session.activity_id)
+                .order_by(Session.starts_at, Session.id),
+                start,
+                end,
+                filters,
+                joined_activity=True,
             )
-            for sid, starts_at, status, slug, category in orm.execute(in_period).all()
         )
     }
-    ids = select(Session.id).where(Session.id.in_(in_period.with_only_columns(Session.id)))
-    departments = dict(orm.execute(select(Department.id, Department.name)).all())
-    visits = [
-        _VisitFacts(sid, pid, _department(dep, outside, departments), guests or 0)
-        for sid, pid, dep, outside, guests in orm.execute(
-            select(
-                Visit.session_id,
-                Visit.participant_id,
-                Participant.department_id,
-                Participant.outside_area,
-                Booking.guests,
-            )
-            .join(Participant, Participant.id == Visit.participant_id)
-            .outerjoin(Booking, Booking.id == Visit.booking_id)
-            .where(Visit.session_id.in_(ids))
-        ).all()
-    ]
+    departments: dict[int, str] = {
+        department_id: name
+        for department_id, name in connection.execute(select(Department.id, Department.name))
+    }
     wanted = departments.get(filters.department_id) if filters.department_id else None
-    if wanted is not None:
-        visits = [v for v in visits if v.department == wanted]
-    tallies: dict[int, int] = defaultdict(int)
-    for sid, kind, count in orm.execute(
-        select(Tally.session_id, Tally.kind, Tally.count).where(Tally.session_id.in_(ids))
-    ).all():
-        if kind in ("adults", "children"):  # first-timers are among them, not beside them
-            tallies[sid] += count
-    outcomes = [
-        (sid, _department(dep, outside, departments), status)
-        for sid, dep, outside, status in orm.execute(
-            select(
-                Booking.session_id,
-                Participant.department_id,
-                Participant.outside_area,
-                Booking.status,
-            )
-            .join(Participant, Participant.id == Booking.participant_id)
-            .where(
-                Booking.session_id.in_(ids),
-                Booking.status.in_((BookingStatus.ATTENDED, BookingStatus.NO_SHOW)),
-            )
-        ).all()
-        if sid is not None
-    ]
-    if wanted is not None:
-        outcomes = [outcome for outcome in outcomes if outcome[1] == wanted]
-    first_visits = _first_visits(orm, ids)
     key = _grouping(by, sessions, tz)
     rows = _group_rows(by, sessions, departments, first, last, tz, key)
     total = Row(TOTAL)
+    by_department = by == "department"
+    # The period's sessions with their group as SQL computes it, so that visits, counts and
+    # bookings come added up per person and group rather than one row each.
+    period = _period_sessions(start, end, filters, by, _bucket(by, first, last, tz))
+    grouped = (period.c.bucket,) if "bucket" in period.c else ()
+    department_rows: dict[str, Row | None] = (
+        {name: rows.get(name) for name in (*departments.values(), OUTSIDE, UNKNOWN)}
+        if by_department
+        else {}
+    )
+
+    def department_of(department_id: int | None, outside: bool) -> str:
+        if outside:
+            return OUTSIDE
+        return UNKNOWN if department_id is None else departments[department_id]
+
+    def group_of(bucket: Sequence[str], department: str | None) -> Row | None:
+        """The row besides the total that a group's figures go to, if any."""
+        if by_department:
+            # Head counts are not anyone's department: the total only.
+            return None if department is None else department_rows.get(department or UNKNOWN)
+        return rows.get(bucket[0]) if bucket else None
+
     for facts in sessions.values():
-        for row in (rows.get(key(facts, None)), total) if by != "department" else (total,):
+        group = rows.get(key(facts, None)) if by is not None and not by_department else None
+        for row in (total, group):
             if row is not None:
                 row.sessions_held = (row.sessions_held or 0) + facts.held
                 row.sessions_cancelled = (row.sessions_cancelled or 0) + facts.cancelled
-    for sid, count in tallies.items():  # not anyone's department: the total only, then
-        for row in (
-            _targets(by, rows, total, key(sessions[sid], None)) if by != "department" else (total,)
-        ):
-            row.visits += count
-            if row.anonymous_visits is not None:
-                row.anonymous_visits += count
-    for visit in visits:
-        group = key(sessions[visit.session_id], visit.department)
-        for row in _targets(by, rows, total, group):
-            row.visits += 1 + visit.guests  # the guests they brought came unnamed
-            if row.anonymous_visits is not None:
-                row.anonymous_visits += visit.guests
-            row._people[visit.participant_id] = row._people.get(visit.participant_id, 0) + 1
-    for sid, department, status in outcomes:
-        for row in _targets(by, rows, total, key(sessions[sid], department)):
-            row.bookings_decided += 1
-            row.no_shows += status == BookingStatus.NO_SHOW
-    start_day, end_day = day_bounds_utc(first, last, tz)
+    counted = (
+        select(func.sum(Tally.count), *grouped)
+        .join(period, period.c.id == Tally.session_id)
+        # first-timers are among the adults and children, not beside them
+        .where(Tally.kind.in_(("adults", "children")))
+        .group_by(*grouped)
+    )
+    for count, *bucket in connection.execute(counted).all():
+        for row in (total, group_of(bucket, None)):
+            if row is not None and count:
+                row.visits += count
+                if row.anonymous_visits is not None:
+                    row.anonymous_visits += count
+    # Named visits per person (and group), their guests apart (few bookings bring any), and
+    # where each person lives: three small answers instead of a wide join per visit.
+    named = (
+        select(func.count(Visit.id), Visit.participant_id, *grouped)
+        .join(period, period.c.id == Visit.session_id)
+        .group_by(Visit.participant_id, *grouped)
+    )
+    brought = (
+        select(func.sum(Booking.guests), Visit.participant_id, *grouped)
+        .join(Visit, Visit.booking_id == Booking.id)
+        .join(period, period.c.id == Visit.session_id)
+        .where(Booking.guests > 0)
+        .group_by(Visit.participant_id, *grouped)
+    )
+    guests_of = {
+        (pid, *bucket): guests for guests, pid, *bucket in connection.execute(brought).all()
+    }
+    homes = {
+        pid: department_of(department_id, outside)
+        for pid, department_id, outside in connection.execute(
+            select(Participant.id, Participant.department_id, Participant.outside_area)
+        ).all()
+    }
+    for visits, pid, *bucket in connection.execute(named).all():
+        department = homes[pid]
+        if wanted is not None and department != wanted:
+            continue
+        guests = guests_of.get((pid, *bucket), 0)  # the guests they brought came unnamed
+        for row in (total, group_of(bucket, department)):
+            if row is not None:
+                row.visits += visits + guests
+                if row.anonymous_visits is not None:
+                    row.anonymous_visits += guests
+                row._people[pid] = row._people.get(pid, 0) + visits
+    outcome = (Participant.department_id, Participant.outside_area, Booking.status)
+    decided = (
+        select(func.count(Booking.id), *outcome, *grouped)
+        .join(period, period.c.id == Booking.session_id)
+        .join(Participant, Participant.id == Booking.participant_id)
+        .where(Booking.status.in_((BookingStatus.ATTENDED, BookingStatus.NO_SHOW)))
+        .group_by(*outcome, *grouped)
+    )
+    for bookings, department_id, outside, status, *bucket in connection.execute(decided).all():
+        department = department_of(department_id, outside)
+        if wanted is not None and department != wanted:
+            continue
+        for row in (total, group_of(bucket, department)):
+            if row is not None:
+                row.bookings_decided += bookings
+                row.no_shows += bookings if status == BookingStatus.NO_SHOW else 0
+    # A period visitor is new unless they had a named visit before the period (their first
+    # visit ever then lies in it: they have one in it).
+    came_before = set(
+        connection.execute(
+            select(Visit.participant_id)
+            .join(Session, Session.id == Visit.session_id)
+            .where(Session.starts_at < start)
+            .group_by(Visit.participant_id)
+        ).scalars()
+    )
     for row in (*rows.values(), total):
         row.unique_participants = len(row._people)
         row.returning_participants = sum(1 for n in row._people.values() if n >= 2)
-        row.new_participants = sum(
-            1 for pid in row._people if start_day <= first_visits[pid] < end_day
-        )
-    if by == "department":
+        row.new_participants = sum(1 for pid in row._people if pid not in came_before)
+    if by_department:
         _add_denominators(orm, rows, departments, first.year)
     return [*rows.values(), total]
 
 
-def _sessions_query(
-    start: datetime, end: datetime, filters: Filters
-) -> Select[int, datetime, str, str, str]:
-    query = (
-        select(Session.id, Session.starts_at, Session.status, Activity.slug, Activity.category)
-        .join(Activity, Activity.id == Session.activity_id)
-        .where(Session.starts_at >= start, Session.starts_at < end)
-        .order_by(Session.starts_at, Session.id)
-    )
+def _in_period(
+    query: Select[*Columns],
+    start: datetime,
+    end: datetime,
+    filters: Filters,
+    *,
+    joined_activity: bool = False,
+) -> Select[*Columns]:
+    """The query (joined to Session) narrowed to the period's sessions and the filters."""
+    query = query.where(Session.starts_at >= start, Session.starts_at < end)
+    if filters.location_id is None and filters.activity_id is None and filters.category is None:
+        return query
+    if not joined_activity:
+        query = query.join(Activity, Activity.id == Session.activity_id)
     if filters.location_id is not None:
         location = func.coalesce(Session.location_id, Activity.location_id)
         query = query.where(location == filters.location_id)
@@ -237,25 +283,44 @@ def _sessions_query(
     return query
 
 
-def _department(department_id: int | None, outside: bool, names: dict[int, str]) -> str:
-    if outside:
-        return OUTSIDE
-    if department_id is None:
-        return UNKNOWN
-    return names[department_id]
-
-
-def _first_visits(orm: OrmSession, ids: Select[int]) -> dict[int, datetime]:
-    """Each period visitor's first visit ever (any session, any time)."""
-    visitors = select(Visit.participant_id).where(Visit.session_id.in_(ids))
-    return dict(
-        orm.execute(
-            select(Visit.participant_id, func.min(Session.starts_at))
-            .join(Session, Session.id == Visit.session_id)
-            .where(Visit.participant_id.in_(visitors))
-            .group_by(Visit.participant_id)
-        ).all()
+def _bucket(by: By | None, first: date, last: date, tz: ZoneInfo) -> ColumnElement[str] | None:
+    """A session's group as SQL: its activity, its category, or the local month it starts in
+    (a CASE over the months' first instants in UTC, as `_grouping` reads a start); None when
+    sessions are not grouped (the total, or departments: a person's, not a session's)."""
+    if by == "activity":
+        return Activity.slug.expression
+    if by == "category":
+        return Activity.category.expression
+    if by != "month":
+        return None
+    months = _months(first, last)
+    ends = [
+        local_to_utc(date(int(month[:4]), int(month[5:]), 1), time(0), tz) for month in months[1:]
+    ]
+    _start, end = day_bounds_utc(first, last, tz)
+    return case(
+        *(
+            (Session.starts_at < until, month)
+            for month, until in zip(months, [*ends, end], strict=True)
+        ),
+        else_=months[-1],
     )
+
+
+def _period_sessions(
+    start: datetime,
+    end: datetime,
+    filters: Filters,
+    by: By | None,
+    bucket: ColumnElement[str] | None,
+) -> Subquery:
+    """The ids of the period's sessions (narrowed by the filters), with their group; joined
+    to their activity only when a filter or the group needs it (a join per visit is dear)."""
+    query = select(Session.id, *(() if bucket is None else (bucket.label("bucket"),)))
+    by_activity = by in ("activity", "category")
+    if by_activity:
+        query = query.join(Activity, Activity.id == Session.activity_id)
+    return _in_period(query, start, end, filters, joined_activity=by_activity).subquery("period")
 
 
 def _grouping(
@@ -304,11 +369,6 @@ def _months(first: date, last: date) -> list[str]:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
-
-
-def _targets(by: By | None, rows: dict[str, Row], total: Row, group: str) -> Iterable[Row]:
-    row = rows.get(group) if by is not None else None
-    return (row, total) if row is not None else (total,)
 
 
 def _add_denominators(
