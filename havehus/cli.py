@@ -205,7 +205,7 @@ def expand_command(weeks: int | None) -> None:
 @click.command("check")
 @with_appcontext
 def check_command() -> None:
-    """Report counters and visits that drifted from the bookings.
+    """Report counters and visits that drift from bookings.
 
     Exits 1 on drift. Each session's seat counter (and each course's place counter) must
     equal its confirmed, offered, attended and no-show bookings (with their guests), and a
@@ -307,7 +307,9 @@ def import_departments_command(file: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @with_appcontext
 def import_attendance_command(file: str) -> None:
-    """Import who came before havehus: visits and anonymous counts per day.
+    """Import who came before havehus, from the old lists.
+
+    Named visits and anonymous counts per activity and day.
 
     Header: date,activity,department,participant,anonymous (docs/indicators.md). Names are
     kept only as a keyed hash; nothing is imported when any row is bad; the same file twice
