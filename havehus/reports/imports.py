@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -89,7 +89,6 @@ class RowError:
 class ImportResult:
     """What an import found and did: the rows read, every bad row, and what changed."""
 
-    kind: Literal["departments", "attendance"]
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
     #: What changed, by what (see `summary`); all zero when the file was imported before.
@@ -387,7 +386,7 @@ def import_departments(orm: OrmSession, data: bytes, now: datetime, actor: Actor
     """
     check_may_import(actor)
     hold_keys(orm, "reports.import")
-    result = ImportResult("departments")
+    result = ImportResult()
     errors = _Errors(result.errors)
     lines = _read(data, DEPARTMENT_HEADER, errors)
     result.rows = len(lines)
@@ -579,7 +578,7 @@ def import_attendance(
     """
     check_may_import(actor)
     hold_keys(orm, "reports.import")
-    result = ImportResult("attendance")
+    result = ImportResult()
     errors = _Errors(result.errors)
     lines = _read(data, ATTENDANCE_HEADER, errors)
     result.rows = len(lines)
