@@ -71,8 +71,9 @@ i18n-check: $(STAMP)
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache $(FEED_JS)/node_modules
 
-## make bench: the feed and messaging benchmarks (ratios against baselines measured in the same run)
+## make bench: the feed, messaging and report benchmarks (ratios against baselines measured in the same run)
 .PHONY: bench
 bench: $(STAMP)
 	$(BIN)/python bench/feeds.py
 	$(BIN)/python bench/messaging.py
+	$(BIN)/python bench/reports.py

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 from flask import Flask, current_app
@@ -20,6 +20,9 @@ from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.signup.invariants import seat_drift
 from havehus.timeutil import house_tz, utcnow
+
+if TYPE_CHECKING:
+    from havehus.reports.imports import ImportResult
 
 
 def _parse_instant(value: str) -> datetime:
@@ -202,7 +205,7 @@ def expand_command(weeks: int | None) -> None:
 @click.command("check")
 @with_appcontext
 def check_command() -> None:
-    """Report counters and visits that drifted from the bookings.
+    """Report counters and visits that drift from bookings.
 
     Exits 1 on drift. Each session's seat counter (and each course's place counter) must
     equal its confirmed, offered, attended and no-show bookings (with their guests), and a
@@ -295,7 +298,7 @@ def backup_command(output: str | None) -> None:
 @click.option("--yes", is_flag=True, help="Really replace the database with the backup.")
 @with_appcontext
 def restore_command(file: str, yes: bool) -> None:
-    """Put a backup in the database's place (tells what is lost).
+    """Put a backup in the database's place.
 
     Stop web and worker first. Texts not known to be sent are looked up at the provider
     before any is sent; opt-outs received since the backup are applied again.
@@ -342,6 +345,82 @@ def restore_command(file: str, yes: bool) -> None:
     )
 
 
+def _print_import(result: ImportResult) -> None:
+    """An import's outcome: every bad row with its line number (exit 1), or what it did."""
+    from flask_babel import gettext as _
+
+    if result.errors:
+        for error in result.errors:
+            if error.line is None:
+                click.echo(_("The file: %(message)s", message=error.message), err=True)
+            else:
+                click.echo(
+                    _("Line %(line)d: %(message)s", line=error.line, message=error.message),
+                    err=True,
+                )
+        click.echo(_("Nothing was imported."), err=True)
+        raise SystemExit(1)
+    for line in result.summary():
+        click.echo(line)
+
+
+def _import_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {path}: {exc.strerror}") from None
+
+
+@click.command("import-departments")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def import_departments_command(file: str) -> None:
+    """Import residents per housing department and year.
+
+    Header: department,year,residents_18_plus,residents_65_plus,source. A year imported
+    again replaces its figures; nothing is imported when any row is bad.
+    """
+    from havehus.people.audit import CLI
+    from havehus.reports.imports import import_departments
+
+    result = import_departments(db.session, _import_file(file), utcnow(), CLI)
+    if result.errors:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    _print_import(result)
+
+
+@click.command("import-attendance")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def import_attendance_command(file: str) -> None:
+    """Import who came before havehus, from the old lists.
+
+    Named visits and anonymous counts per activity and day.
+
+    Header: date,activity,department,participant,anonymous (docs/indicators.md). Names are
+    kept only as a keyed hash; nothing is imported when any row is bad; the same file twice
+    changes nothing.
+    """
+    from havehus.people.audit import CLI
+    from havehus.reports.imports import import_attendance
+
+    result = import_attendance(
+        db.session,
+        _import_file(file),
+        utcnow(),
+        CLI,
+        tz=house_tz(),
+        secret=current_app.config["SECRET_KEY"],
+    )
+    if result.errors:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    _print_import(result)
+
+
 COMMANDS = (
     serve_command,
     worker_command,
@@ -354,6 +433,8 @@ COMMANDS = (
     report_command,
     backup_command,
     restore_command,
+    import_departments_command,
+    import_attendance_command,
 )
 
 

@@ -46,6 +46,16 @@ def derived_token(secret: str, purpose: str, *parts: object) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+def keyed_hash(secret: str, purpose: str, value: str) -> str:
+    """The HMAC-SHA-256 (hex) of a value under the app's secret, for one purpose.
+
+    Stored instead of a value that must be recognised again but never read back (a name on
+    an imported attendance list): without the secret, the hash cannot be tried against names.
+    """
+    message = f"{purpose}:{value}".encode()
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
 def redact_path(path: str) -> str:
     """The path with its capability token replaced by "…", fit for a log line."""
     return _CAPABILITY.sub(lambda m: f"{m.group(1)}…{m.group(2) or ''}", path, count=1)

@@ -182,6 +182,7 @@ def session_feed(orm: OrmSession, session_id: int, language: str) -> FeedSpec | 
             Session.id == session_id,
             Activity.visibility == "public",
             Activity.archived_at.is_(None),
+            Session.imported.is_(False),
         )
     ).first()
     if row is None:
@@ -291,7 +292,7 @@ def _feed_query(spec: FeedSpec, now: datetime, tz: ZoneInfo) -> Select[Any]:
     query = (
         select(Session)
         .join(Session.activity)
-        .where(Activity.archived_at.is_(None))
+        .where(Activity.archived_at.is_(None), Session.imported.is_(False))
         # Few activities, many sessions: load each activity and place once, not per row.
         .options(
             selectinload(Session.activity).selectinload(Activity.location),

@@ -54,14 +54,23 @@ class DepartmentPopulation(Model):
         UniqueConstraint("department_id", "year"),
         CheckConstraint("residents >= 0 AND adults >= 0", name="non_negative"),
         CheckConstraint("adults <= residents", name="adults_within_residents"),
+        CheckConstraint(
+            "residents_65_plus IS NULL OR (residents_65_plus >= 0 AND residents_65_plus <= adults)",
+            name="seniors_within_adults",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id", ondelete="CASCADE"))
     year: Mapped[int]
-    residents: Mapped[int]
+    #: Residents of all ages; None when unknown (`havehus import-departments` gives 18+ and 65+).
+    residents: Mapped[int | None]
     #: Residents aged 18 or more.
     adults: Mapped[int]
+    #: Residents aged 65 or more; None when unknown.
+    residents_65_plus: Mapped[int | None]
+    #: Where the figures come from, e.g. "BL Boligtal 2026" or "Afdelingens beboerliste".
+    source: Mapped[str | None] = mapped_column(String(200))
 
     department: Mapped[Department] = relationship(back_populates="populations")
 
@@ -89,6 +98,7 @@ class Participant(Model):
             sqlite_where=text("anonymised_at IS NULL"),
             postgresql_where=text("anonymised_at IS NULL"),
         ),
+        Index("uq_participant_import_key", "import_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,6 +129,10 @@ class Participant(Model):
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The person asked (on their "my bookings" page) for their data to be deleted.
     erasure_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: A person imported from an old attendance list: the keyed hash (HMAC with the app's
+    #: secret) of the name or key the list used, never the name itself, so a later import finds
+    #: the same person again (`havehus import-attendance`).
+    import_key: Mapped[str | None] = mapped_column(String(64))
 
     department: Mapped[Department | None] = relationship()
     consents: Mapped[list[Consent]] = relationship(

@@ -244,6 +244,9 @@ class Session(Model):
     note: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     #: Seats held by confirmed and offered bookings; changed only by conditional UPDATEs.
     seats_taken: Mapped[int] = mapped_column(default=0)
+    #: A day of history brought in by `havehus import-attendance` (at a fixed neutral time),
+    #: not a session the program planned.
+    imported: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

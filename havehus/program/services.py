@@ -84,7 +84,11 @@ def _public_sessions(visibilities: Sequence[str] = ("public",)) -> Select[Any]:
     return (
         select(Session)
         .join(Session.activity)
-        .where(Activity.visibility.in_(visibilities), Activity.archived_at.is_(None))
+        .where(
+            Activity.visibility.in_(visibilities),
+            Activity.archived_at.is_(None),
+            Session.imported.is_(False),  # history brought in by an import is no program
+        )
         .options(
             joinedload(Session.activity).joinedload(Activity.location),
             joinedload(Session.activity).joinedload(Activity.room),

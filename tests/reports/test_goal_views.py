@@ -60,10 +60,11 @@ def test_a_manager_sets_a_target_sees_progress_edits_and_deletes_it(app, manager
         ({"amount": "9" * 400}, "Give a number of at most 10,000,000."),
         ({"year": "20261"}, "Give a year as four digits, e.g. 2026."),
         ({"year": "2999"}, "Give a year from 2000 to 2100."),
-        ({"sub_goal": "Del\x00mål"}, "Use one line of ordinary text"),
-        ({"sub_goal": "Del\r\nmål"}, "Use one line of ordinary text"),
+        # NUL is refused for the whole request before any form sees it (havehus/input_guard.py).
+        ({"sub_goal": "Del\x00mål"}, "a character that is not allowed here"),
+        ({"sub_goal": "Del\r\nmål"}, "Must not contain control characters."),
         ({"activity_id": "99999999999999999999999"}, "Choose one of the options."),
-        ({"measure": "\x00"}, "Choose one of the options."),
+        ({"measure": "\x00"}, "a character that is not allowed here"),
     ],
 )
 def test_bad_target_input_is_answered_on_its_field(app, manager_client, changes, message):
@@ -72,7 +73,8 @@ def test_bad_target_input_is_answered_on_its_field(app, manager_client, changes,
 
     assert response.status_code == 400
     assert message in _text(response)
-    assert 'aria-invalid="true"' in _text(response)
+    if "not allowed here" not in message:  # the request-wide refusal has no form to mark
+        assert 'aria-invalid="true"' in _text(response)
     assert db.session.scalars(select(Target)).all() == []
 
 
@@ -107,18 +109,22 @@ PAGES = ("/staff/reports/targets", "/staff/reports/register/follow-up", "/staff/
     ("query", "wrong"),
     [
         ("year=99999999999999999999", True),
-        ("year=%00", True),
+        ("year=%00", None),
         ("from=abc&to=2026", True),
         ("from=2030&to=2020", True),
         ("from=2000&to=2100", True),
-        ("years=2025%00", True),
+        ("years=2025%00", None),
         ("years=1,2,3,4,5,6,7,8", True),
-        ("year=2026%0D%0A&from=%0D%0A2024&years=2025%0D%0A2026", False),
+        ("year=2026%0D%0A&from=%0D%0A2024&years=2025%0D%0A2026", None),
     ],
 )
 def test_bad_years_in_the_query_get_a_message_not_an_error(app, manager_client, query, wrong):
     answers = [manager_client.get(f"{page}?{query}&lang=en") for page in PAGES]
 
+    if wrong is None:  # a control character: refused for the whole request, with a message
+        assert [response.status_code for response in answers] == [400, 400, 400]
+        assert all("not allowed here" in _text(response) for response in answers)
+        return
     assert [response.status_code for response in answers] == [200, 200, 200]
     assert any('class="field__error"' in _text(response) for response in answers) is wrong
 
@@ -139,7 +145,7 @@ def test_the_register_and_its_follow_up(app, manager_client):
     response = submit_page_form(client, values, "source", year="2025", value="115", of="148",
                                 source="Survey 2025")  # fmt: skip
     assert response.status_code == 302
-    response = submit_page_form(client, values, "source", year="2025", value="11\x005")
+    response = submit_page_form(client, values, "source", year="2025", value="11x5")
     assert response.status_code == 400 and "Give a number" in _text(response)
 
     page = _text(client.get("/staff/reports/register/follow-up?from=2024&to=2026&lang=en"))
