@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
+from havehus.webforms import Form
 
-class ImportForm(FlaskForm):
+
+class ImportForm(Form):
     """A CSV file to import; the service checks what is in it."""
 
     file = FileField(

@@ -28,6 +28,7 @@ from havehus.models import (
     StaffUser,
     Target,
 )
+from havehus.operations.heartbeat import beat
 from havehus.people.audit import CLI
 from havehus.people.credentials import create_api_token, enrol_kiosk
 from havehus.people.services import create_staff_user, invite_user
@@ -212,6 +213,7 @@ def build_world(app: Flask) -> World:
         channel="friend",
     )
     db.session.add_all([target, indicator, contact])
+    beat(db.session, "sweep-worker:1", NOW, starting=True)  # a worker runs: /healthz/worker is 200
     tokens = (services.booking_token(booked), services.booking_token(offered))
     bump_program_version(db.session, NOW)
     db.session.commit()
