@@ -40,7 +40,6 @@ TIME_SENSITIVE = [
     "tests/people",
     "tests/attendance",
     "tests/reports",
-    "tests/operations",
     "tests/browser/test_flows.py",
     "tests/test_cli.py",
     "tests/test_demo.py",
