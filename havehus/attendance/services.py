@@ -157,14 +157,30 @@ def _booking_of(orm: OrmSession, session: Session, booking_id: int) -> Booking:
     return booking
 
 
+def _tapped_booking(
+    orm: OrmSession,
+    session: Session,
+    booking_id: int,
+    key: str,
+    action: str,
+    now: datetime,
+    actor: Actor,
+) -> Booking | None:
+    """The booking a came/not-came tap is about, once its key is saved; None for a repeat."""
+    check_may_record(orm, session, now, actor)
+    check_names_allowed(session, actor)
+    booking = _booking_of(orm, session, booking_id)
+    if not claim_tap(orm, session, key, action, f"booking:{booking.id}", now, actor):
+        return None
+    return booking
+
+
 def mark_came(
     orm: OrmSession, session: Session, booking_id: int, key: str, now: datetime, actor: Actor
 ) -> bool:
     """Tap "came" on a booked person. False when this tap was saved before."""
-    check_may_record(orm, session, now, actor)
-    check_names_allowed(session, actor)
-    booking = _booking_of(orm, session, booking_id)
-    if not claim_tap(orm, session, key, "came", f"booking:{booking.id}", now, actor):
+    booking = _tapped_booking(orm, session, booking_id, key, "came", now, actor)
+    if booking is None:
         return False
     _came(orm, session, booking, "host", now, actor)
     _trace(orm, session, "came", now, actor, booking=booking.id)
@@ -175,10 +191,8 @@ def mark_not_came(
     orm: OrmSession, session: Session, booking_id: int, key: str, now: datetime, actor: Actor
 ) -> bool:
     """Undo "came" on a booked person: their booking is as before it was tapped."""
-    check_may_record(orm, session, now, actor)
-    check_names_allowed(session, actor)
-    booking = _booking_of(orm, session, booking_id)
-    if not claim_tap(orm, session, key, "not_came", f"booking:{booking.id}", now, actor):
+    booking = _tapped_booking(orm, session, booking_id, key, "not_came", now, actor)
+    if booking is None:
         return False
     visit = orm.scalar(
         select(Visit).where(
