@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Literal
+from datetime import date, datetime, time
+from typing import Literal, TypeVarTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 
 from havehus.models import (
     Activity,
@@ -34,8 +34,10 @@ from havehus.models import (
     Visit,
 )
 from havehus.orm import OrmSession
-from havehus.timeutil import day_bounds_utc
+from havehus.timeutil import day_bounds_utc, local_to_utc
 
+#: The columns of a query.
+Columns = TypeVarTuple("Columns")
 By = Literal["activity", "category", "department", "month"]
 BY_CHOICES: tuple[By, ...] = ("activity", "category", "department", "month")
 TOTAL = "total"
@@ -111,35 +113,43 @@ class SessionFacts:
 
 
 @dataclass(frozen=True)
-class VisitFacts:
-    """One named visit: who came to which session, with what is known about them."""
+class PersonFacts:
+    """A period visitor as the figures need them (never a name or a number)."""
 
-    session_id: int
-    participant_id: int
     department: str
-    guests: int
     language: str = ""
     birth_year: int | None = None
     channel: str = ""
 
 
-@dataclass(frozen=True)
+#: (participant, group, named visits): a period visitor's visits in one group of a breakdown
+#: (the group None: the whole period).
+Named = tuple[int, str | None, int]
+
+
+@dataclass
 class Facts:
-    """Everything a report of one period counts, read in a handful of queries; every figure
-    and chart of the period is computed from these, never from a query per group."""
+    """Everything a report of one period counts, read in a handful of narrow queries; every
+    figure and chart of the period is computed from these, never from a query per group.
+
+    Named visits are read added up per person (and per group of a breakdown, when one is
+    asked for), not one row per visit: a year has tens of thousands of visits but a few
+    hundred visitors."""
 
     first: date
     last: date
     tz: ZoneInfo
     sessions: dict[int, SessionFacts]
-    #: Named visits (narrowed to the department filter).
-    visits: list[VisitFacts]
+    #: The period visitors (narrowed to the department filter).
+    people: dict[int, PersonFacts]
+    #: (session, participant, guests) of the period visitors' visits that brought guests.
+    guests: list[tuple[int, int, int]]
     #: Adults and children in the head counts, per session.
     tallies: dict[int, int]
-    #: (session, department, status) of bookings that ended attended or no-show.
-    outcomes: list[tuple[int, str, str]]
-    #: Each period visitor's first named visit ever.
-    first_visits: dict[int, datetime]
+    #: (session, department, status, number) of bookings that ended attended or no-show.
+    outcomes: list[tuple[int, str, str, int]]
+    #: The period visitors who had a named visit before the period (the others are new).
+    came_before: frozenset[int]
     #: Department id → name.
     departments: dict[int, str]
     #: Department name → residents aged 18+ in the year the period starts in.
@@ -148,20 +158,62 @@ class Facts:
     filters: Filters = Filters()
     #: The department the filter narrows people to (its name), if any.
     department: str | None = None
+    orm: OrmSession | None = field(default=None, repr=False)
+    _named: dict[By | None, list[Named]] = field(default_factory=dict, repr=False)
 
     def session_ids(self) -> Select[int]:
         """The period's sessions (after the filters) as a subquery, for further figures."""
         start, end = day_bounds_utc(self.first, self.last, self.tz)
-        in_period = _sessions_query(start, end, self.filters)
-        return select(Session.id).where(Session.id.in_(in_period.with_only_columns(Session.id)))
+        return _session_ids(start, end, self.filters)
 
-    def visit_counts(self) -> Iterable[tuple[SessionFacts, str | None, int]]:
-        """Every visit of the period as (session, department, number of visits): each head
-        count (no department) and each named visit with the guests who came along on it."""
-        for sid, count in self.tallies.items():
-            yield self.sessions[sid], None, count
-        for visit in self.visits:
-            yield self.sessions[visit.session_id], visit.department, 1 + visit.guests
+    def named(self, by: By | None = None) -> list[Named]:
+        """Each period visitor's named visits, per group of a breakdown by the sessions
+        (activity, category, month), or over the whole period (None, and by department: a
+        person's department is theirs, not a session's). One query each, read once."""
+        key: By | None = by if by in SESSION_GROUPS else None
+        if key not in self._named:
+            assert self.orm is not None, "facts made without a database session"
+            start, end = day_bounds_utc(self.first, self.last, self.tz)
+            group = _session_group(key, self.first, self.last, self.tz)
+            columns = (Visit.participant_id, *(() if group is None else (group,)))
+            query = (
+                select(*columns, func.count(Visit.id))
+                .where(Visit.session_id.in_(_session_ids(start, end, self.filters)))
+                .group_by(*columns)
+            )
+            if group is not None:
+                query = query.join(Session, Session.id == Visit.session_id)
+                if key in ("activity", "category"):
+                    query = query.join(Activity, Activity.id == Session.activity_id)
+            rows = self.orm.connection().execute(_of_people(query, self.filters))
+            self._named[key] = [
+                (row[0], None if group is None else row[1], row[-1])
+                for row in rows
+                if row[0] in self.people
+            ]
+        return self._named[key]
+
+    def visit_counts(self) -> Iterable[tuple[SessionFacts, int]]:
+        """Every session's visits as the report counts them (one query, on demand): the head
+        count, and the named visits with the guests who came along."""
+        assert self.orm is not None, "facts made without a database session"
+        start, end = day_bounds_utc(self.first, self.last, self.tz)
+        counts: dict[int, int] = defaultdict(int, self.tallies)
+        query = (
+            select(Visit.session_id, func.count(Visit.id))
+            .where(Visit.session_id.in_(_session_ids(start, end, self.filters)))
+            .group_by(Visit.session_id)
+        )
+        for sid, count in self.orm.connection().execute(_of_people(query, self.filters)):
+            counts[sid] += count
+        for sid, _pid, guests in self.guests:
+            counts[sid] += guests
+        for sid, count in counts.items():
+            yield self.sessions[sid], count
+
+
+#: The breakdowns whose groups are the sessions' (the department is a person's).
+SESSION_GROUPS: tuple[By, ...] = ("activity", "category", "month")
 
 
 def report(
@@ -186,9 +238,12 @@ def gather(
     now: datetime,
     filters: Filters = Filters(),
 ) -> Facts:
-    """Read what the period's figures count: six queries, whatever the period's size."""
+    """Read what the period's figures count: eight narrow queries, whatever the period's
+    size, and one per breakdown asked of it (tests/reports/test_report_queries.py). Each
+    reads only the columns it needs, added up in SQL where it can, through the connection
+    (no ORM rows): a wide join per visit is what once made a year's report slow."""
     start, end = day_bounds_utc(first, last, tz)
-    in_period = _sessions_query(start, end, filters)
+    connection = orm.connection()
     sessions = {
         facts.id: facts
         for facts in (
@@ -203,128 +258,170 @@ def gather(
                 capacity=capacity,
                 seats_taken=seats_taken,
             )
-            for sid, starts_at, status, slug, category, mode, capacity, seats_taken in orm.execute(
-                in_period
-            ).all()
+            for sid, starts_at, status, slug, category, mode, capacity, seats_taken in (
+                connection.execute(_sessions_query(start, end, filters))
+            )
         )
     }
-    ids = select(Session.id).where(Session.id.in_(in_period.with_only_columns(Session.id)))
-    departments = dict(orm.execute(select(Department.id, Department.name)).all())
-    visits = [
-        VisitFacts(
-            sid,
-            pid,
-            department_name(dep, outside, departments),
-            guests or 0,
-            language,
-            birth_year,
-            channel,
-        )
-        for sid, pid, dep, outside, guests, language, birth_year, channel in orm.execute(
+    ids = _session_ids(start, end, filters)
+    departments: dict[int, str] = dict(
+        connection.execute(select(Department.id, Department.name)).all()
+    )
+    wanted = departments.get(filters.department_id) if filters.department_id else None
+    # The period visitors with their named visits over the whole period (tabulate's total).
+    people: dict[int, PersonFacts] = {}
+    named: list[Named] = []
+    for pid, dep, outside, language, born, channel, count in connection.execute(
+        _of_department(
             select(
-                Visit.session_id,
-                Visit.participant_id,
+                Participant.id,
                 Participant.department_id,
                 Participant.outside_area,
-                Booking.guests,
                 Participant.language,
                 Participant.birth_year,
                 Participant.channel,
+                func.count(Visit.id),
             )
-            .join(Participant, Participant.id == Visit.participant_id)
-            .outerjoin(Booking, Booking.id == Visit.booking_id)
+            .join(Visit, Visit.participant_id == Participant.id)
             .where(Visit.session_id.in_(ids))
-        ).all()
+            .group_by(Participant.id),
+            filters,
+        )
+    ):
+        people[pid] = PersonFacts(
+            department_name(dep, outside, departments), language, born, channel
+        )
+        named.append((pid, None, count))
+    guests = [
+        (sid, pid, count)
+        for sid, pid, count in connection.execute(
+            select(Visit.session_id, Visit.participant_id, Booking.guests)
+            .join(Visit, Visit.booking_id == Booking.id)
+            .where(Booking.session_id.in_(ids), Booking.guests > 0)
+        )
+        if pid in people
     ]
-    wanted = departments.get(filters.department_id) if filters.department_id else None
-    if wanted is not None:
-        visits = [v for v in visits if v.department == wanted]
     tallies: dict[int, int] = defaultdict(int)
-    for sid, kind, count in orm.execute(
-        select(Tally.session_id, Tally.kind, Tally.count).where(Tally.session_id.in_(ids))
-    ).all():
-        if kind in ("adults", "children"):  # first-timers are among them, not beside them
+    for sid, count in connection.execute(
+        select(Tally.session_id, func.sum(Tally.count))
+        .where(
+            Tally.session_id.in_(ids),
+            # first-timers are among the adults and children, not beside them
+            Tally.kind.in_(("adults", "children")),
+        )
+        .group_by(Tally.session_id)
+    ):
+        if count:
             tallies[sid] += count
+    outcome = (Booking.session_id, Participant.department_id, Participant.outside_area)
     outcomes = [
-        (sid, department_name(dep, outside, departments), status)
-        for sid, dep, outside, status in orm.execute(
-            select(
-                Booking.session_id,
-                Participant.department_id,
-                Participant.outside_area,
-                Booking.status,
-            )
+        (sid, department, status, count)
+        for sid, dep, outside, status, count in connection.execute(
+            select(*outcome, Booking.status, func.count(Booking.id))
             .join(Participant, Participant.id == Booking.participant_id)
             .where(
                 Booking.session_id.in_(ids),
                 Booking.status.in_((BookingStatus.ATTENDED, BookingStatus.NO_SHOW)),
             )
-        ).all()
+            .group_by(*outcome, Booking.status)
+        )
         if sid is not None
+        for department in (department_name(dep, outside, departments),)
+        if wanted is None or department == wanted
     ]
-    if wanted is not None:
-        outcomes = [outcome for outcome in outcomes if outcome[1] == wanted]
+    # A period visitor is new unless they had a named visit before the period: their first
+    # visit ever then lies in it, since they have one in it.
+    came_before = frozenset(
+        connection.execute(
+            select(Visit.participant_id)
+            .where(Visit.session_id.in_(select(Session.id).where(Session.starts_at < start)))
+            .distinct()
+        ).scalars()
+    ).intersection(people)
     adults = {
         departments[department_id]: count
-        for department_id, count in orm.execute(
+        for department_id, count in connection.execute(
             select(DepartmentPopulation.department_id, DepartmentPopulation.adults).where(
                 DepartmentPopulation.year == first.year
             )
-        ).all()
+        )
     }
     return Facts(
         first=first,
         last=last,
         tz=tz,
         sessions=sessions,
-        visits=visits,
+        people=people,
+        guests=guests,
         tallies=dict(tallies),
         outcomes=outcomes,
-        first_visits=_first_visits(orm, ids),
+        came_before=came_before,
         departments=departments,
         adults=adults,
         filters=filters,
         department=wanted,
+        orm=orm,
+        _named={None: named},
     )
 
 
 def tabulate(facts: Facts, by: By | None = None) -> list[Row]:
-    """The rows of one breakdown of the period's facts (no query)."""
+    """The rows of one breakdown of the period's facts (a query for a breakdown by the
+    sessions' groups, the first time it is asked of these facts)."""
     first, last, tz, sessions = facts.first, facts.last, facts.tz, facts.sessions
     key = _grouping(by, sessions, tz)
     rows = _group_rows(by, sessions, facts.departments, first, last, tz, key)
     total = Row(TOTAL)
+    by_session = by in SESSION_GROUPS
+    by_department = by == "department"
+
+    def row_of(session: SessionFacts | None, department: str | None) -> Row | None:
+        """The row besides the total that figures of a session (or a person) go to: none
+        for head counts by department (they are nobody's department)."""
+        if by_department:
+            return None if department is None else rows.get(department)
+        return rows.get(key(session, None)) if by_session and session is not None else None
+
     for session in sessions.values():
-        for row in (rows.get(key(session, None)), total) if by != "department" else (total,):
+        for row in (total, row_of(session, None)):
             if row is not None:
                 row.sessions_held = (row.sessions_held or 0) + session.held
                 row.sessions_cancelled = (row.sessions_cancelled or 0) + session.cancelled
-    for sid, count in facts.tallies.items():  # not anyone's department: the total only, then
-        for row in (
-            _targets(by, rows, total, key(sessions[sid], None)) if by != "department" else (total,)
-        ):
+    for sid, count in facts.tallies.items():
+        for row in (total, row_of(sessions[sid], None)):
+            if row is not None:
+                row.visits += count
+                if row.anonymous_visits is not None:
+                    row.anonymous_visits += count
+    for sid, pid, guests in facts.guests:  # the guests they brought came unnamed
+        for row in (total, row_of(sessions[sid], facts.people[pid].department)):
+            if row is not None:
+                row.visits += guests
+                if row.anonymous_visits is not None:
+                    row.anonymous_visits += guests
+    groups = (
+        [(rows.get(group or ""), pid, count) for pid, group, count in facts.named(by)]
+        if by_session
+        else []
+    )
+    for pid, _whole, count in facts.named(None):
+        groups.append((total, pid, count))
+        if by_department:
+            groups.append((rows.get(facts.people[pid].department), pid, count))
+    for row, pid, count in groups:
+        if row is not None:
             row.visits += count
-            if row.anonymous_visits is not None:
-                row.anonymous_visits += count
-    for visit in facts.visits:
-        group = key(sessions[visit.session_id], visit.department)
-        for row in _targets(by, rows, total, group):
-            row.visits += 1 + visit.guests  # the guests they brought came unnamed
-            if row.anonymous_visits is not None:
-                row.anonymous_visits += visit.guests
-            row._people[visit.participant_id] = row._people.get(visit.participant_id, 0) + 1
-    for sid, department, status in facts.outcomes:
-        for row in _targets(by, rows, total, key(sessions[sid], department)):
-            row.bookings_decided += 1
-            row.no_shows += status == BookingStatus.NO_SHOW
-    start_day, end_day = day_bounds_utc(first, last, tz)
+            row._people[pid] = row._people.get(pid, 0) + count
+    for sid, department, status, count in facts.outcomes:
+        for row in (total, row_of(sessions[sid], department)):
+            if row is not None:
+                row.bookings_decided += count
+                row.no_shows += count if status == BookingStatus.NO_SHOW else 0
     for row in (*rows.values(), total):
         row.unique_participants = len(row._people)
         row.returning_participants = sum(1 for n in row._people.values() if n >= 2)
-        row.new_participants = sum(
-            1 for pid in row._people if start_day <= facts.first_visits[pid] < end_day
-        )
-    if by == "department":
+        row.new_participants = sum(1 for pid in row._people if pid not in facts.came_before)
+    if by_department:
         for name, adults in facts.adults.items():
             row = rows.get(name)
             if row is not None:
@@ -364,25 +461,70 @@ def _sessions_query(
     return query
 
 
+def _session_ids(start: datetime, end: datetime, filters: Filters) -> Select[int]:
+    """The ids of the period's sessions after the filters, for `IN (…)`: joined to their
+    activity only when a filter needs it, never ordered."""
+    query = _sessions_query(start, end, filters).with_only_columns(Session.id).order_by(None)
+    needs_activity = (
+        filters.location_id is not None
+        or filters.location_ids is not None
+        or filters.activity_ids is not None
+        or filters.activity_id is not None
+        or filters.category is not None
+    )
+    if needs_activity:
+        return query
+    return select(Session.id).where(Session.starts_at >= start, Session.starts_at < end)
+
+
+def _of_department(query: Select[*Columns], filters: Filters) -> Select[*Columns]:
+    """The query over participants narrowed to the department filter's residents."""
+    if filters.department_id is None:
+        return query
+    return query.where(
+        Participant.department_id == filters.department_id, Participant.outside_area.is_(False)
+    )
+
+
+def _of_people(query: Select[*Columns], filters: Filters) -> Select[*Columns]:
+    """The query over visits narrowed to the department filter's residents."""
+    if filters.department_id is None:
+        return query
+    return query.where(Visit.participant_id.in_(_of_department(select(Participant.id), filters)))
+
+
+def _session_group(
+    by: By | None, first: date, last: date, tz: ZoneInfo
+) -> ColumnElement[str] | None:
+    """A session's group as SQL: its activity, its category, or the local month it starts in
+    (a CASE over the months' first instants in UTC, as `_grouping` reads a start); None for
+    the whole period."""
+    if by == "activity":
+        return Activity.slug.expression
+    if by == "category":
+        return Activity.category.expression
+    if by != "month":
+        return None
+    months = _months(first, last)
+    ends = [
+        local_to_utc(date(int(month[:4]), int(month[5:]), 1), time(0), tz) for month in months[1:]
+    ]
+    _start, end = day_bounds_utc(first, last, tz)
+    return case(
+        *(
+            (Session.starts_at < until, month)
+            for month, until in zip(months, [*ends, end], strict=True)
+        ),
+        else_=months[-1],
+    )
+
+
 def department_name(department_id: int | None, outside: bool, names: dict[int, str]) -> str:
     if outside:
         return OUTSIDE
     if department_id is None:
         return UNKNOWN
     return names[department_id]
-
-
-def _first_visits(orm: OrmSession, ids: Select[int]) -> dict[int, datetime]:
-    """Each period visitor's first visit ever (any session, any time)."""
-    visitors = select(Visit.participant_id).where(Visit.session_id.in_(ids))
-    return dict(
-        orm.execute(
-            select(Visit.participant_id, func.min(Session.starts_at))
-            .join(Session, Session.id == Visit.session_id)
-            .where(Visit.participant_id.in_(visitors))
-            .group_by(Visit.participant_id)
-        ).all()
-    )
 
 
 def _grouping(
@@ -431,11 +573,6 @@ def _months(first: date, last: date) -> list[str]:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
-
-
-def _targets(by: By | None, rows: dict[str, Row], total: Row, group: str) -> Iterable[Row]:
-    row = rows.get(group) if by is not None else None
-    return (row, total) if row is not None else (total,)
 
 
 def column_values(row: Row) -> dict[str, int | float | None]:

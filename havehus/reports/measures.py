@@ -3,7 +3,8 @@ docs/indicators.md: visits per session, fill rate, the reminder effect, seats re
 the waiting list, who the participants are, and the series the charts draw.
 
 They are computed from the period's `Facts` (indicators.gather) — no query of their own —
-except the reminder effect and the refills, which read one query each over the same sessions.
+except the reminder effect, the refills and the weekly visits, which read one query each over
+the same sessions.
 """
 
 from __future__ import annotations
@@ -198,7 +199,7 @@ class Profile:
 def profile(facts: Facts) -> Profile:
     """Who the period visitors are: by housing department (in the report's order), language,
     age band and recruitment channel (each by count, then name)."""
-    people = {v.participant_id: v for v in facts.visits}
+    people = facts.people
     departments = Counter(v.department for v in people.values())
     order = [*sorted(facts.departments.values()), OUTSIDE, UNKNOWN]
     bands = Counter(age_band(v.birth_year, facts.last.year) for v in people.values())
@@ -232,7 +233,7 @@ def weeks(first: date, last: date) -> list[str]:
 def weekly_visits_by_category(facts: Facts) -> dict[str, dict[str, int]]:
     """Visits (named and anonymous, as in the report) per ISO week and category."""
     series: dict[str, dict[str, int]] = {week: {} for week in weeks(facts.first, facts.last)}
-    for session, _department_name, count in facts.visit_counts():
+    for session, count in facts.visit_counts():
         week = series[iso_week(session.starts_at.astimezone(facts.tz).date())]
         week[session.category] = week.get(session.category, 0) + count
     return series

@@ -15,13 +15,16 @@ from sqlalchemy import event, select
 
 from havehus.extensions import db
 from havehus.models import Activity, Department, Participant, Session, Tally, Visit
-from havehus.reports.indicators import BY_CHOICES, Filters, report
+from havehus.reports.indicators import BY_CHOICES, SESSION_GROUPS, Filters, report
 from tests.reports.history import CPH, MADE_AT, QUARTER, build_history
 
-#: indicators.gather: the period's sessions, departments, named visits (with their guests and
-#: where people live), head counts, booking outcomes, first visits, and the residents.
-STATEMENTS = 7
-STATEMENTS_BY_DEPARTMENT = 7
+#: indicators.gather: the period's sessions, departments, its visitors with their named
+#: visits, the guests they brought, head counts, booking outcomes, who came before the period,
+#: and the residents.
+STATEMENTS = 8
+#: By the sessions' groups (activity, category, month): each visitor's named visits per group
+#: too. By department, a person's department is theirs: no further statement.
+STATEMENTS_BY_SESSION_GROUP = 9
 
 
 @pytest.fixture
@@ -94,7 +97,7 @@ def _more_history(weeks: int) -> None:
 @pytest.mark.parametrize("by", [None, *BY_CHOICES])
 def test_the_report_sends_the_same_few_statements_however_much_history(any_app, clock, by):
     build_history()
-    expected = STATEMENTS_BY_DEPARTMENT if by == "department" else STATEMENTS
+    expected = STATEMENTS_BY_SESSION_GROUP if by in SESSION_GROUPS else STATEMENTS
 
     before = _statements(by)
     _more_history(weeks=20)
@@ -111,7 +114,9 @@ def test_filters_add_no_statement(any_app, clock):
     counts = {
         _statements(None, Filters(activity_id=garden)),
         _statements(None, Filters(category="food", location_id=1)),
-        _statements("month", Filters(department_id=department)),
+        _statements("department", Filters(department_id=department)),
     }
+    by_month = _statements("month", Filters(department_id=department))
 
     assert counts == {STATEMENTS}
+    assert by_month == STATEMENTS_BY_SESSION_GROUP
