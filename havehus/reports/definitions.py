@@ -101,6 +101,16 @@ FIGURES: dict[str, tuple[LazyString, LazyString]] = {
             "contacts about that activity."
         ),
     ),
+    "pulse": (
+        _l("Wellbeing pulse"),
+        _l(
+            'How participants answered "How are you today?" with one of five faces after '
+            "checking in, at the period's sessions of activities that ask it: how many chose "
+            "each face and its share of all answers. An answer is never linked to a person, so "
+            "it cannot be narrowed to a housing department, and one person may answer at "
+            "several sessions."
+        ),
+    ),
     "profile": (
         _l("Who took part"),
         _l(

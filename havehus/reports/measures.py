@@ -3,8 +3,8 @@ docs/indicators.md: visits per session, fill rate, the reminder effect, seats re
 the waiting list, who the participants are, and the series the charts draw.
 
 They are computed from the period's `Facts` (indicators.gather) — no query of their own —
-except the reminder effect, the refills and the weekly visits, which read one query each over
-the same sessions.
+except the reminder effect, the refills, the wellbeing pulse and the weekly visits, which read
+one query each over the same sessions.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from havehus.models import Booking, BookingStatus, OutboundMessage, Participant
+from havehus.models import Booking, BookingStatus, OutboundMessage, Participant, Pulse
+from havehus.models.attendance import PULSE_FACES
 from havehus.models.messaging import MessageKind, MessageStatus
 from havehus.orm import OrmSession
 from havehus.reports.indicators import OUTSIDE, UNKNOWN, Facts, Row, department_name
@@ -237,3 +238,38 @@ def weekly_visits_by_category(facts: Facts) -> dict[str, dict[str, int]]:
         week = series[iso_week(session.starts_at.astimezone(facts.tz).date())]
         week[session.category] = week.get(session.category, 0) + count
     return series
+
+
+@dataclass(frozen=True)
+class WellbeingPulse:
+    """How many answered "How are you today?" with each face (1 very bad … 5 very good) in
+    the period's sessions, and in how many sessions anyone answered."""
+
+    faces: dict[int, int]
+    sessions: int
+
+    @property
+    def answers(self) -> int:
+        return sum(self.faces.values())
+
+    def share(self, face: int) -> float | None:
+        """The face's part of all answers (None without answers)."""
+        return ratio(self.faces[face], self.answers)
+
+
+def wellbeing_pulse(orm: OrmSession, facts: Facts) -> WellbeingPulse | None:
+    """The pulse of the period's sessions (after the filters), every face present. None when
+    the report is narrowed to a housing department: a face is never linked to a person, so
+    it cannot be anyone's department."""
+    if facts.department is not None:
+        return None
+    faces = dict.fromkeys(PULSE_FACES, 0)
+    asked: set[int] = set()
+    for session_id, face, count in orm.execute(
+        select(Pulse.session_id, Pulse.face, Pulse.count).where(
+            Pulse.session_id.in_(facts.session_ids()), Pulse.count > 0
+        )
+    ).all():
+        faces[face] += count
+        asked.add(session_id)
+    return WellbeingPulse(faces=faces, sessions=len(asked))

@@ -31,12 +31,14 @@ from havehus.reports.measures import (
     Profile,
     Refills,
     ReminderEffect,
+    WellbeingPulse,
     fill_rate,
     profile,
     refills,
     reminder_effect,
     visits_per_session,
     weekly_visits_by_category,
+    wellbeing_pulse,
 )
 from havehus.reports.period import Period, parse_period
 
@@ -159,8 +161,8 @@ class Summary:
     weekly: dict[str, dict[str, int]]
     #: Contacted → signed up → came (attendance.outreach, its one definition).
     funnel: Funnel
-    # The wellbeing pulse joins here as its own field, computed in its own function and shown
-    # in templates/reports/page.html's place for it.
+    #: The wellbeing pulse (None when narrowed to a housing department: it is nobody's).
+    pulse: WellbeingPulse | None
 
 
 def summarise(orm: OrmSession, query: ReportQuery, tz: ZoneInfo, now: datetime) -> Summary:
@@ -183,6 +185,7 @@ def summarise(orm: OrmSession, query: ReportQuery, tz: ZoneInfo, now: datetime) 
         funnel=funnel(
             orm, period.first, period.last, tz, now, activity_id=query.filters.activity_id
         ),
+        pulse=wellbeing_pulse(orm, facts),
     )
 
 

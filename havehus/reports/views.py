@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 
+from havehus.attendance.pulse import FACE_LABELS
 from havehus.extensions import db
 from havehus.paths import STATIC_DIR
 from havehus.people.access import MANAGERS, staff_required
@@ -21,7 +22,9 @@ from havehus.program.labels import CATEGORY_LABELS, language_name
 from havehus.reports import export
 from havehus.reports.charts import svg
 from havehus.reports.definitions import FIGURES
+from havehus.reports.export import Cell
 from havehus.reports.indicators import OUTSIDE, TOTAL, UNKNOWN, column_values
+from havehus.reports.measures import WellbeingPulse
 from havehus.reports.summary import (
     Choices,
     QueryErrors,
@@ -82,6 +85,10 @@ def _decimal(value: Any) -> str:
     return str(format_decimal(value, "#,##0.0"))
 
 
+def _face_label(face: int) -> str:
+    return str(FACE_LABELS[face])
+
+
 def _profile_label(kind: str, key: str) -> str:
     if kind == "department":
         return _group_label(key, "department")
@@ -120,6 +127,7 @@ def _render(
             figures=FIGURES,
             group_label=_group_label,
             profile_label=_profile_label,
+            face_label=_face_label,
             percent=_percent,
             decimal=_decimal,
         ),
@@ -200,6 +208,7 @@ def summary_pdf() -> ResponseReturnValue:
         made_at=utcnow(),
         group_label=_group_label,
         profile_label=_profile_label,
+        face_label=_face_label,
         percent=_percent,
         decimal=_decimal,
     )
@@ -240,6 +249,19 @@ def hidden_figures(summary: Summary) -> dict[str, Any]:
                 ("channel", summary.profile.channel),
             )
         },
+        "pulse": _hidden_pulse(summary.pulse),
+    }
+
+
+def _hidden_pulse(pulse: WellbeingPulse | None) -> dict[int, tuple[Cell, Cell]] | None:
+    """Each face's answers and share, a count of 1–4 (and its share) written `<5`, the lone
+    small face covered by the next smallest."""
+    if pulse is None:
+        return None
+    counts = export.hide_small(list(pulse.faces.values()))
+    return {
+        face: (count, export.SUPPRESSED if count == export.SUPPRESSED else pulse.share(face))
+        for face, count in zip(pulse.faces, counts, strict=True)
     }
 
 
