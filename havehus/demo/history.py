@@ -14,11 +14,13 @@ from havehus.models import (
     Consent,
     Mode,
     Participant,
+    Pulse,
     Session,
     SessionStatus,
     Tally,
     Visit,
 )
+from havehus.models.attendance import PULSE_FACES
 from havehus.orm import OrmSession
 from havehus.signup.services import HEALTH_WORDING
 
@@ -68,6 +70,14 @@ def _visit(session: Session, person: Participant, booking: Booking | None, sourc
     )
 
 
+def _add_pulse(orm: OrmSession, session: Session, rng: random.Random) -> None:
+    """Answers to "How are you today?": mostly good, some so-so, now and then a bad day."""
+    answers = rng.choices(PULSE_FACES, weights=(1, 2, 5, 9, 7), k=rng.randint(3, 12))
+    for face in PULSE_FACES:
+        if answers.count(face):
+            orm.add(Pulse(session_id=session.id, face=face, count=answers.count(face)))
+
+
 def add_history(
     orm: OrmSession,
     rng: random.Random,
@@ -89,6 +99,8 @@ def add_history(
         if not past and session.starts_at > next_week_end:
             continue
         booked_at = session.starts_at - timedelta(days=rng.randint(1, 6))
+        if past and activity.wellbeing_pulse:
+            _add_pulse(orm, session, random.Random(session.id))  # the rest stays as it was
         if activity.mode == Mode.SIGNUP and not activity.sensitive:
             capacity = activity.capacity or 0
             full = not past and session.starts_at > now + timedelta(days=6)
