@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.feeds.links import FeedLink
 from havehus.feeds.partner_feeds import own_partner_links
@@ -61,7 +62,7 @@ def overview_for(
 @bp.get("/")
 @staff_required()
 def overview() -> ResponseReturnValue:
-    public_url = current_app.config["HAVEHUS_PUBLIC_URL"]
+    public_url = current_settings().public_url
     shown = overview_for(db.session, current_user, utcnow(), house_tz(), public_url)
     return render_template(
         "dashboard/overview.html",

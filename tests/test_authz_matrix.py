@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from havehus.config import settings_of
 from havehus.extensions import db
 from havehus.feeds.tokens import create_feed_token
 from havehus.models import Activity, Location, Participant
@@ -132,7 +133,7 @@ def _world(app: Flask) -> dict[str, str]:
     person = Participant(public_id="p1", display_name="Fatima", created_at=NOW)
     db.session.add_all([house, activity, vaccination, person])
     db.session.flush()
-    expand_horizon(db.session, 6, NOW, ZoneInfo(app.config["HAVEHUS_TIMEZONE"]))
+    expand_horizon(db.session, 6, NOW, ZoneInfo(settings_of(app).timezone))
     other_user = create_staff_user(db.session, "other@havehus.example", "host", PASSWORD, NOW)
     _invited, invite = invite_user(db.session, "invited@havehus.example", "host", NOW, CLI)
     other_token, _raw = create_api_token(db.session, "Other", "partner", NOW, CLI)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from havehus import create_app
-from havehus.config import DEFAULT_SECRET_KEY, ConfigError, load_settings
+from havehus.config import (
+    DEFAULT_SECRET_KEY,
+    ConfigError,
+    Settings,
+    change_settings,
+    load_settings,
+    settings_of,
+)
 from havehus.paths import CONFIG_DIR
 
 STRONG_SECRET = "x" * 40
@@ -106,3 +114,23 @@ def test_quiet_hours_must_be_clock_times():
     assert load_settings(environ={})["quiet_start"] == "21:00"
     with pytest.raises(ConfigError, match="HAVEHUS_QUIET_END"):
         load_settings(environ={"HAVEHUS_QUIET_END": "8 am"})
+
+
+def test_the_app_keeps_its_settings_once_typed_and_frozen(sqlite_url: str):
+    app = create_app({"database_url": sqlite_url, "languages": ["da", "en"]})
+    settings = settings_of(app)
+    assert isinstance(settings, Settings)
+    assert settings.languages == ("da", "en")
+    assert settings.horizon_weeks == 12
+    assert settings.tz.key == "Europe/Copenhagen"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.site_name = "Elsewhere"  # type: ignore[misc]
+    # One home: Flask's config holds Flask's keys, never a second copy of a havehus setting.
+    assert not [key for key in app.config if key.startswith("HAVEHUS_")]
+    with pytest.raises(KeyError, match="change_settings"):
+        app.config["HAVEHUS_SITE_NAME"] = "Elsewhere"
+    with pytest.raises(KeyError, match="change_settings"):
+        app.config.update(HAVEHUS_SITE_NAME="Elsewhere")
+    changed = change_settings(app, site_name="Elsewhere")
+    assert settings_of(app) is changed and changed.site_name == "Elsewhere"
+    assert settings.site_name == "Havehuset"

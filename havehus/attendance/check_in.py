@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 
 from havehus.attendance import services
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.models import Session, SessionStatus
 from havehus.orm import OrmSession
@@ -62,7 +62,7 @@ def check_kiosk_open(session: Session, now: datetime) -> None:
 def device_key(device: str, session_id: int, purpose: str) -> str:
     """The tap key of one phone's check-in (or pulse) at one session: the same each time that
     phone asks, so a double tap or a second visit to the page counts once."""
-    secret = current_app.config["SECRET_KEY"]
+    secret = current_settings().secret_key
     return derived_token(secret, f"check-in-{purpose}", session_id, device)
 
 

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from havehus.attendance import check_in
 from havehus.attendance.forms import CheckInForm, PulseForm
 from havehus.attendance.pulse import FACE_LABELS, give_pulse, offers_pulse, pulse_given
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.models import Session
@@ -117,7 +118,7 @@ def qr(session_id: int, code: str) -> ResponseReturnValue:
             if _too_many(device):
                 message = _("Too many numbers from this phone. Wait a minute and try again.")
                 return _render(target, code, 429, form=form, problem=message)
-            regions = current_app.config["HAVEHUS_PHONE_REGIONS"]
+            regions = current_settings().phone_regions
             phone = normalise_phone(form.phone.data or "", regions)
             actor = Actor("public", ip=client_ip())
             check_in.check_in_by_phone(db.session, target, phone, key, "qr", now, actor)

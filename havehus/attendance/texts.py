@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from havehus.config import current_settings
 from havehus.messaging import kinds
 from havehus.messaging.kinds import Unwanted
 from havehus.messaging.outgoing import public_link
@@ -70,7 +70,7 @@ def register() -> None:
 
     def sample(reason: str) -> kinds.SampleWording:
         def wording(_session: Session, language: str, _tz: ZoneInfo) -> str:
-            site = current_app.config["HAVEHUS_SITE_NAME"]
+            site = current_settings().site_name
             return follow_up_text(reason, "Amina", language, site, program_link(language))
 
         return wording

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.feeds import partner_feeds as partners
@@ -95,4 +96,4 @@ def revoke_partner_feed(feed_id: int) -> ResponseReturnValue:
 
 
 def _public_url() -> str:
-    return str(current_app.config["HAVEHUS_PUBLIC_URL"])
+    return str(current_settings().public_url)

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from havehus.config import current_settings
 from havehus.dbutil import execute_apart
 from havehus.errors import HavehusError
 from havehus.i18n import KNOWN_LANGUAGES
@@ -97,7 +97,7 @@ def derived_feed_token(token: FeedToken) -> str:
     again without storing it; revoking the record revokes the link.
     """
     return derived_token(
-        current_app.config["SECRET_KEY"], f"feed-{token.kind}", token.id,
+        current_settings().secret_key, f"feed-{token.kind}", token.id,
         token.created_at.timestamp(),
     )  # fmt: skip
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import delete
 
+from havehus.config import current_settings
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.models import OptOut
 from havehus.orm import OrmSession
@@ -27,7 +28,7 @@ STOP, START = "stop", "start"
 
 def log_path() -> Path:
     """The log's file: the `opt_out_log` setting, relative to the instance folder."""
-    path = Path(current_app.config["HAVEHUS_OPT_OUT_LOG"])
+    path = Path(current_settings().opt_out_log)
     return path if path.is_absolute() else Path(current_app.instance_path) / path
 
 

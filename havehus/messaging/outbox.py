@@ -324,6 +324,7 @@ def process_due(
     worker_id: str,
     lease_seconds: int,
     *,
+    limits: guards.Limits,
     quiet: QuietHours | None = None,
     batch: int = BATCH,
 ) -> OutboxRun:
@@ -348,7 +349,7 @@ def process_due(
         # sent within half the lease (a slow provider) is handed back before the lease ends.
         deadline = monotonic() + lease_seconds / 2
         failpoints.hit("after-claim")
-        outgoing = _vet(orm, claimed, now, worker_id, quiet, run)
+        outgoing = _vet(orm, claimed, now, worker_id, quiet, limits, run)
         answers: list[_Answer] = []
         for n, text in enumerate(outgoing):
             if monotonic() > deadline:
@@ -399,6 +400,7 @@ def _vet(
     now: datetime,
     worker_id: str,
     quiet: QuietHours | None,
+    limits: guards.Limits,
     run: OutboxRun,
 ) -> list[_Outgoing]:
     """Check a batch of claimed texts; skip or postpone what must not go; return the rest.
@@ -426,7 +428,6 @@ def _vet(
             orm.scalars(select(Session).where(Session.id.in_(session_ids))).all()
         phones = {m.to_phone for m in messages}
         opted_out = opted_out_among(orm, phones)
-        limits = guards.current_limits()
         recent = guards.texts_in_last_day_for(orm, phones, now) if limits.daily_limit else {}
         used = (
             guards.budget(orm, now, limits)

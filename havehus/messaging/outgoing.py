@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import Select, select
 
+from havehus.config import current_settings
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.models import Consent, MessageStatus, OptOut, OutboundMessage, Participant
 from havehus.orm import OrmSession
@@ -100,10 +100,10 @@ def queue(
 
 
 def public_link(path: str) -> str:
-    return current_app.config["HAVEHUS_PUBLIC_URL"].rstrip("/") + path
+    return current_settings().public_url.rstrip("/") + path
 
 
 def replies_possible() -> bool:
     """False when texts come from an alphanumeric sender ("Havehuset"): it cannot get replies."""
-    sender = str(current_app.config.get("HAVEHUS_TWILIO_FROM") or "")
+    sender = str(current_settings().twilio_from or "")
     return not sender or sender.startswith("+")

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import phonenumbers
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
+from havehus.config import current_settings
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.messaging import optout_log, outgoing
 from havehus.messaging.segments import count_segments
@@ -246,7 +246,7 @@ def people_with(orm: OrmSession, phone: str) -> list[Participant]:
 def _act(
     orm: OrmSession, meaning: str, phone: str, people: list[Participant], now: datetime
 ) -> Outcome:
-    site = current_app.config["HAVEHUS_SITE_NAME"]
+    site = current_settings().site_name
     if meaning == "stop":
         # Twilio blocks the number and answers STOP itself: mirror it and stay silent.
         insert_ignoring_conflicts(

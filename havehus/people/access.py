@@ -18,6 +18,7 @@ from werkzeug.exceptions import Forbidden
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
+from havehus.config import current_settings
 from havehus.errors import json_error
 from havehus.extensions import db, login
 from havehus.models import ApiToken, KioskDevice, StaffUser
@@ -86,7 +87,7 @@ def current_actor() -> Actor:
 
 
 def two_factor_required(user: StaffUser) -> bool:
-    production = current_app.config["HAVEHUS_ENV"] == "production"
+    production = current_settings().env == "production"
     return production and user.role in TWO_FACTOR_ROLES
 
 
@@ -276,7 +277,7 @@ def remember_device(response: BaseResponse, user: StaffUser) -> BaseResponse:
             path="/staff",
             httponly=True,
             samesite="Lax",
-            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            secure=current_settings().production,
         )
     return response
 

@@ -7,8 +7,9 @@ with it, and the check-in page (attendance) accepts only that code.
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import url_for
 
+from havehus.config import current_settings
 from havehus.security import derived_token, same
 
 #: 16 URL-safe characters: 96 bits, short enough for a small, easily read QR code.
@@ -19,7 +20,7 @@ CHECK_IN_ENDPOINT = "checkin.qr"
 
 def check_in_code(session_id: int) -> str:
     """The session's check-in code: the same every time, different for every session."""
-    secret = current_app.config["SECRET_KEY"]
+    secret = current_settings().secret_key
     return derived_token(secret, "check-in", session_id)[:CODE_LENGTH]
 
 
@@ -30,6 +31,6 @@ def is_check_in_code(session_id: int, code: str) -> bool:
 
 def check_in_url(session_id: int) -> str:
     """The full public address a session's QR code opens."""
-    base = current_app.config["HAVEHUS_PUBLIC_URL"].rstrip("/")
+    base = current_settings().public_url.rstrip("/")
     path = url_for(CHECK_IN_ENDPOINT, session_id=session_id, code=check_in_code(session_id))
     return base + path

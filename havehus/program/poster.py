@@ -7,10 +7,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 import segno
-from flask import current_app, render_template, url_for
+from flask import render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from havehus.config import current_settings
 from havehus.i18n import KNOWN_LANGUAGES, default_language
 from havehus.models import Mode, Session, SessionStatus
 from havehus.paths import STATIC_DIR
@@ -27,7 +28,7 @@ def qr_data_uri(url: str) -> str:
 
 def public_url(path: str) -> str:
     """A path of the site as the public address a phone opens."""
-    return current_app.config["HAVEHUS_PUBLIC_URL"].rstrip("/") + path
+    return current_settings().public_url.rstrip("/") + path
 
 
 def entry_urls(days: Sequence[ProgramDay]) -> dict[int, str]:

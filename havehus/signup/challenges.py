@@ -5,11 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
+from havehus.config import current_settings
 from havehus.dbutil import execute_rowcount, hold_keys
 from havehus.errors import HavehusError
 from havehus.messaging import outgoing
@@ -26,8 +26,8 @@ MAX_CODE_ATTEMPTS = 5
 
 def code_shown_on_screen() -> bool:
     """Without a real SMS gateway (the demo), the code is shown so the flow can be tried."""
-    config = current_app.config
-    return config["HAVEHUS_SMS_BACKEND"] == "console" and config["HAVEHUS_ENV"] == "development"
+    config = current_settings()
+    return config.sms_backend == "console" and config.env == "development"
 
 
 def _recent(
@@ -60,7 +60,7 @@ def issue_code(
 
     The challenge keeps what the person filled in until the code comes back.
     """
-    config = current_app.config
+    config = current_settings()
     phone, person = request.person.phone, request.person
     services.check_guests(request.guests)
     if phone is None:
@@ -73,10 +73,8 @@ def issue_code(
     hold_keys(orm, f"signup-code:phone:{phone}", f"signup-code:client:{ip}")
     hour_ago = now - timedelta(hours=1)
     if _recent(orm, SignupChallenge.phone, phone, hour_ago) >= int(
-        config["HAVEHUS_SIGNUP_CODES_PER_PHONE_HOUR"]
-    ) or _recent(orm, SignupChallenge.ip, ip, hour_ago) >= int(
-        config["HAVEHUS_SIGNUP_CODES_PER_CLIENT_HOUR"]
-    ):
+        config.signup_codes_per_phone_hour
+    ) or _recent(orm, SignupChallenge.ip, ip, hour_ago) >= int(config.signup_codes_per_client_hour):
         raise HavehusError(
             _("Too many codes were asked for. Wait an hour, or ask the host in the house."),
             "throttled",
@@ -94,14 +92,14 @@ def issue_code(
         code_hash=hash_token(f"{code}:{session.id}:{phone}"),
         ip=ip,
         created_at=now,
-        expires_at=now + timedelta(minutes=int(config["HAVEHUS_SIGNUP_CODE_MINUTES"])),
+        expires_at=now + timedelta(minutes=int(config.signup_code_minutes)),
     )
     orm.add(challenge)
     orm.flush()
     body = texts.code_text(
-        config["HAVEHUS_SITE_NAME"],
+        config.site_name,
         code,
-        int(config["HAVEHUS_SIGNUP_CODE_MINUTES"]),
+        int(config.signup_code_minutes),
         person.language,
     )
     outgoing.queue(

@@ -19,7 +19,6 @@ from datetime import datetime
 from flask import (
     Blueprint,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -28,6 +27,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.i18n import current_language
@@ -143,7 +143,7 @@ def phone(session_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         posted_form()
         pressed = press_pad(state["digits"], request.form, MAX_DIGITS)
-        regions = current_app.config["HAVEHUS_PHONE_REGIONS"]
+        regions = list(current_settings().phone_regions)
         try:
             done = phone_step(state, pressed, enrolled=current_kiosk() is not None, regions=regions)
         except HavehusError as problem:

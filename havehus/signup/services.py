@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Update, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from havehus.config import current_settings
 from havehus.dbutil import execute_rowcount, insert_ignoring_conflicts
 from havehus.errors import HavehusError
 from havehus.messaging import outgoing
@@ -175,9 +175,7 @@ def booking_token(booking: Booking) -> str:
     """The secret of the booking's own page (see, cancel); re-derivable for every text."""
     if booking.link_nonce is None:
         booking.link_nonce = secrets.token_hex(16)
-    token = derived_token(
-        current_app.config["SECRET_KEY"], "booking", booking.id, booking.link_nonce
-    )
+    token = derived_token(current_settings().secret_key, "booking", booking.id, booking.link_nonce)
     booking.cancel_token_hash = hash_token(token)
     return token
 
@@ -186,9 +184,7 @@ def existing_booking_token(booking: Booking) -> str | None:
     """The booking link's token if one was ever made (read-only, for GET requests)."""
     if booking.link_nonce is None:
         return None
-    return derived_token(
-        current_app.config["SECRET_KEY"], "booking", booking.id, booking.link_nonce
-    )
+    return derived_token(current_settings().secret_key, "booking", booking.id, booking.link_nonce)
 
 
 def booking_url(booking: Booking) -> str:
@@ -297,7 +293,7 @@ def check_bookable(session: Session, now: datetime, *, staff: bool) -> None:
         raise HavehusError(_("This time is cancelled."), "cancelled")
     if session.starts_at <= now:
         raise HavehusError(_("This has started already. Sign-up is closed."), "started")
-    closes = timedelta(minutes=int(current_app.config["HAVEHUS_SIGNUP_CLOSES_MINUTES"]))
+    closes = timedelta(minutes=int(current_settings().signup_closes_minutes))
     if not staff and session.starts_at - closes <= now:
         raise HavehusError(
             _("Sign-up has closed. Ask the host in the house if there is a seat."), "closed"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.messaging import outgoing
@@ -74,7 +75,7 @@ def session_bookings(session_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render(target, form, 400)
     try:
-        request_ = form.sign_up_request(current_app.config["HAVEHUS_PHONE_REGIONS"])
+        request_ = form.sign_up_request(current_settings().phone_regions)
         result = sign_up(db.session, target, request_, utcnow(), current_actor())
     except HavehusError as error:
         db.session.rollback()

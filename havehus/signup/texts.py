@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from havehus.config import current_settings
 from havehus.i18n import pick
 from havehus.messaging import kinds
 from havehus.messaging.outgoing import public_link, replies_possible
@@ -41,7 +41,7 @@ def yes_word(language: str) -> str:
 
 def opted_out_advice() -> str:
     """What to tell someone whose number said STOP and who now wants a text from us."""
-    sender = str(current_app.config.get("HAVEHUS_TWILIO_FROM") or "")
+    sender = str(current_settings().twilio_from or "")
     if sender.startswith("+"):
         # Isolated left-to-right (LRI … PDI): a phone number inside Arabic or Urdu text.
         number = "\u2066" + sender + "\u2069"
@@ -188,8 +188,8 @@ def register_samples() -> None:
         return public_link(BOOKING_PATH.format(token=derived_token("preview", "booking", 0)))
 
     def code(_session: Session, language: str, _tz: ZoneInfo) -> str:
-        site = current_app.config["HAVEHUS_SITE_NAME"]
-        minutes = int(current_app.config["HAVEHUS_SIGNUP_CODE_MINUTES"])
+        site = current_settings().site_name
+        minutes = int(current_settings().signup_code_minutes)
         return code_text(site, SAMPLE_CODE, minutes, language)
 
     kinds.register("confirmation", samples={

@@ -8,7 +8,6 @@ from datetime import datetime
 from flask import (
     Blueprint,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -18,6 +17,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from wtforms import Field
 
+from havehus.config import current_settings
 from havehus.dbutil import db_int
 from havehus.errors import HavehusError
 from havehus.extensions import db
@@ -67,9 +67,7 @@ def _ask_for_code(
         closed_reason = error.message
     if closed_reason is None and form.validate_on_submit():
         try:
-            phone = normalise_phone(
-                form.phone.data or "", current_app.config["HAVEHUS_PHONE_REGIONS"]
-            )
+            phone = normalise_phone(form.phone.data or "", current_settings().phone_regions)
             request_ = SignUp(
                 person=Person(name=form.name.data or "", phone=phone, language=form.language.data),
                 source="web",

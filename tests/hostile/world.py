@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy import select
 
+from havehus.config import settings_of
 from havehus.extensions import db
 from havehus.feeds.tokens import create_feed_token
 from havehus.models import (
@@ -66,7 +67,7 @@ def _activity(slug: str, title: dict[str, str], **fields: object) -> Activity:
 
 def build_world(app: Flask) -> World:
     """Seed the house; return the real values of each path parameter, the usual one first."""
-    tz = ZoneInfo(app.config["HAVEHUS_TIMEZONE"])
+    tz = ZoneInfo(settings_of(app).timezone)
     on_postgres = db.engine.dialect.name == "postgresql"
     nul = "" if on_postgres else "\x00"
     house = Location(

@@ -10,6 +10,7 @@ from havehus.extensions import db
 from havehus.messaging.outbox import process_due
 from havehus.models import OutboundMessage
 from havehus.signup.reminders import SHIFT_REMINDER_MINUTES, queue_reminders
+from tests.factories import sms_limits
 from tests.messaging.test_outbox import RecordingGateway
 from tests.messaging.test_reminders import QUIET, START
 
@@ -48,7 +49,7 @@ def test_a_companion_removed_meanwhile_gets_nothing(any_app, booked, make_user):
     booking.companion_id = None
     db.session.commit()
     gateway = RecordingGateway()
-    process_due(db.session, gateway, moment, "w1", 60)
+    process_due(db.session, gateway, moment, "w1", 60, limits=sms_limits())
     assert [to for to, _body in gateway.sent] == [booking.participant.phone]
 
 
@@ -67,7 +68,7 @@ def test_a_host_is_texted_once_before_the_shift(any_app, booked, make_user):
     [shift] = _texts("shift")
     assert shift.to_phone == "+4530300003" and "Sammen om maden" in shift.body
     gateway = RecordingGateway()
-    process_due(db.session, gateway, due, "w1", 60)
+    process_due(db.session, gateway, due, "w1", 60, limits=sms_limits())
     assert gateway.sent == [("+4530300003", shift.body)]
 
 
@@ -82,7 +83,7 @@ def test_a_host_taken_off_the_rota_or_a_cancelled_shift_is_not_texted(any_app, b
     session.hosts.clear()
     db.session.commit()
     gateway = RecordingGateway()
-    process_due(db.session, gateway, due, "w1", 60)
+    process_due(db.session, gateway, due, "w1", 60, limits=sms_limits())
     assert gateway.sent == []
     assert _texts("shift")[0].status == "skipped"
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from havehus.config import change_settings, settings_of
 from havehus.extensions import db
 from havehus.messaging.outbox import process_due
 from havehus.messaging.replies import KEYWORDS, MEANINGS, interpret
@@ -19,7 +20,7 @@ from havehus.people.audit import CLI
 from havehus.program.sessions import cancel_session
 from havehus.signup.reminders import queue_reminders
 from havehus.signup.services import book, cancel, record_consent
-from tests.factories import add_participant
+from tests.factories import add_participant, sms_limits
 from tests.messaging.fake_twilio import (
     AUTH_TOKEN,
     PUBLIC_URL,
@@ -41,14 +42,14 @@ BOOKED_AT = NOW - timedelta(days=3)
 @pytest.fixture
 def sms(any_app, clock):
     """The app with Twilio's auth token configured and its clock at NOW."""
-    any_app.config["HAVEHUS_TWILIO_AUTH_TOKEN"] = AUTH_TOKEN
+    change_settings(any_app, twilio_auth_token=AUTH_TOKEN)
     clock.set(NOW)
     return any_app.test_client()
 
 
 @pytest.fixture
 def sqlite_sms(app, clock):
-    app.config["HAVEHUS_TWILIO_AUTH_TOKEN"] = AUTH_TOKEN
+    change_settings(app, twilio_auth_token=AUTH_TOKEN)
     clock.set(NOW)
     return app.test_client()
 
@@ -155,8 +156,8 @@ def test_unsigned_or_forged_webhooks_are_refused_and_nothing_is_stored(
 
 
 def test_without_an_auth_token_nothing_can_be_signed_so_everything_is_refused(app, person, caplog):
-    assert app.config["HAVEHUS_SMS_BACKEND"] == "console"
-    assert app.config["HAVEHUS_TWILIO_AUTH_TOKEN"] == ""
+    assert settings_of(app).sms_backend == "console"
+    assert settings_of(app).twilio_auth_token == ""
     client = app.test_client()
     someone = person()
     db.session.commit()
@@ -353,7 +354,7 @@ def test_nej_cancels_the_nearest_booking_and_promotes_the_waitlist(sms, dinner, 
     assert reply.provider_sid is None and reply.segments == 1 and reply.sent_at == NOW
     assert reply.booking_id == booking.id and reply.to_phone == seated.phone
     # The worker sends only the promotion: the reply went back in Twilio's answer.
-    run = process_due(db.session, RecordingGateway(), NOW, "w", 300)
+    run = process_due(db.session, RecordingGateway(), NOW, "w", 300, limits=sms_limits())
     assert run.sent == [promoted.id]
 
 
@@ -460,7 +461,7 @@ def test_stop_blocks_reminders_and_start_allows_them_again(sms, dinner, person):
     assert message.interpreted_as == "stop" and message.handled_at == NOW
 
     at = START - timedelta(hours=3)
-    run = process_due(db.session, RecordingGateway(), at, "w", 300)
+    run = process_due(db.session, RecordingGateway(), at, "w", 300, limits=sms_limits())
     assert run.sent == [] and len(run.skipped) == 1
     db.session.expire_all()
     (waiting,) = db.session.scalars(
@@ -501,7 +502,7 @@ def test_after_stop_no_change_notice_or_seat_offer_reaches_the_number(sms, dinne
     db.session.commit()
 
     assert (summary.notices, summary.unreached) == (0, 2)
-    run = process_due(db.session, RecordingGateway(), NOW, "w", 300)
+    run = process_due(db.session, RecordingGateway(), NOW, "w", 300, limits=sms_limits())
     sent_to = {m.to_phone for m in db.session.scalars(select(OutboundMessage)) if m.id in run.sent}
     assert sent_to == {neighbour.phone}
     stopped = db.session.scalars(

@@ -16,6 +16,7 @@ from havehus.models import Booking, OptOut, OutboundMessage, Session
 from havehus.people.audit import CLI
 from havehus.signup.reminders import queue_reminders
 from havehus.signup.services import cancel
+from tests.factories import sms_limits
 from tests.messaging.test_outbox import RecordingGateway
 
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -86,7 +87,9 @@ def test_an_earlier_reminder_still_waiting_is_replaced_by_the_latest(any_app, bo
     queue_at(START - timedelta(hours=3))
     first, latest = reminders()
     assert first.status == "skipped" and latest.status == "pending"
-    run = process_due(db.session, RecordingGateway(), START - timedelta(hours=3), "w", 300)
+    run = process_due(
+        db.session, RecordingGateway(), START - timedelta(hours=3), "w", 300, limits=sms_limits()
+    )
     assert run.sent == [latest.id]
 
 
@@ -108,7 +111,7 @@ def test_a_worker_late_into_quiet_hours_waits_for_the_morning(any_app, booked):
     (message,) = reminders()
     assert message.send_after == datetime(2026, 12, 3, 7, 0, tzinfo=UTC)  # 08:00 local
     run = process_due(db.session, RecordingGateway(), datetime(2026, 12, 2, 23, 0, tzinfo=UTC),
-                      "w", 300)  # fmt: skip
+                      "w", 300, limits=sms_limits())  # fmt: skip
     assert run.sent == []
 
 
@@ -149,7 +152,7 @@ def test_a_booking_cancelled_after_queueing_is_skipped_at_send_time(any_app, boo
     cancel(db.session, booking, now, CLI)
     db.session.commit()
     gateway = RecordingGateway()
-    run = process_due(db.session, gateway, now, "w", 300)
+    run = process_due(db.session, gateway, now, "w", 300, limits=sms_limits())
     assert gateway.sent == [] and len(run.skipped) == 1
     (message,) = reminders()
     assert message.status == "skipped" and message.last_error == "the booking was cancelled"
@@ -162,7 +165,7 @@ def test_a_session_cancelled_after_queueing_is_skipped_at_send_time(any_app, boo
     db.session.get(Session, session.id).status = "cancelled"
     db.session.commit()
     gateway = RecordingGateway()
-    process_due(db.session, gateway, now, "w", 300)
+    process_due(db.session, gateway, now, "w", 300, limits=sms_limits())
     assert gateway.sent == []
     assert reminders()[0].last_error == "the session was cancelled"
 
@@ -175,7 +178,7 @@ def test_stop_then_a_reminder_is_not_sent(any_app, booked):
     db.session.add(OptOut(phone=phone, opted_out_at=now, source="sms"))
     db.session.commit()
     gateway = RecordingGateway()
-    process_due(db.session, gateway, now, "w", 300)
+    process_due(db.session, gateway, now, "w", 300, limits=sms_limits())
     assert [to for to, _ in gateway.sent] != [] and phone not in [to for to, _ in gateway.sent]
     stopped = [m for m in reminders() if m.to_phone == phone]
     assert [(m.status, m.last_error) for m in stopped] == [("skipped", "the number opted out")]
@@ -213,7 +216,7 @@ def test_two_workers_racing_send_one_reminder_per_booking(any_app, booked):
                 barrier.wait()
                 queue_reminders(db.session, now, **QUIET)
                 db.session.commit()
-                process_due(db.session, gateway, now, name, 300)
+                process_due(db.session, gateway, now, name, 300, limits=sms_limits())
             except BaseException as exc:  # surfaced below
                 errors.append(exc)
             finally:

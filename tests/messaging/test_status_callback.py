@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from havehus.config import change_settings
 from havehus.extensions import db
 from havehus.messaging.outbox import process_due
 from havehus.messaging.twilio_gateway import TwilioGateway
 from havehus.models import InboundMessage, OptOut, OutboundMessage, Participant
+from tests.factories import sms_limits
 from tests.messaging.fake_twilio import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -38,7 +40,7 @@ def twilio(httpserver) -> FakeTwilio:
 
 @pytest.fixture
 def sms(any_app, clock):
-    any_app.config["HAVEHUS_TWILIO_AUTH_TOKEN"] = AUTH_TOKEN
+    change_settings(any_app, twilio_auth_token=AUTH_TOKEN)
     clock.set(NOW)
     return any_app.test_client()
 
@@ -64,7 +66,7 @@ def sent_text(twilio: FakeTwilio, phone: str = PHONE) -> OutboundMessage:
         api_base=twilio.base,
         timeout=2.0,
     )
-    run = process_due(db.session, gateway, SENT, "worker-1", 300)
+    run = process_due(db.session, gateway, SENT, "worker-1", 300, limits=sms_limits())
     assert run.sent == [message.id]
     db.session.expire_all()
     sent = db.session.get(OutboundMessage, message.id)

@@ -13,6 +13,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, insert, select, text, update
 
+from havehus.config import change_settings
 from havehus.extensions import db
 from havehus.models import (
     Activity,
@@ -246,7 +247,7 @@ def test_the_worker_backs_up_once_a_night_and_keeps_the_newest(sqlite_migrated_a
     from havehus import worker
 
     app = sqlite_migrated_app
-    app.config["HAVEHUS_BACKUP_KEEP"] = 2
+    change_settings(app, backup_keep=2)
     folder = Path(app.instance_path) / "backups"
     first = worker.nightly_backup(app, NOW)
     assert first["backups_taken"] == 1 and first["backup_bytes"] > 0
@@ -264,6 +265,6 @@ def test_the_worker_backs_up_once_a_night_and_keeps_the_newest(sqlite_migrated_a
 def test_no_backup_folder_no_nightly_backup(sqlite_migrated_app):
     from havehus import worker
 
-    sqlite_migrated_app.config["HAVEHUS_BACKUP_DIR"] = ""
+    change_settings(sqlite_migrated_app, backup_dir="")
     assert worker.nightly_backup(sqlite_migrated_app, NOW) == {"backups_taken": 0}
     assert db.session.scalars(select(BackupRun)).all() == []

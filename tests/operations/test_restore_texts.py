@@ -8,12 +8,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from havehus.config import change_settings
 from havehus.extensions import db
 from havehus.messaging import optout_log
 from havehus.messaging.outbox import process_due
 from havehus.messaging.replies import handle_inbound
 from havehus.models import OptOut, OutboundMessage
 from tests.conftest import DEFAULT_NOW
+from tests.factories import sms_limits
 from tests.messaging.fake_twilio import FakeTwilio
 from tests.messaging.test_twilio_gateway import gateway
 
@@ -54,7 +56,9 @@ def statuses() -> dict[str, str]:
 
 
 def run_worker(twilio: FakeTwilio, at):
-    result = process_due(db.session, gateway(twilio.base), at, "worker-1", LEASE)
+    result = process_due(
+        db.session, gateway(twilio.base), at, "worker-1", LEASE, limits=sms_limits()
+    )
     db.session.expire_all()
     return result
 
@@ -118,7 +122,7 @@ def test_texts_pending_at_the_backup_are_looked_up_not_sent_twice(
 def test_the_opt_out_log_replays_stop_and_start_in_order(migrated_app, tmp_path):
     path = tmp_path / "log.jsonl"
     with migrated_app.test_request_context():
-        migrated_app.config["HAVEHUS_OPT_OUT_LOG"] = str(path)
+        change_settings(migrated_app, opt_out_log=str(path))
         optout_log.append(SAYS_STOP, optout_log.STOP, "sms", NOW - timedelta(hours=1))
         optout_log.append(SAYS_STOP, optout_log.START, "sms", NOW + timedelta(minutes=1))
         optout_log.append(DUE_TOMORROW, optout_log.STOP, "provider", NOW + timedelta(minutes=2))

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from havehus.config import change_settings
 from havehus.extensions import db
 from havehus.models import (
     Booking,
@@ -131,7 +132,7 @@ def test_cards_lead_to_the_kiosk_pages_and_not_out_of_the_kiosk(client, bookable
 
 
 def test_language_picker_writes_each_language_in_its_own_script(app, client):
-    app.config["HAVEHUS_LANGUAGES"] = ["da", "en", "ar", "uk"]
+    change_settings(app, languages=["da", "en", "ar", "uk"])
     page = client.get("/kiosk").get_data(as_text=True)
     for native in ("Dansk", "English", "العربية", "Українська"):
         assert native in page

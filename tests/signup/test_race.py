@@ -8,6 +8,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from havehus.config import settings_of
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.models import Booking, OutboundMessage, Participant, Session, SignupChallenge
@@ -145,7 +146,7 @@ def test_thirty_parallel_code_requests_for_one_number_text_three(any_app, bookab
     outcomes, leaks = race(any_app, CODE_RACERS, ask)
 
     assert leaks == []
-    per_phone = any_app.config["HAVEHUS_SIGNUP_CODES_PER_PHONE_HOUR"]
+    per_phone = settings_of(any_app).signup_codes_per_phone_hour
     assert outcomes.count("texted") == per_phone, outcomes
     texted = select(func.count()).where(OutboundMessage.kind == "code")
     assert db.session.scalar(texted) == per_phone

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from havehus.extensions import db
 from havehus.models import Consent, OutboundMessage, Participant, ReminderRequest
 from havehus.signup.reminders import queue_reminders
+from tests.factories import sms_limits
 from tests.messaging.test_reminders import QUIET
 from tests.signup.conftest import NOW
 from tests.staff_fixtures import post_form
@@ -123,7 +124,7 @@ def test_do_not_remind_me_stops_it_even_after_it_was_queued(client, drop_in):
     assert "Påmindelser" not in client.get(done.location).get_data(as_text=True)
     gateway = RecordingGateway()
     # The code text went earlier; only the reminder is left, and it is skipped at send time.
-    process_due(db.session, gateway, before, "w1", 60)
+    process_due(db.session, gateway, before, "w1", 60, limits=sms_limits())
     reminder = db.session.scalar(select(OutboundMessage).where(OutboundMessage.kind == "reminder"))
     assert reminder.status == "skipped"
     assert all("Gå-fællesskab" not in body for _to, body in gateway.sent)
