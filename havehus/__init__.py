@@ -69,7 +69,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
         instance_relative_config=False,
     )
     app.config.from_mapping(flask_config(settings))
-    install_settings(app, Settings.from_mapping(settings))
+    install_settings(app, Settings.from_mapping({**settings, "instance_path": instance_path}))
     install_clock(app, clock or system_clock)
     # First: its converter must be in place before any blueprint adds a rule, and its check
     # runs before every other one (CSRF included), so hostile input gets its own clear answer.

@@ -331,7 +331,7 @@ def restore_command(file: str, yes: bool) -> None:
             db.session,
             plan,
             utcnow(),
-            opt_out_log=optout_log.log_path(),
+            opt_out_log=optout_log.log_path(current_settings()),
             pg_bindir=pg_bindir,
         )
     except backup.BackupError as exc:

@@ -187,6 +187,8 @@ class Settings:
     backup_keep: int
     pg_bindir: str
     testing: bool = False
+    #: The instance folder (HAVEHUS_INSTANCE_PATH, else ./instance): relative paths live there.
+    instance_path: str = "instance"
 
     def __post_init__(self) -> None:
         # Lists (from TOML, the environment or a test) become tuples: the settings never change.

@@ -16,7 +16,6 @@ from flask import Flask
 from havehus.config import settings_of
 from havehus.extensions import db
 from havehus.messaging.gateway import Gateway, gateway_for
-from havehus.messaging.guards import Limits
 from havehus.messaging.outbox import process_due
 from havehus.messaging.quiet import QuietHours, parse_clock
 from havehus.operations import backup
@@ -62,7 +61,7 @@ def send_due_messages(app: Flask, now: datetime) -> dict[str, int]:
             now,
             worker_id(),
             settings_of(app).outbox_lease_seconds,
-            limits=Limits.from_settings(settings_of(app)),
+            settings=settings_of(app),
             quiet=quiet_hours(app),
         )
         return {
@@ -87,7 +86,12 @@ def queue_due_reminders(app: Flask, now: datetime) -> dict[str, int]:
         # Reminders of moved sessions first: freed, they are queued again for the new time.
         moved = release_moved_reminders(db.session)
         queued = queue_reminders(
-            db.session, now, quiet_start=quiet.start, quiet_end=quiet.end, tz=quiet.tz
+            db.session,
+            now,
+            quiet_start=quiet.start,
+            quiet_end=quiet.end,
+            tz=quiet.tz,
+            settings=settings_of(app),
         )
         db.session.commit()
         return {"reminders_queued": queued, "reminders_of_moved_sessions": moved}
@@ -105,7 +109,7 @@ def pass_on_expired_offers(app: Flask, now: datetime) -> dict[str, int]:
     """Seats held for someone who did not answer in time go to the next on the waiting list."""
 
     with app.app_context():
-        expired = expire_offers(db.session, now)
+        expired = expire_offers(db.session, now, settings_of(app))
         db.session.commit()
         return {"offers_expired": expired}
 

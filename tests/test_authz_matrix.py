@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from havehus.config import settings_of
+from havehus.config import current_settings, settings_of
 from havehus.extensions import db
 from havehus.feeds.tokens import create_feed_token
 from havehus.models import Activity, Location, Participant
@@ -145,13 +145,27 @@ def _world(app: Flask) -> dict[str, str]:
         db.session, "personal", NOW, name="", language="da", participant_id=person.id
     )
     booked = services.book(
-        db.session, activity.sessions[-1], person, NOW, CLI, source="staff", notify=False
+        db.session,
+        activity.sessions[-1],
+        person,
+        NOW,
+        CLI,
+        source="staff",
+        notify=False,
+        settings=current_settings(),
     ).booking
-    booking = services.booking_token(booked)
+    booking = services.booking_token(booked, current_settings())
     sahra = add_participant("Sahra Ali", at=NOW, phone="+4520334455", consents=("health",))
     (health_session,) = vaccination.sessions
     health_booking = services.book(
-        db.session, health_session, sahra, NOW, CLI, source="staff", notify=False
+        db.session,
+        health_session,
+        sahra,
+        NOW,
+        CLI,
+        source="staff",
+        notify=False,
+        settings=current_settings(),
     ).booking
     db.session.commit()
     return {
@@ -161,7 +175,7 @@ def _world(app: Flask) -> dict[str, str]:
         "partner_feed_id": str(partner_token.id),
         "slug": activity.slug,
         "session_id": str(activity.sessions[-1].id),
-        "check_in_code": check_in_code(activity.sessions[-1].id),
+        "check_in_code": check_in_code(activity.sessions[-1].id, current_settings().secret_key),
         "invite": invite,
         "other_user_id": str(other_user.id),
         "other_token_id": str(other_token.id),

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+import havehus
 from havehus import create_app
 from havehus.config import (
     DEFAULT_SECRET_KEY,
@@ -134,3 +137,30 @@ def test_the_app_keeps_its_settings_once_typed_and_frozen(sqlite_url: str):
     changed = change_settings(app, site_name="Elsewhere")
     assert settings_of(app) is changed and changed.site_name == "Elsewhere"
     assert settings.site_name == "Havehuset"
+
+
+def test_trusted_proxies_put_the_proxy_fix_in_front(sqlite_url: str):
+    behind = create_app({"database_url": sqlite_url, "trusted_proxies": 1})
+    assert isinstance(behind.wsgi_app, ProxyFix)
+    assert not isinstance(create_app({"database_url": sqlite_url}).wsgi_app, ProxyFix)
+
+
+#: The modules that may ask the running app (`current_app`, `current_settings()`): the web
+#: side (views, forms, webhooks, request hooks), the entry points and the core's accessors.
+#: Every other module is a service: it is handed the settings, or the values it needs.
+READS_THE_APP = re.compile(
+    r"(views|_views/\w+|webhooks|forms|blueprint)\.py$"
+    r"|^(__init__|cli|worker|templating|dashboard|config|errors|input_guard|i18n|timeutil)\.py$"
+    r"|^people/access\.py$|^api/(activities|bookings)\.py$"
+)
+
+
+def test_no_service_reads_the_app():
+    package = Path(havehus.__file__).parent
+    readers = {
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if re.search(r"\bcurrent_app\b|\bcurrent_settings\(", path.read_text(encoding="utf-8"))
+    }
+    assert readers, "the pattern finds the web side's readers"
+    assert sorted(r for r in readers if not READS_THE_APP.search(r)) == []

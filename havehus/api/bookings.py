@@ -53,7 +53,12 @@ def create_booking(session_id: int) -> ResponseReturnValue:
         return shapes.refuse(error.code, error.message, 422, error.fields)
     try:
         result = sign_up(
-            db.session, target, request.sign_up(default_language()), utcnow(), current_actor()
+            db.session,
+            target,
+            request.sign_up(default_language()),
+            utcnow(),
+            current_actor(),
+            current_settings(),
         )
     except HavehusError as error:
         db.session.rollback()
@@ -94,7 +99,7 @@ def delete_booking(booking_id: int) -> ResponseReturnValue:
     if booking is None:
         return shapes.refuse("not_found", _("There is no such booking."), 404)
     try:
-        services.cancel(db.session, booking, utcnow(), current_actor())
+        services.cancel(db.session, booking, utcnow(), current_actor(), current_settings())
     except HavehusError as error:
         db.session.rollback()
         return shapes.refuse(error.code, error.message, 403)

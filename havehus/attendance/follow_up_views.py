@@ -137,7 +137,7 @@ def follow_up_text() -> ResponseReturnValue:
             occurrence,
             utcnow(),
             current_actor(),
-            site=config.site_name,
+            settings=config,
             quiet=quiet,
         )
     except HavehusError as error:

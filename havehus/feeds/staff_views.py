@@ -57,6 +57,7 @@ def partner_feeds() -> ResponseReturnValue:
                 language=form.language.data,
                 categories=form.categories.data or [],
                 partner_id=form.partner.data or None,
+                secret=current_settings().secret_key,
             )
         except HavehusError as error:
             db.session.rollback()
@@ -76,7 +77,7 @@ def partner_feeds() -> ResponseReturnValue:
         form=form,
         page=page,
         confirm=ConfirmForm(),
-        link_for=partial(partners.partner_link, public_url=_public_url()),
+        link_for=partial(partners.partner_link, settings=current_settings()),
         labels=CATEGORY_LABELS,
     ), (400 if request.method == "POST" else 200)
 
@@ -93,7 +94,3 @@ def revoke_partner_feed(feed_id: int) -> ResponseReturnValue:
     db.session.commit()
     flash(_("The calendar address is revoked. It stops working at once."))
     return redirect(url_for("feeds_staff.partner_feeds"))
-
-
-def _public_url() -> str:
-    return str(current_settings().public_url)

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, select
 
-from havehus.config import current_settings
+from havehus.config import Settings
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.models import Consent, MessageStatus, OptOut, OutboundMessage, Participant
 from havehus.orm import OrmSession
@@ -99,11 +99,7 @@ def queue(
     return added == 1 or dedupe_key is None
 
 
-def public_link(path: str) -> str:
-    return current_settings().public_url.rstrip("/") + path
-
-
-def replies_possible() -> bool:
+def replies_possible(settings: Settings) -> bool:
     """False when texts come from an alphanumeric sender ("Havehuset"): it cannot get replies."""
-    sender = str(current_settings().twilio_from or "")
+    sender = settings.twilio_from
     return not sender or sender.startswith("+")

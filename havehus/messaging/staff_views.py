@@ -261,7 +261,7 @@ def templates_preview() -> ResponseReturnValue:
     limits = guards.Limits.from_settings(current_settings())
     return render_template(
         "messaging/templates.html",
-        samples=preview.render_samples(db.session, now, _languages(), limits),
+        samples=preview.render_samples(db.session, now, _languages(), limits, current_settings()),
         estimate=preview.cost_estimate(db.session, now, limits),
         budget=guards.budget(db.session, now, limits),
         limits=limits,

@@ -112,6 +112,7 @@ def inbound() -> ResponseReturnValue:
         body=body,
         message_sid=sid,
         now=utcnow(),
+        settings=current_settings(),
     )
     db.session.commit()
     return _twiml(reply)
@@ -132,6 +133,6 @@ def status() -> ResponseReturnValue:
         _ignored("a status report whose MessageSid or MessageStatus is not one")
         return Response(status=204)
     code = _error_code(request.form.get("ErrorCode", "").strip())
-    delivery.record_status(db.session, sid, state, code, utcnow())
+    delivery.record_status(db.session, sid, state, code, utcnow(), current_settings())
     db.session.commit()
     return Response(status=204)

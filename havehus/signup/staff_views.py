@@ -76,7 +76,9 @@ def session_bookings(session_id: int) -> ResponseReturnValue:
         return _render(target, form, 400)
     try:
         request_ = form.sign_up_request(current_settings().phone_regions)
-        result = sign_up(db.session, target, request_, utcnow(), current_actor())
+        result = sign_up(
+            db.session, target, request_, utcnow(), current_actor(), current_settings()
+        )
     except HavehusError as error:
         db.session.rollback()
         if error.code == "full":
@@ -114,7 +116,9 @@ def cancel_booking(booking_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        promoted = services.cancel(db.session, booking, utcnow(), current_actor())
+        promoted = services.cancel(
+            db.session, booking, utcnow(), current_actor(), current_settings()
+        )
     except HavehusError as error:
         db.session.rollback()
         abort(403, error.message)

@@ -7,15 +7,13 @@ the preview's samples.
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from havehus.config import current_settings
+from havehus.config import Settings
 from havehus.i18n import pick
 from havehus.messaging import kinds
-from havehus.messaging.outgoing import public_link, replies_possible
+from havehus.messaging.outgoing import replies_possible
 from havehus.models import Session
 from havehus.program.wording import activity_name, when_text
 from havehus.security import derived_token
@@ -39,9 +37,9 @@ def yes_word(language: str) -> str:
     return YES_WORDS.get(language, YES_WORDS["da"])
 
 
-def opted_out_advice() -> str:
+def opted_out_advice(settings: Settings) -> str:
     """What to tell someone whose number said STOP and who now wants a text from us."""
-    sender = str(current_settings().twilio_from or "")
+    sender = settings.twilio_from
     if sender.startswith("+"):
         # Isolated left-to-right (LRI … PDI): a phone number inside Arabic or Urdu text.
         number = "\u2066" + sender + "\u2069"
@@ -183,27 +181,27 @@ def code_text(site: str, code: str, minutes: int, language: str) -> str:
 def register_samples() -> None:
     """Hand messaging a sample of every kind worded here, for the staff preview."""
 
-    def link() -> str:
+    def link(settings: Settings) -> str:
         # As long as a real booking link; derived from a fixed key, so it opens nothing.
-        return public_link(BOOKING_PATH.format(token=derived_token("preview", "booking", 0)))
+        token = derived_token("preview", "booking", 0)
+        return settings.public_link(BOOKING_PATH.format(token=token))
 
-    def code(_session: Session, language: str, _tz: ZoneInfo) -> str:
-        site = current_settings().site_name
-        minutes = int(current_settings().signup_code_minutes)
+    def code(_session: Session, language: str, settings: Settings) -> str:
+        site, minutes = settings.site_name, settings.signup_code_minutes
         return code_text(site, SAMPLE_CODE, minutes, language)
 
     kinds.register("confirmation", samples={
-        "seat": lambda s, lang, _tz: confirmation_text(s, lang, link(), waitlisted=False),
-        "waitlist": lambda s, lang, _tz: confirmation_text(s, lang, link(), waitlisted=True),
+        "seat": lambda s, lang, st: confirmation_text(s, lang, link(st), waitlisted=False),
+        "waitlist": lambda s, lang, st: confirmation_text(s, lang, link(st), waitlisted=True),
     })  # fmt: skip
     kinds.register("reminder", samples={
-        "": lambda s, lang, _tz: reminder_text(s, lang, link(), can_reply=replies_possible()),
-        "drop-in": lambda s, lang, _tz: drop_in_reminder_text(s, lang, link()),
-        "companion": lambda s, lang, _tz: companion_text(s, lang, "Amina"),
+        "": lambda s, lang, st: reminder_text(s, lang, link(st), can_reply=replies_possible(st)),
+        "drop-in": lambda s, lang, st: drop_in_reminder_text(s, lang, link(st)),
+        "companion": lambda s, lang, _st: companion_text(s, lang, "Amina"),
     })  # fmt: skip
     kinds.register("waitlist-promotion", samples={
-        "": lambda s, lang, _tz: promotion_text(s, lang, link(), can_reply=replies_possible()),
-        "offer": lambda s, lang, _tz: offer_text(s, lang, link(), can_reply=replies_possible()),
+        "": lambda s, lang, st: promotion_text(s, lang, link(st), can_reply=replies_possible(st)),
+        "offer": lambda s, lang, st: offer_text(s, lang, link(st), can_reply=replies_possible(st)),
     })  # fmt: skip
     kinds.register("code", samples={"": code})
-    kinds.register("shift", samples={"": lambda s, lang, _tz: shift_text(s, lang)})
+    kinds.register("shift", samples={"": lambda s, lang, _st: shift_text(s, lang)})

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from havehus.config import ConfigError, change_settings, load_settings
+from havehus.config import ConfigError, change_settings, current_settings, load_settings
 from havehus.extensions import db
 from havehus.messaging import guards
 from havehus.messaging.gateway import ConsoleGateway
@@ -50,7 +50,9 @@ def sent_before(count: int, *, phone: str = DANISH, segments: int = 1, at: datet
 
 
 def run(now: datetime = NOW):
-    result = process_due(db.session, ConsoleGateway(), now, "worker-1", 300, limits=sms_limits())
+    result = process_due(
+        db.session, ConsoleGateway(), now, "worker-1", 300, settings=current_settings()
+    )
     db.session.expire_all()
     return result
 
@@ -247,7 +249,7 @@ def test_the_twilio_auth_token_never_shows_in_logs_errors_or_pages(
     twilio.script = ["500", "21211", "ok"]
     for number in range(3):
         queue(phone=f"+452099000{number}")
-    process_due(db.session, gateway, NOW, "worker-1", 300, limits=sms_limits())
+    process_due(db.session, gateway, NOW, "worker-1", 300, settings=current_settings())
     db.session.expire_all()
     assert len(twilio.requests) == 3
     errors = [m.last_error or "" for m in db.session.query(OutboundMessage)]

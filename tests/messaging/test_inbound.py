@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from havehus.config import change_settings, settings_of
+from havehus.config import change_settings, current_settings, settings_of
 from havehus.extensions import db
 from havehus.messaging.outbox import process_due
 from havehus.messaging.replies import KEYWORDS, MEANINGS, interpret
@@ -20,7 +20,7 @@ from havehus.people.audit import CLI
 from havehus.program.sessions import cancel_session
 from havehus.signup.reminders import queue_reminders
 from havehus.signup.services import book, cancel, record_consent
-from tests.factories import add_participant, sms_limits
+from tests.factories import add_participant
 from tests.messaging.fake_twilio import (
     AUTH_TOKEN,
     PUBLIC_URL,
@@ -81,7 +81,16 @@ def dinner(make_activity, make_session):
 
 
 def sign_up(session, someone) -> Booking:
-    booking = book(db.session, session, someone, BOOKED_AT, CLI, source="staff", notify=False)
+    booking = book(
+        db.session,
+        session,
+        someone,
+        BOOKED_AT,
+        CLI,
+        source="staff",
+        notify=False,
+        settings=current_settings(),
+    )
     db.session.commit()
     return booking.booking
 
@@ -354,7 +363,7 @@ def test_nej_cancels_the_nearest_booking_and_promotes_the_waitlist(sms, dinner, 
     assert reply.provider_sid is None and reply.segments == 1 and reply.sent_at == NOW
     assert reply.booking_id == booking.id and reply.to_phone == seated.phone
     # The worker sends only the promotion: the reply went back in Twilio's answer.
-    run = process_due(db.session, RecordingGateway(), NOW, "w", 300, limits=sms_limits())
+    run = process_due(db.session, RecordingGateway(), NOW, "w", 300, settings=current_settings())
     assert run.sent == [promoted.id]
 
 
@@ -374,7 +383,7 @@ def test_ja_takes_an_offered_seat(sms, dinner, person):
     seated, waiting = person(), person()
     booking = sign_up(session, seated)
     waitlisted = sign_up(session, waiting)
-    offered = cancel(db.session, booking, NOW - timedelta(hours=1), CLI)
+    offered = cancel(db.session, booking, NOW - timedelta(hours=1), CLI, current_settings())
     db.session.commit()
     assert offered.id == waitlisted.id and offered.status == "offered"
 
@@ -392,7 +401,7 @@ def test_ja_to_an_offer_that_ran_out_says_so(sms, dinner, person):
     seated, waiting = person(), person()
     booking = sign_up(session, seated)
     waitlisted = sign_up(session, waiting)
-    cancel(db.session, booking, NOW - timedelta(hours=13), CLI)
+    cancel(db.session, booking, NOW - timedelta(hours=13), CLI, current_settings())
     db.session.commit()
     (text,) = answer(post_inbound(sms, waiting.phone, "ja"))
     assert "ikke længere" in text
@@ -417,7 +426,14 @@ def test_past_and_cancelled_sessions_are_not_acted_on(sms, dinner, person, make_
     someone = person()
     yesterday = dinner(capacity=2, starts_at=NOW - timedelta(days=1))
     booking = book(
-        db.session, yesterday, someone, NOW - timedelta(days=3), CLI, source="staff", notify=False
+        db.session,
+        yesterday,
+        someone,
+        NOW - timedelta(days=3),
+        CLI,
+        source="staff",
+        notify=False,
+        settings=current_settings(),
     ).booking
     called_off = dinner(capacity=2)
     other = sign_up(called_off, someone)
@@ -451,7 +467,7 @@ def test_stop_blocks_reminders_and_start_allows_them_again(sms, dinner, person):
     booking = sign_up(dinner(capacity=2), someone)
     quiet = {"quiet_start": time(21, 0), "quiet_end": time(8, 0), "tz": TZ}
     # A reminder was already waiting in the outbox when STOP came.
-    queue_reminders(db.session, START - timedelta(hours=3), **quiet)
+    queue_reminders(db.session, START - timedelta(hours=3), **quiet, settings=current_settings())
     db.session.commit()
 
     assert answer(post_inbound(sms, someone.phone, "STOP")) == []
@@ -461,7 +477,7 @@ def test_stop_blocks_reminders_and_start_allows_them_again(sms, dinner, person):
     assert message.interpreted_as == "stop" and message.handled_at == NOW
 
     at = START - timedelta(hours=3)
-    run = process_due(db.session, RecordingGateway(), at, "w", 300, limits=sms_limits())
+    run = process_due(db.session, RecordingGateway(), at, "w", 300, settings=current_settings())
     assert run.sent == [] and len(run.skipped) == 1
     db.session.expire_all()
     (waiting,) = db.session.scalars(
@@ -472,12 +488,22 @@ def test_stop_blocks_reminders_and_start_allows_them_again(sms, dinner, person):
     # A new reminder is not even queued while the number is opted out.
     later = dinner(capacity=2, starts_at=START + timedelta(days=7))
     sign_up(later, someone)
-    assert queue_reminders(db.session, START + timedelta(days=7, hours=-3), **quiet) == 0
+    assert (
+        queue_reminders(
+            db.session, START + timedelta(days=7, hours=-3), **quiet, settings=current_settings()
+        )
+        == 0
+    )
     db.session.commit()
 
     assert answer(post_inbound(sms, someone.phone, "START")) == []
     assert count(OptOut) == 0
-    assert queue_reminders(db.session, START + timedelta(days=7, hours=-3), **quiet) == 1
+    assert (
+        queue_reminders(
+            db.session, START + timedelta(days=7, hours=-3), **quiet, settings=current_settings()
+        )
+        == 1
+    )
     db.session.commit()
     assert [m.interpreted_as for m in inbound()] == ["stop", "start"]
     assert replies_recorded() == []  # Twilio answers STOP and START itself
@@ -502,7 +528,7 @@ def test_after_stop_no_change_notice_or_seat_offer_reaches_the_number(sms, dinne
     db.session.commit()
 
     assert (summary.notices, summary.unreached) == (0, 2)
-    run = process_due(db.session, RecordingGateway(), NOW, "w", 300, limits=sms_limits())
+    run = process_due(db.session, RecordingGateway(), NOW, "w", 300, settings=current_settings())
     sent_to = {m.to_phone for m in db.session.scalars(select(OutboundMessage)) if m.id in run.sent}
     assert sent_to == {neighbour.phone}
     stopped = db.session.scalars(

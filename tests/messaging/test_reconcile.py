@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.messaging.gateway import ConsoleGateway, SentText
 from havehus.messaging.outbox import MAX_ATTEMPTS, RECONCILE_AFTER, process_due
 from havehus.models import OutboundMessage
-from tests.factories import sms_limits
 from tests.messaging.fake_twilio import FakeTwilio
 from tests.messaging.test_twilio_gateway import gateway
 
@@ -59,7 +59,7 @@ def twilio_took(twilio: FakeTwilio, to: str = PHONE, body: str = BODY) -> str:
 
 
 def run(gw, at: datetime = LATER):
-    result = process_due(db.session, gw, at, "worker-2", LEASE, limits=sms_limits())
+    result = process_due(db.session, gw, at, "worker-2", LEASE, settings=current_settings())
     db.session.expire_all()
     return result
 

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.messaging.outbox import process_due
 from havehus.messaging.quiet import QuietHours
 from havehus.models import OutboundMessage
 from havehus.worker import queue_due_reminders
-from tests.factories import sms_limits
 from tests.messaging.test_outbox import RecordingGateway
 from tests.messaging.test_reminders import QUIET, START, queue_at, reminders
 
@@ -24,7 +24,7 @@ MORNING = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
 
 def send(gateway: RecordingGateway, now: datetime):
     run = process_due(
-        db.session, gateway, now, "worker-1", 300, quiet=QUIET_HOURS, limits=sms_limits()
+        db.session, gateway, now, "worker-1", 300, quiet=QUIET_HOURS, settings=current_settings()
     )
     db.session.expire_all()
     return run

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from havehus.config import change_settings
+from havehus.config import change_settings, current_settings
 from havehus.extensions import db
 from havehus.messaging.outgoing import replies_possible
 from havehus.messaging.segments import count_segments, describe
@@ -372,12 +372,12 @@ def test_the_reminder_says_reply_nej_unless_the_sender_cannot_receive_replies(ap
     )
     with app.test_request_context():
         change_settings(app, twilio_from="+4570700000")
-        assert replies_possible()
+        assert replies_possible(current_settings())
         danish = texts.reminder_text(session, "da", "http://x/b", can_reply=True)
         english = texts.reminder_text(session, "en", "http://x/b", can_reply=True)
         assert "Svar NEJ" in danish and "ventelisten" in danish
         assert "Reply NO" in english and "waiting list" in english
         change_settings(app, twilio_from="Havehuset")
-        assert not replies_possible()
+        assert not replies_possible(current_settings())
         link_only = texts.reminder_text(session, "da", "http://x/b", can_reply=False)
         assert "NEJ" not in link_only and link_only.endswith("http://x/b")

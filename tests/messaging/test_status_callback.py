@@ -8,12 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from havehus.config import change_settings
+from havehus.config import change_settings, current_settings
 from havehus.extensions import db
 from havehus.messaging.outbox import process_due
 from havehus.messaging.twilio_gateway import TwilioGateway
 from havehus.models import InboundMessage, OptOut, OutboundMessage, Participant
-from tests.factories import sms_limits
 from tests.messaging.fake_twilio import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -66,7 +65,7 @@ def sent_text(twilio: FakeTwilio, phone: str = PHONE) -> OutboundMessage:
         api_base=twilio.base,
         timeout=2.0,
     )
-    run = process_due(db.session, gateway, SENT, "worker-1", 300, limits=sms_limits())
+    run = process_due(db.session, gateway, SENT, "worker-1", 300, settings=current_settings())
     assert run.sent == [message.id]
     db.session.expire_all()
     sent = db.session.get(OutboundMessage, message.id)

@@ -10,13 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from havehus.config import ConfigError, settings_of
+from havehus.config import ConfigError, current_settings, settings_of
 from havehus.extensions import db
 from havehus.messaging.gateway import gateway_for
 from havehus.messaging.outbox import MAX_ATTEMPTS, process_due
 from havehus.messaging.twilio_gateway import TwilioGateway
 from havehus.models import OptOut, OutboundMessage, Participant
-from tests.factories import sms_limits
 from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 
 NOW = datetime(2026, 12, 3, 13, 0, tzinfo=UTC)
@@ -57,7 +56,9 @@ def queue(**fields) -> OutboundMessage:
 
 
 def send(twilio_base: str, at: datetime = NOW):
-    run = process_due(db.session, gateway(twilio_base), at, "worker-1", 300, limits=sms_limits())
+    run = process_due(
+        db.session, gateway(twilio_base), at, "worker-1", 300, settings=current_settings()
+    )
     db.session.expire_all()
     return run
 
@@ -88,7 +89,7 @@ def test_a_messaging_service_picks_the_sender(app, twilio):
         timeout=1.0,
         messaging_service_sid="MG" + "1" * 32,
     )
-    run = process_due(db.session, service, NOW, "worker-1", 300, limits=sms_limits())
+    run = process_due(db.session, service, NOW, "worker-1", 300, settings=current_settings())
     assert len(run.sent) == 1
     (request,) = twilio.requests
     assert request["MessagingServiceSid"] == "MG" + "1" * 32 and "From" not in request

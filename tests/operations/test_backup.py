@@ -13,7 +13,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, insert, select, text, update
 
-from havehus.config import change_settings
+from havehus.config import change_settings, current_settings
 from havehus.extensions import db
 from havehus.models import (
     Activity,
@@ -47,7 +47,16 @@ def house(make_activity, make_session) -> Session:
     activity = make_activity(mode="signup", capacity=10, slug="sammen-om-maden")
     session = make_session(activity, START)
     person = add_participant("Amina", at=NOW - timedelta(days=30))
-    book(db.session, session, person, NOW - timedelta(days=1), CLI, source="staff", notify=False)
+    book(
+        db.session,
+        session,
+        person,
+        NOW - timedelta(days=1),
+        CLI,
+        source="staff",
+        notify=False,
+        settings=current_settings(),
+    )
     bump_program_version(db.session, NOW)
     db.session.commit()
     return session
@@ -119,7 +128,7 @@ def test_backup_under_writes_then_change_restore_and_compare(
     clock.advance(timedelta(hours=2))
     someone = add_participant("Bo", at=clock.now)
     book(db.session, db.session.get(Session, session.id), someone, clock.now, CLI, source="staff",
-         notify=False)  # fmt: skip
+         notify=False, settings=current_settings())  # fmt: skip
     db.session.execute(update(Activity).values(title={"da": "Nyt navn"}))
     bump_program_version(db.session, clock.now)
     db.session.commit()

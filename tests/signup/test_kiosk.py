@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from havehus.config import change_settings
+from havehus.config import change_settings, current_settings
 from havehus.extensions import db
 from havehus.models import (
     Booking,
@@ -185,7 +185,16 @@ def test_enrolled_kiosk_books_a_person_without_a_phone(client, bookable):
 
 def test_full_session_shows_the_waitlist_position(client, bookable, make_person):
     session = bookable(capacity=1)
-    services.book(db.session, session, make_person(), NOW, CLI, source="staff", notify=False)
+    services.book(
+        db.session,
+        session,
+        make_person(),
+        NOW,
+        CLI,
+        source="staff",
+        notify=False,
+        settings=current_settings(),
+    )
     db.session.commit()
     _enrol(client)
     _english(client)
