@@ -24,7 +24,14 @@ from havehus import (
     reports,
     signup,
 )
-from havehus.config import flask_config, load_settings
+from havehus.config import (
+    Settings,
+    SettingsConfig,
+    current_settings,
+    flask_config,
+    install_settings,
+    load_settings,
+)
 from havehus.extensions import babel, csrf, db, login, migrate
 from havehus.paths import LOCALES_DIR, MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR
 from havehus.people import access
@@ -32,6 +39,13 @@ from havehus.security import private_answer
 from havehus.timeutil import Clock, install_clock, system_clock
 
 __all__ = ["create_app"]
+
+
+class HavehusApp(Flask):
+    """Flask, whose config holds Flask's own keys only: havehus's settings are a `Settings`."""
+
+    config_class = SettingsConfig
+
 
 #: Only our own origin: no inline script or style anywhere, so whole pages can be cached.
 CONTENT_SECURITY_POLICY = (
@@ -47,7 +61,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     """
     settings = load_settings(config)
     instance_path = os.environ.get("HAVEHUS_INSTANCE_PATH") or str(Path.cwd() / "instance")
-    app = Flask(
+    app = HavehusApp(
         __name__,
         template_folder=str(TEMPLATES_DIR),
         static_folder=str(STATIC_DIR),
@@ -55,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
         instance_relative_config=False,
     )
     app.config.from_mapping(flask_config(settings))
+    install_settings(app, Settings.from_mapping({**settings, "instance_path": instance_path}))
     install_clock(app, clock or system_clock)
     # First: its converter must be in place before any blueprint adds a rule, and its check
     # runs before every other one (CSRF included), so hostile input gets its own clear answer.
@@ -107,7 +122,7 @@ def _register_request_hooks(app: Flask) -> None:
         if private_answer(request.path, "Authorization" in request.headers):
             # Someone's own data: no browser history, back button or proxy keeps a copy.
             response.headers["Cache-Control"] = "no-store"
-        if app.config["HAVEHUS_ENV"] == "production":
+        if current_settings().production:
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )

@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
 from havehus.attendance.invariants import visit_drift
-from havehus.config import ConfigError
+from havehus.config import ConfigError, current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.signup.invariants import seat_drift
@@ -124,7 +124,7 @@ def demo_command() -> None:
     """
     from havehus.demo import seed_demo
 
-    result = seed_demo(db.session, utcnow(), house_tz(), current_app.config)
+    result = seed_demo(db.session, utcnow(), house_tz(), current_settings())
     db.session.commit()
     if result.created:
         click.echo("Demo data created.")
@@ -196,7 +196,7 @@ def expand_command(weeks: int | None) -> None:
     """
     from havehus.program.services import expand_horizon
 
-    weeks = weeks or current_app.config["HAVEHUS_HORIZON_WEEKS"]
+    weeks = weeks or current_settings().horizon_weeks
     created = expand_horizon(db.session, weeks, utcnow(), house_tz())
     db.session.commit()
     click.echo(f"Sessions created: {created} (horizon {weeks} weeks)")
@@ -275,18 +275,16 @@ def backup_command(output: str | None) -> None:
     """
     from havehus.operations import backup
 
-    config = current_app.config
+    config = current_settings()
     if output is None:
-        folder = backup.backup_folder(
-            config["HAVEHUS_BACKUP_DIR"], current_app.instance_path
-        ) or Path(current_app.instance_path)
+        folder = backup.backup_folder(config.backup_dir, current_app.instance_path) or Path(
+            current_app.instance_path
+        )
         target = folder / backup.nightly_name(utcnow(), db.engine.dialect.name)
     else:
         target = Path(output)
     try:
-        made = backup.take_backup(
-            db.session, target, utcnow(), pg_bindir=config["HAVEHUS_PG_BINDIR"]
-        )
+        made = backup.take_backup(db.session, target, utcnow(), pg_bindir=config.pg_bindir)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
     assert made is not None  # only a nightly backup can find its night taken
@@ -306,7 +304,7 @@ def restore_command(file: str, yes: bool) -> None:
     from havehus.messaging import optout_log
     from havehus.operations import backup
 
-    pg_bindir = current_app.config["HAVEHUS_PG_BINDIR"]
+    pg_bindir = current_settings().pg_bindir
     try:
         found = backup.read_backup(Path(file), pg_bindir)
         plan = backup.plan_restore(db.session, found)
@@ -333,7 +331,7 @@ def restore_command(file: str, yes: bool) -> None:
             db.session,
             plan,
             utcnow(),
-            opt_out_log=optout_log.log_path(),
+            opt_out_log=optout_log.log_path(current_settings()),
             pg_bindir=pg_bindir,
         )
     except backup.BackupError as exc:
@@ -412,7 +410,7 @@ def import_attendance_command(file: str) -> None:
         utcnow(),
         CLI,
         tz=house_tz(),
-        secret=current_app.config["SECRET_KEY"],
+        secret=current_settings().secret_key,
     )
     if result.errors:
         db.session.rollback()

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+from flask.config import Config
 
 from havehus.paths import CONFIG_DIR
 
@@ -117,8 +123,7 @@ def validate(settings: Mapping[str, Any]) -> None:
 def flask_config(settings: Mapping[str, Any]) -> dict[str, Any]:
     """Translate havehus settings into the keys Flask and its extensions read."""
     production = settings["env"] == "production"
-    config: dict[str, Any] = {f"HAVEHUS_{key.upper()}": value for key, value in settings.items()}
-    config.update(
+    config: dict[str, Any] = dict(
         SECRET_KEY=settings["secret_key"],
         SQLALCHEMY_DATABASE_URI=settings["database_url"],
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
@@ -132,3 +137,128 @@ def flask_config(settings: Mapping[str, Any]) -> dict[str, Any]:
         TESTING=bool(settings.get("testing", False)),
     )
     return config
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The house's settings, typed and read once (`load_settings`), then passed to services.
+
+    The web layer, the CLI and the worker read them with `current_settings()` (or
+    `settings_of(app)`) and hand a service the settings, or just the values it needs; no
+    service reads the app. Each field is a key of config/default.toml (HAVEHUS_<KEY>).
+    """
+
+    env: str
+    database_url: str
+    secret_key: str
+    public_url: str
+    site_name: str
+    sms_backend: str
+    twilio_account_sid: str
+    twilio_auth_token: str
+    twilio_from: str
+    twilio_api_base: str
+    twilio_messaging_service_sid: str
+    twilio_timeout: float
+    sms_allowed_countries: tuple[str, ...]
+    sms_daily_limit_per_number: int
+    sms_monthly_segments: int
+    sms_price_per_segment: float
+    quiet_start: str
+    quiet_end: str
+    timezone: str
+    languages: tuple[str, ...]
+    horizon_weeks: int
+    outbox_lease_seconds: int
+    trusted_proxies: int
+    signup_closes_minutes: int
+    phone_regions: tuple[str, ...]
+    signup_code_minutes: int
+    signup_codes_per_phone_hour: int
+    signup_codes_per_client_hour: int
+    retention_months: int
+    sensitive_retention_days: int
+    api_token_requests_per_minute: int
+    api_public_requests_per_minute: int
+    feed_version_seconds: float
+    opt_out_log: str
+    backup_dir: str
+    backup_time: str
+    backup_keep: int
+    pg_bindir: str
+    testing: bool = False
+    #: The instance folder (HAVEHUS_INSTANCE_PATH, else ./instance): relative paths live there.
+    instance_path: str = "instance"
+
+    def __post_init__(self) -> None:
+        # Lists (from TOML, the environment or a test) become tuples: the settings never change.
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, list):
+                object.__setattr__(self, field.name, tuple(value))
+
+    @classmethod
+    def from_mapping(cls, settings: Mapping[str, Any]) -> Settings:
+        """The typed settings of `load_settings`' result (keys it does not know are ignored)."""
+        names = {field.name for field in dataclasses.fields(cls)}
+        return cls(**{key: value for key, value in settings.items() if key in names})
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The house's time zone (Europe/Copenhagen unless configured otherwise)."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def public_base(self) -> str:
+        """The public URL without a trailing slash: a path is appended to it."""
+        return self.public_url.rstrip("/")
+
+    def public_link(self, path: str) -> str:
+        """An absolute address the world can open (texts, feeds, QR codes); `path` starts with /."""
+        return self.public_base + path
+
+
+#: Where the app keeps its one `Settings` (`app.extensions[SETTINGS_KEY]`).
+SETTINGS_KEY = "havehus.settings"
+
+
+class SettingsConfig(Config):
+    """Flask's config, refusing havehus settings: they live in one place, the `Settings`."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key.startswith(ENV_PREFIX):
+            raise KeyError(
+                f"{key} is a havehus setting: it lives in havehus.config.Settings, read with "
+                "settings_of(app); a test changes it with change_settings(app, ...)"
+            )
+        super().__setitem__(key, value)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+
+def install_settings(app: Flask, settings: Settings) -> None:
+    """Make `settings` the app's settings (`create_app` does this once)."""
+    app.extensions[SETTINGS_KEY] = settings
+
+
+def settings_of(app: Flask) -> Settings:
+    settings: Settings = app.extensions[SETTINGS_KEY]
+    return settings
+
+
+def current_settings() -> Settings:
+    """The running app's settings: for views, the CLI, the worker and request hooks only."""
+    return settings_of(current_app)
+
+
+def change_settings(app: Flask, **changes: Any) -> Settings:
+    """Replace some of the app's settings (tests: a smaller budget, another backend)."""
+    settings = dataclasses.replace(settings_of(app), **changes)
+    install_settings(app, settings)
+    return settings

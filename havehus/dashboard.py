@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from havehus.config import Settings, current_settings
 from havehus.extensions import db
 from havehus.feeds.links import FeedLink
 from havehus.feeds.partner_feeds import own_partner_links
@@ -51,18 +52,17 @@ def coming_this_week(orm: OrmSession, now: datetime, tz: ZoneInfo) -> list[Sessi
 
 
 def overview_for(
-    orm: OrmSession, user: StaffUser, now: datetime, tz: ZoneInfo, public_url: str
+    orm: OrmSession, user: StaffUser, now: datetime, tz: ZoneInfo, settings: Settings
 ) -> Overview:
     """The week for those who host, and the calendar addresses made for this user."""
     coming = coming_this_week(orm, now, tz) if user.role in HOSTS else []
-    return Overview(coming=coming, feed_links=own_partner_links(orm, user, public_url))
+    return Overview(coming=coming, feed_links=own_partner_links(orm, user, settings))
 
 
 @bp.get("/")
 @staff_required()
 def overview() -> ResponseReturnValue:
-    public_url = current_app.config["HAVEHUS_PUBLIC_URL"]
-    shown = overview_for(db.session, current_user, utcnow(), house_tz(), public_url)
+    shown = overview_for(db.session, current_user, utcnow(), house_tz(), current_settings())
     return render_template(
         "dashboard/overview.html",
         form=ConfirmForm(),

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 
+from havehus.config import current_settings
 from havehus.staff_area import speaks_two_languages
 
 
@@ -43,16 +44,16 @@ STAFF_FALLBACK = "en"
 
 def offered_languages() -> list[Language]:
     """The languages of the switch, in configured order."""
-    return [KNOWN_LANGUAGES[code] for code in current_app.config["HAVEHUS_LANGUAGES"]]
+    return [KNOWN_LANGUAGES[code] for code in current_settings().languages]
 
 
 def default_language() -> str:
-    return str(current_app.config["HAVEHUS_LANGUAGES"][0])
+    return str(current_settings().languages[0])
 
 
 def _choosable() -> list[str]:
     """The codes this page may speak: the offered ones, and on staff pages Danish and English."""
-    codes = list(current_app.config["HAVEHUS_LANGUAGES"])
+    codes = list(current_settings().languages)
     if request and is_staff_page():
         codes += [code for code in STAFF_LANGUAGES if code not in codes]
     return codes
@@ -133,7 +134,7 @@ def remember_language(response: Response) -> Response:
             max_age=LANG_COOKIE_MAX_AGE,
             samesite="Lax",
             httponly=True,
-            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            secure=current_settings().production,
         )
     return response
 

@@ -12,6 +12,7 @@ from flask_babel import format_date, format_time, get_locale
 from markupsafe import Markup
 
 from havehus import i18n
+from havehus.config import Settings, current_settings
 from havehus.program.labels import CATEGORY_LABELS, language_name
 from havehus.timeutil import house_tz, iso_week_label
 
@@ -121,3 +122,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(i18n.switch_languages)
     app.add_template_global(i18n.current_language)
     app.add_template_global(i18n.KNOWN_LANGUAGES.get, "known_language")
+
+    @app.context_processor
+    def _settings() -> dict[str, Settings]:
+        return {"settings": current_settings()}

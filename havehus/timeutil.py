@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_app_context
 
+from havehus.config import current_settings
+
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -25,7 +27,7 @@ _CLOCK_KEY = "havehus.clock"
 
 def house_tz() -> ZoneInfo:
     """The house's time zone (Europe/Copenhagen unless configured otherwise)."""
-    return ZoneInfo(current_app.config["HAVEHUS_TIMEZONE"])
+    return current_settings().tz
 
 
 def system_clock() -> datetime:

@@ -9,11 +9,11 @@ import socket
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from havehus.config import settings_of
 from havehus.extensions import db
 from havehus.messaging.gateway import Gateway, gateway_for
 from havehus.messaging.outbox import process_due
@@ -36,10 +36,11 @@ def worker_id() -> str:
 
 
 def quiet_hours(app: Flask) -> QuietHours:
+    settings = settings_of(app)
     return QuietHours(
-        start=parse_clock(app.config["HAVEHUS_QUIET_START"]),
-        end=parse_clock(app.config["HAVEHUS_QUIET_END"]),
-        tz=ZoneInfo(app.config["HAVEHUS_TIMEZONE"]),
+        start=parse_clock(settings.quiet_start),
+        end=parse_clock(settings.quiet_end),
+        tz=settings.tz,
     )
 
 
@@ -47,7 +48,7 @@ def _gateway(app: Flask) -> Gateway:
     """The app's gateway, built once: one Twilio client and HTTP connection pool per process."""
     gateway: Gateway | None = app.extensions.get("havehus_sms_gateway")
     if gateway is None:
-        gateway = app.extensions["havehus_sms_gateway"] = gateway_for(app.config)
+        gateway = app.extensions["havehus_sms_gateway"] = gateway_for(settings_of(app))
     return gateway
 
 
@@ -59,7 +60,8 @@ def send_due_messages(app: Flask, now: datetime) -> dict[str, int]:
             _gateway(app),
             now,
             worker_id(),
-            app.config["HAVEHUS_OUTBOX_LEASE_SECONDS"],
+            settings_of(app).outbox_lease_seconds,
+            settings=settings_of(app),
             quiet=quiet_hours(app),
         )
         return {
@@ -84,7 +86,12 @@ def queue_due_reminders(app: Flask, now: datetime) -> dict[str, int]:
         # Reminders of moved sessions first: freed, they are queued again for the new time.
         moved = release_moved_reminders(db.session)
         queued = queue_reminders(
-            db.session, now, quiet_start=quiet.start, quiet_end=quiet.end, tz=quiet.tz
+            db.session,
+            now,
+            quiet_start=quiet.start,
+            quiet_end=quiet.end,
+            tz=quiet.tz,
+            settings=settings_of(app),
         )
         db.session.commit()
         return {"reminders_queued": queued, "reminders_of_moved_sessions": moved}
@@ -93,7 +100,7 @@ def queue_due_reminders(app: Flask, now: datetime) -> dict[str, int]:
 def extend_horizon(app: Flask, now: datetime) -> dict[str, int]:
     """Keep recurring activities expanded to the configured number of weeks ahead."""
     with app.app_context():
-        created = expand_horizon(db.session, app.config["HAVEHUS_HORIZON_WEEKS"], now, house_tz())
+        created = expand_horizon(db.session, settings_of(app).horizon_weeks, now, house_tz())
         db.session.commit()
         return {"sessions_created": created}
 
@@ -102,7 +109,7 @@ def pass_on_expired_offers(app: Flask, now: datetime) -> dict[str, int]:
     """Seats held for someone who did not answer in time go to the next on the waiting list."""
 
     with app.app_context():
-        expired = expire_offers(db.session, now)
+        expired = expire_offers(db.session, now, settings_of(app))
         db.session.commit()
         return {"offers_expired": expired}
 
@@ -113,8 +120,8 @@ def apply_retention(app: Flask, now: datetime) -> dict[str, int]:
         run = retention.apply_retention(
             db.session,
             now,
-            months=int(app.config["HAVEHUS_RETENTION_MONTHS"]),
-            sensitive_days=int(app.config["HAVEHUS_SENSITIVE_RETENTION_DAYS"]),
+            months=int(settings_of(app).retention_months),
+            sensitive_days=int(settings_of(app).sensitive_retention_days),
         )
         db.session.commit()
         return asdict(run)
@@ -124,7 +131,7 @@ def nightly_backup(app: Flask, now: datetime) -> dict[str, int]:
     """Back the database up into the backup folder, once a night whatever the number of
     workers, and delete all but the newest `backup_keep` backups there."""
     with app.app_context():
-        folder = backup.backup_folder(app.config["HAVEHUS_BACKUP_DIR"], app.instance_path)
+        folder = backup.backup_folder(settings_of(app).backup_dir, app.instance_path)
         if folder is None:
             return {"backups_taken": 0}
         night = now.astimezone(house_tz()).date().isoformat()
@@ -136,14 +143,14 @@ def nightly_backup(app: Flask, now: datetime) -> dict[str, int]:
                 now,
                 kind="nightly",
                 nightly_key=night,
-                pg_bindir=app.config["HAVEHUS_PG_BINDIR"],
+                pg_bindir=settings_of(app).pg_bindir,
             )
         except backup.BackupError as exc:
             log.error("Nightly backup failed: %s", exc)
             return {"backups_taken": 0, "backups_failed": 1}
         if made is None:  # another worker took tonight's
             return {"backups_taken": 0}
-        gone = backup.prune_backups(folder, int(app.config["HAVEHUS_BACKUP_KEEP"]))
+        gone = backup.prune_backups(folder, int(settings_of(app).backup_keep))
         log.info(
             "Nightly backup %s (%d bytes); %d older removed", made.path, made.size_bytes, len(gone)
         )
@@ -187,8 +194,8 @@ def run_once(app: Flask, at: datetime | None = None) -> dict[str, dict[str, int]
 
 def run_forever(app: Flask) -> None:
     """Block, running the jobs on their schedules until SIGINT/SIGTERM."""
-    gateway_for(app.config)  # refuse a bad backend before starting
-    scheduler = BlockingScheduler(timezone=app.config["HAVEHUS_TIMEZONE"])
+    gateway_for(settings_of(app))  # refuse a bad backend before starting
+    scheduler = BlockingScheduler(timezone=settings_of(app).timezone)
 
     scheduled = {**JOBS, "nightly_backup": nightly_backup}
 
@@ -253,7 +260,7 @@ def run_forever(app: Flask) -> None:
         max_instances=1,
         coalesce=True,
     )
-    backup_hour, backup_minute = app.config["HAVEHUS_BACKUP_TIME"].split(":")
+    backup_hour, backup_minute = settings_of(app).backup_time.split(":")
     scheduler.add_job(
         job("nightly_backup"),
         "cron",

@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from havehus.config import current_settings
 from havehus.extensions import db
+from havehus.messaging.guards import Limits
 from havehus.models import Activity, Booking, Participant, Session, Visit
 from havehus.models.signup import SEAT_COUNTED
 from havehus.signup.services import record_consent
@@ -88,3 +90,8 @@ def add_booking(
             holder.seats_taken += booking.seats
     db.session.flush()
     return booking
+
+
+def sms_limits() -> Limits:
+    """The running test app's SMS guard rails, as the worker hands them to the outbox."""
+    return Limits.from_settings(current_settings())

@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from havehus.config import current_settings, settings_of
 from havehus.extensions import db
 from havehus.feeds.tokens import create_feed_token
 from havehus.models import Activity, Location, Participant
@@ -132,7 +133,7 @@ def _world(app: Flask) -> dict[str, str]:
     person = Participant(public_id="p1", display_name="Fatima", created_at=NOW)
     db.session.add_all([house, activity, vaccination, person])
     db.session.flush()
-    expand_horizon(db.session, 6, NOW, ZoneInfo(app.config["HAVEHUS_TIMEZONE"]))
+    expand_horizon(db.session, 6, NOW, ZoneInfo(settings_of(app).timezone))
     other_user = create_staff_user(db.session, "other@havehus.example", "host", PASSWORD, NOW)
     _invited, invite = invite_user(db.session, "invited@havehus.example", "host", NOW, CLI)
     other_token, _raw = create_api_token(db.session, "Other", "partner", NOW, CLI)
@@ -144,13 +145,27 @@ def _world(app: Flask) -> dict[str, str]:
         db.session, "personal", NOW, name="", language="da", participant_id=person.id
     )
     booked = services.book(
-        db.session, activity.sessions[-1], person, NOW, CLI, source="staff", notify=False
+        db.session,
+        activity.sessions[-1],
+        person,
+        NOW,
+        CLI,
+        source="staff",
+        notify=False,
+        settings=current_settings(),
     ).booking
-    booking = services.booking_token(booked)
+    booking = services.booking_token(booked, current_settings())
     sahra = add_participant("Sahra Ali", at=NOW, phone="+4520334455", consents=("health",))
     (health_session,) = vaccination.sessions
     health_booking = services.book(
-        db.session, health_session, sahra, NOW, CLI, source="staff", notify=False
+        db.session,
+        health_session,
+        sahra,
+        NOW,
+        CLI,
+        source="staff",
+        notify=False,
+        settings=current_settings(),
     ).booking
     db.session.commit()
     return {
@@ -160,7 +175,7 @@ def _world(app: Flask) -> dict[str, str]:
         "partner_feed_id": str(partner_token.id),
         "slug": activity.slug,
         "session_id": str(activity.sessions[-1].id),
-        "check_in_code": check_in_code(activity.sessions[-1].id),
+        "check_in_code": check_in_code(activity.sessions[-1].id, current_settings().secret_key),
         "invite": invite,
         "other_user_id": str(other_user.id),
         "other_token_id": str(other_token.id),

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
 import pytest
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+import havehus
 from havehus import create_app
-from havehus.config import DEFAULT_SECRET_KEY, ConfigError, load_settings
+from havehus.config import (
+    DEFAULT_SECRET_KEY,
+    ConfigError,
+    Settings,
+    change_settings,
+    load_settings,
+    settings_of,
+)
 from havehus.paths import CONFIG_DIR
 
 STRONG_SECRET = "x" * 40
@@ -106,3 +117,50 @@ def test_quiet_hours_must_be_clock_times():
     assert load_settings(environ={})["quiet_start"] == "21:00"
     with pytest.raises(ConfigError, match="HAVEHUS_QUIET_END"):
         load_settings(environ={"HAVEHUS_QUIET_END": "8 am"})
+
+
+def test_the_app_keeps_its_settings_once_typed_and_frozen(sqlite_url: str):
+    app = create_app({"database_url": sqlite_url, "languages": ["da", "en"]})
+    settings = settings_of(app)
+    assert isinstance(settings, Settings)
+    assert settings.languages == ("da", "en")
+    assert settings.horizon_weeks == 12
+    assert settings.tz.key == "Europe/Copenhagen"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.site_name = "Elsewhere"  # type: ignore[misc]
+    # One home: Flask's config holds Flask's keys, never a second copy of a havehus setting.
+    assert not [key for key in app.config if key.startswith("HAVEHUS_")]
+    with pytest.raises(KeyError, match="change_settings"):
+        app.config["HAVEHUS_SITE_NAME"] = "Elsewhere"
+    with pytest.raises(KeyError, match="change_settings"):
+        app.config.update(HAVEHUS_SITE_NAME="Elsewhere")
+    changed = change_settings(app, site_name="Elsewhere")
+    assert settings_of(app) is changed and changed.site_name == "Elsewhere"
+    assert settings.site_name == "Havehuset"
+
+
+def test_trusted_proxies_put_the_proxy_fix_in_front(sqlite_url: str):
+    behind = create_app({"database_url": sqlite_url, "trusted_proxies": 1})
+    assert isinstance(behind.wsgi_app, ProxyFix)
+    assert not isinstance(create_app({"database_url": sqlite_url}).wsgi_app, ProxyFix)
+
+
+#: The modules that may ask the running app (`current_app`, `current_settings()`): the web
+#: side (views, forms, webhooks, request hooks), the entry points and the core's accessors.
+#: Every other module is a service: it is handed the settings, or the values it needs.
+READS_THE_APP = re.compile(
+    r"(views|_views/\w+|webhooks|forms|blueprint)\.py$"
+    r"|^(__init__|cli|worker|templating|dashboard|config|errors|input_guard|i18n|timeutil)\.py$"
+    r"|^people/access\.py$|^api/(activities|bookings)\.py$"
+)
+
+
+def test_no_service_reads_the_app():
+    package = Path(havehus.__file__).parent
+    readers = {
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if re.search(r"\bcurrent_app\b|\bcurrent_settings\(", path.read_text(encoding="utf-8"))
+    }
+    assert readers, "the pattern finds the web side's readers"
+    assert sorted(r for r in readers if not READS_THE_APP.search(r)) == []

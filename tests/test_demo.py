@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy import func, select
 
+from havehus.config import settings_of
 from havehus.demo import seed_demo
 from havehus.extensions import db
 from havehus.models import (
@@ -34,7 +35,7 @@ NAMED = (
 
 
 def _seed(app: Flask):
-    result = seed_demo(db.session, NOW, CPH, app.config)
+    result = seed_demo(db.session, NOW, CPH, settings_of(app))
     db.session.commit()
     return result
 

@@ -9,6 +9,7 @@ import pytest
 from babel import Locale
 from flask.testing import FlaskClient
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.i18n import KNOWN_LANGUAGES
 from havehus.models import Participant
@@ -41,9 +42,17 @@ def person_in(make_activity, make_session, make_location):
         )
         db.session.add(person)
         db.session.flush()
-        booking = services.book(db.session, session, person, NOW, Actor("public"), source="web")
-        booking_page = f"/bookings/{services.booking_token(booking.booking)}"
-        me_page = f"/me/{me.personal_token(db.session, person, NOW)}"
+        booking = services.book(
+            db.session,
+            session,
+            person,
+            NOW,
+            Actor("public"),
+            source="web",
+            settings=current_settings(),
+        )
+        booking_page = f"/bookings/{services.booking_token(booking.booking, current_settings())}"
+        me_page = f"/me/{me.personal_token(db.session, person, NOW, current_settings())}"
         db.session.commit()
         return booking_page, me_page
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import cast
 
-from flask import current_app, url_for
+from flask import url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from havehus.api import shapes
 from havehus.api.fields import parse_body
 from havehus.api.openapi import describe
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.models import Activity, ApiToken, Session
@@ -93,7 +94,7 @@ def activity_create() -> ResponseReturnValue:
             utcnow(),
             current_actor(),
             tz=house_tz(),
-            horizon_weeks=int(current_app.config["HAVEHUS_HORIZON_WEEKS"]),
+            horizon_weeks=int(current_settings().horizon_weeks),
         )
     except HavehusError as error:
         db.session.rollback()
@@ -157,7 +158,7 @@ def activity_update(slug: str) -> ResponseReturnValue:
             current_actor(),
             expected_version=changes.version,
             tz=house_tz(),
-            horizon_weeks=int(current_app.config["HAVEHUS_HORIZON_WEEKS"]),
+            horizon_weeks=int(current_settings().horizon_weeks),
         )
     except HavehusError as error:
         db.session.rollback()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from havehus.api import shapes
 from havehus.api.fields import parse_body
 from havehus.api.openapi import describe
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.i18n import default_language
@@ -48,14 +48,17 @@ def create_booking(session_id: int) -> ResponseReturnValue:
     if target is None or target.activity.visibility == "staff":
         return shapes.refuse("not_found", _("There is no such session."), 404)
     try:
-        request = parse_body(
-            shapes.BookingRequest, phone_regions=current_app.config["HAVEHUS_PHONE_REGIONS"]
-        )
+        request = parse_body(shapes.BookingRequest, phone_regions=current_settings().phone_regions)
     except HavehusError as error:
         return shapes.refuse(error.code, error.message, 422, error.fields)
     try:
         result = sign_up(
-            db.session, target, request.sign_up(default_language()), utcnow(), current_actor()
+            db.session,
+            target,
+            request.sign_up(default_language()),
+            utcnow(),
+            current_actor(),
+            current_settings(),
         )
     except HavehusError as error:
         db.session.rollback()
@@ -96,7 +99,7 @@ def delete_booking(booking_id: int) -> ResponseReturnValue:
     if booking is None:
         return shapes.refuse("not_found", _("There is no such booking."), 404)
     try:
-        services.cancel(db.session, booking, utcnow(), current_actor())
+        services.cancel(db.session, booking, utcnow(), current_actor(), current_settings())
     except HavehusError as error:
         db.session.rollback()
         return shapes.refuse(error.code, error.message, 403)

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from havehus.api import shapes
 from havehus.api.fields import parse_query
 from havehus.api.openapi import describe, openapi_document
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.i18n import default_language, offered_languages
@@ -26,11 +27,11 @@ LIMITER_KEY = "havehus_api_limiter"
 def rate_limit() -> ResponseReturnValue | None:
     """Bearer-token callers (who book for many people) get their own, higher limit."""
     token = bearer_token()
-    config = current_app.config
+    config = current_settings()
     if token is not None:
-        key, limit = f"token:{token.id}", int(config["HAVEHUS_API_TOKEN_REQUESTS_PER_MINUTE"])
+        key, limit = f"token:{token.id}", int(config.api_token_requests_per_minute)
     else:
-        key, limit = f"ip:{client_ip()}", int(config["HAVEHUS_API_PUBLIC_REQUESTS_PER_MINUTE"])
+        key, limit = f"ip:{client_ip()}", int(config.api_public_requests_per_minute)
     limiter = current_app.extensions.setdefault(LIMITER_KEY, FixedWindowLimiter())
     retry_after = limiter.hit(key, limit)
     if retry_after is None:

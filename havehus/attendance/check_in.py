@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 
 from havehus.attendance import services
@@ -59,10 +58,9 @@ def check_kiosk_open(session: Session, now: datetime) -> None:
         raise HavehusError(_("You can say you are here while it is on."), "closed")
 
 
-def device_key(device: str, session_id: int, purpose: str) -> str:
+def device_key(device: str, session_id: int, purpose: str, secret: str) -> str:
     """The tap key of one phone's check-in (or pulse) at one session: the same each time that
     phone asks, so a double tap or a second visit to the page counts once."""
-    secret = current_app.config["SECRET_KEY"]
     return derived_token(secret, f"check-in-{purpose}", session_id, device)
 
 

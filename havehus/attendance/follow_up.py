@@ -35,6 +35,7 @@ from sqlalchemy.orm import selectinload
 
 from havehus.attendance import texts
 from havehus.attendance.services import RECORDERS
+from havehus.config import Settings
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.errors import HavehusError
 from havehus.messaging import outgoing
@@ -443,7 +444,7 @@ def send_text(
     now: datetime,
     actor: Actor,
     *,
-    site: str,
+    settings: Settings,
     quiet: QuietHours | None = None,
 ) -> bool:
     """Queue the kind text of the reason, in the person's language, once per occurrence, and
@@ -465,7 +466,11 @@ def send_text(
         phone=person.phone,
         language=person.language,
         body=texts.follow_up_text(
-            reason, person.display_name, person.language, site, texts.program_link(person.language)
+            reason,
+            person.display_name,
+            person.language,
+            settings.site_name,
+            texts.program_link(settings, person.language),
         ),
         kind=MessageKind.FOLLOW_UP,
         now=now,

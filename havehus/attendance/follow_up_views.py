@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from havehus.attendance import follow_up as rules
 from havehus.attendance.follow_up import Entry
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.messaging.quiet import QuietHours, parse_clock
@@ -122,11 +123,11 @@ def follow_up_mark() -> ResponseReturnValue:
 def follow_up_text() -> ResponseReturnValue:
     """The one-tap text: kind, short, in the person's language, through the outbox."""
     participant, reason, occurrence = _entry_fields()
-    config = current_app.config
+    config = current_settings()
     quiet = QuietHours(
-        start=parse_clock(config["HAVEHUS_QUIET_START"]),
-        end=parse_clock(config["HAVEHUS_QUIET_END"]),
-        tz=ZoneInfo(config["HAVEHUS_TIMEZONE"]),
+        start=parse_clock(config.quiet_start),
+        end=parse_clock(config.quiet_end),
+        tz=ZoneInfo(config.timezone),
     )
     try:
         queued = rules.send_text(
@@ -136,7 +137,7 @@ def follow_up_text() -> ResponseReturnValue:
             occurrence,
             utcnow(),
             current_actor(),
-            site=config["HAVEHUS_SITE_NAME"],
+            settings=config,
             quiet=quiet,
         )
     except HavehusError as error:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectChoice, SelectField, StringField, TelField, TextAreaField
@@ -10,6 +9,7 @@ from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
 from havehus.attendance.services import NOTE_LENGTH
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.i18n import current_language
 from havehus.signup.forms import CHANNEL_LABELS
@@ -39,7 +39,7 @@ class AddPersonForm(Form):
         """Who the host added, for the sign-up service's identification."""
         if not self.participant_id.data and not (self.name.data or "").strip():
             raise HavehusError(_("Write the person's first name."), "invalid_name")
-        regions = current_app.config["HAVEHUS_PHONE_REGIONS"]
+        regions = current_settings().phone_regions
         phone = normalise_phone(self.phone.data, regions) if self.phone.data else None
         return Person(
             name=self.name.data or "",

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import abort, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from havehus.attendance import check_in
 from havehus.attendance.pulse import FACE_LABELS, give_pulse, offers_pulse
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.models import Session
@@ -67,7 +68,7 @@ def here(session_id: int) -> ResponseReturnValue:
         if pressed.step in ("next", "anonymous"):
             try:
                 if pressed.step == "next":
-                    regions = current_app.config["HAVEHUS_PHONE_REGIONS"]
+                    regions = current_settings().phone_regions
                     phone = normalise_phone(pressed.digits, regions)
                     check_in.check_in_by_phone(
                         db.session, target, phone, state["key"], "kiosk", now, current_actor()

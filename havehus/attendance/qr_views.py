@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from havehus.attendance import check_in
 from havehus.attendance.forms import CheckInForm, PulseForm
 from havehus.attendance.pulse import FACE_LABELS, give_pulse, offers_pulse, pulse_given
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.models import Session
@@ -42,7 +43,11 @@ LIMITER_KEY = "havehus_check_in_limiter"
 
 def _target(session_id: int, code: str) -> Session:
     """The session whose printed code this is; 404 for a wrong code, as for no session."""
-    found = db.session.get(Session, session_id) if is_check_in_code(session_id, code) else None
+    found = (
+        db.session.get(Session, session_id)
+        if is_check_in_code(session_id, code, current_settings().secret_key)
+        else None
+    )
     if found is None:
         abort(404)
     return found
@@ -78,7 +83,7 @@ def _too_many(device: str) -> bool:
 def _render(target: Session, code: str, status: int = 200, **extra: Any) -> ResponseReturnValue:
     device = _device()
     checked = target.id in _checked_in()
-    pulse_key = check_in.device_key(device, target.id, "pulse")
+    pulse_key = check_in.device_key(device, target.id, "pulse", current_settings().secret_key)
     return render_template(
         "attendance/check_in.html",
         session=target,
@@ -108,7 +113,7 @@ def qr(session_id: int, code: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render(target, code, 400, form=form)
     device = _device()
-    key = check_in.device_key(device, target.id, "here")
+    key = check_in.device_key(device, target.id, "here", current_settings().secret_key)
     action = request.form.get("action", "")
     if action not in ("here", "number"):
         return _render(target, code, 400, form=form, problem=_("Please tap one of the buttons."))
@@ -117,7 +122,7 @@ def qr(session_id: int, code: str) -> ResponseReturnValue:
             if _too_many(device):
                 message = _("Too many numbers from this phone. Wait a minute and try again.")
                 return _render(target, code, 429, form=form, problem=message)
-            regions = current_app.config["HAVEHUS_PHONE_REGIONS"]
+            regions = current_settings().phone_regions
             phone = normalise_phone(form.phone.data or "", regions)
             actor = Actor("public", ip=client_ip())
             check_in.check_in_by_phone(db.session, target, phone, key, "qr", now, actor)
@@ -149,7 +154,7 @@ def qr_pulse(session_id: int, code: str) -> ResponseReturnValue:
         return redirect(url_for("checkin.qr", session_id=target.id, code=code), 303)
     raw = request.form.get("face", "")
     face = int(raw) if raw.isdigit() and len(raw) == 1 else 0
-    key = check_in.device_key(_device(), target.id, "pulse")
+    key = check_in.device_key(_device(), target.id, "pulse", current_settings().secret_key)
     try:
         give_pulse(db.session, target, face, key, now, None)
     except HavehusError as problem:

@@ -8,15 +8,13 @@ preview, and what is checked again when the text is sent.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from havehus.config import Settings
 from havehus.messaging import kinds
 from havehus.messaging.kinds import Unwanted
-from havehus.messaging.outgoing import public_link
 from havehus.models import MessageKind, OutboundMessage, Participant, Session
 from havehus.orm import OrmSession
 
@@ -24,8 +22,8 @@ from havehus.orm import OrmSession
 PROGRAM_PATH = "/?lang={language}"
 
 
-def program_link(language: str) -> str:
-    return public_link(PROGRAM_PATH.format(language=language))
+def program_link(settings: Settings, language: str) -> str:
+    return settings.public_link(PROGRAM_PATH.format(language=language))
 
 
 def first_name(display_name: str) -> str:
@@ -69,9 +67,9 @@ def register() -> None:
     """Tell messaging about follow-up texts: the send-time check and the preview's samples."""
 
     def sample(reason: str) -> kinds.SampleWording:
-        def wording(_session: Session, language: str, _tz: ZoneInfo) -> str:
-            site = current_app.config["HAVEHUS_SITE_NAME"]
-            return follow_up_text(reason, "Amina", language, site, program_link(language))
+        def wording(_session: Session, language: str, settings: Settings) -> str:
+            link = program_link(settings, language)
+            return follow_up_text(reason, "Amina", language, settings.site_name, link)
 
         return wording
 

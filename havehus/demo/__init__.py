@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from havehus.config import Settings
 from havehus.demo.activities import activity_specs
 from havehus.demo.history import add_history
 from havehus.demo.people import (
@@ -40,11 +39,9 @@ class DemoResult:
     sessions_created: int = 0
 
 
-def seed_demo(
-    orm: OrmSession, now: datetime, tz: ZoneInfo, config: Mapping[str, Any]
-) -> DemoResult:
+def seed_demo(orm: OrmSession, now: datetime, tz: ZoneInfo, settings: Settings) -> DemoResult:
     """Create the demo house once; afterwards only extend the horizon."""
-    weeks = int(config["HAVEHUS_HORIZON_WEEKS"])
+    weeks = settings.horizon_weeks
     if orm.scalar(select(Location.id).where(Location.slug == DEMO_MARKER_SLUG)):
         return DemoResult(created=False, sessions_created=expand_horizon(orm, weeks, now, tz))
 

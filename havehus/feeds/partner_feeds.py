@@ -8,6 +8,7 @@ from datetime import datetime
 from flask import url_for
 from sqlalchemy import Select, select
 
+from havehus.config import Settings
 from havehus.feeds.links import FeedLink, feed_link
 from havehus.feeds.tokens import create_derived_feed_token, derived_feed_token, revoke_feed_token
 from havehus.models import FeedToken, StaffUser
@@ -45,12 +46,14 @@ def create_partner_feed(
     language: str,
     categories: Iterable[str],
     partner_id: int | None,
+    secret: str,
 ) -> FeedToken:
     """A new partner address (shown to the partner user, if one is named), audited."""
     token, _raw = create_derived_feed_token(
         orm,
         "partner",
         now,
+        secret,
         name=name,
         language=language,
         categories=categories,
@@ -66,14 +69,14 @@ def revoke_partner_feed(orm: OrmSession, token: FeedToken, now: datetime, actor:
     audit.record(orm, "feed.revoke", now, actor, target=token)
 
 
-def partner_link(token: FeedToken, public_url: str) -> FeedLink:
+def partner_link(token: FeedToken, settings: Settings) -> FeedLink:
     """The partner feed's address (https, webcal, QR), shown again whenever needed."""
-    path = url_for("feeds.partner_calendar", token=derived_feed_token(token))
-    return feed_link(public_url, path)
+    path = url_for("feeds.partner_calendar", token=derived_feed_token(token, settings.secret_key))
+    return feed_link(settings.public_url, path)
 
 
 def own_partner_links(
-    orm: OrmSession, user: StaffUser, public_url: str
+    orm: OrmSession, user: StaffUser, settings: Settings
 ) -> list[tuple[FeedToken, FeedLink]]:
     """The live partner addresses made for this user, oldest first (their overview shows them)."""
     tokens = orm.scalars(
@@ -85,4 +88,4 @@ def own_partner_links(
         )
         .order_by(FeedToken.created_at)
     )
-    return [(token, partner_link(token, public_url)) for token in tokens]
+    return [(token, partner_link(token, settings)) for token in tokens]

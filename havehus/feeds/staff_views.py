@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.feeds import partner_feeds as partners
@@ -56,6 +57,7 @@ def partner_feeds() -> ResponseReturnValue:
                 language=form.language.data,
                 categories=form.categories.data or [],
                 partner_id=form.partner.data or None,
+                secret=current_settings().secret_key,
             )
         except HavehusError as error:
             db.session.rollback()
@@ -75,7 +77,7 @@ def partner_feeds() -> ResponseReturnValue:
         form=form,
         page=page,
         confirm=ConfirmForm(),
-        link_for=partial(partners.partner_link, public_url=_public_url()),
+        link_for=partial(partners.partner_link, settings=current_settings()),
         labels=CATEGORY_LABELS,
     ), (400 if request.method == "POST" else 200)
 
@@ -92,7 +94,3 @@ def revoke_partner_feed(feed_id: int) -> ResponseReturnValue:
     db.session.commit()
     flash(_("The calendar address is revoked. It stops working at once."))
     return redirect(url_for("feeds_staff.partner_feeds"))
-
-
-def _public_url() -> str:
-    return str(current_app.config["HAVEHUS_PUBLIC_URL"])

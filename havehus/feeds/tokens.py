@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
@@ -90,24 +89,24 @@ def record_feed_use(orm: OrmSession, token: FeedToken, now: datetime) -> None:
         )
 
 
-def derived_feed_token(token: FeedToken) -> str:
+def derived_feed_token(token: FeedToken, secret: str) -> str:
     """The raw address token of a feed token made by create_derived_feed_token.
 
     Computed from the app's secret and the record, so the same link can be shown or texted
     again without storing it; revoking the record revokes the link.
     """
     return derived_token(
-        current_app.config["SECRET_KEY"], f"feed-{token.kind}", token.id,
+        secret, f"feed-{token.kind}", token.id,
         token.created_at.timestamp(),
     )  # fmt: skip
 
 
 def create_derived_feed_token(
-    orm: OrmSession, kind: str, now: datetime, **fields: Any
+    orm: OrmSession, kind: str, now: datetime, secret: str, **fields: Any
 ) -> tuple[FeedToken, str]:
     """Like create_feed_token, but the link can be shown again later (derived_feed_token)."""
     token, _raw = create_feed_token(orm, kind, now, **fields)
-    raw = derived_feed_token(token)
+    raw = derived_feed_token(token, secret)
     token.token_hash = hash_token(raw)
     orm.flush()
     return token, raw

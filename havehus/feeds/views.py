@@ -10,6 +10,7 @@ from flask.blueprints import BlueprintSetupState
 from sqlalchemy.engine import Connection
 from werkzeug.wrappers import Response
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.feeds import services, tokens
 from havehus.feeds.links import webcal_address
@@ -34,21 +35,21 @@ def _install_cache(state: BlueprintSetupState) -> None:
 @bp.app_template_filter("webcal")
 def webcal_filter(path: str) -> str:
     """A feed's path as a webcal:// address on the public URL, for "subscribe" buttons."""
-    return webcal_address(current_app.config["HAVEHUS_PUBLIC_URL"].rstrip("/") + path)
+    return webcal_address(current_settings().public_url.rstrip("/") + path)
 
 
 def _settings() -> FeedSettings:
-    config = current_app.config
+    config = current_settings()
     return FeedSettings(
         tz=house_tz(),
-        public_url=config["HAVEHUS_PUBLIC_URL"].rstrip("/"),
-        site_name=config["HAVEHUS_SITE_NAME"],
+        public_url=config.public_url.rstrip("/"),
+        site_name=config.site_name,
         default_language=default_language(),
     )
 
 
 def _language(preferred: str | None = None) -> str:
-    offered = current_app.config["HAVEHUS_LANGUAGES"]
+    offered = current_settings().languages
     return services.feed_language(request.args.get("lang"), preferred, offered)
 
 
@@ -61,7 +62,7 @@ def _recent_program_version(connection: Connection | None = None) -> services.Pr
     Calendar apps poll hourly; a change made by any process is still seen within that time.
     Without a connection, returns the remembered version while it is fresh, else None.
     """
-    ttl = float(current_app.config["HAVEHUS_FEED_VERSION_SECONDS"])
+    ttl = float(current_settings().feed_version_seconds)
     remembered = current_app.extensions.get(_VERSION_KEY)
     clock = time.monotonic()
     if remembered is not None and ttl > 0 and clock - remembered[0] < ttl:
@@ -166,7 +167,7 @@ def personal_calendar(token: str) -> Response:
 def subscribe() -> str:
     code = current_language().code
     language = None if code == default_language() else code
-    public_url = current_app.config["HAVEHUS_PUBLIC_URL"]
+    public_url = current_settings().public_url
     links = services.subscribe_links(db.session, public_url, language)
     return render_template(
         "feeds/subscribe.html", program=links.program, categories=links.categories

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from havehus.config import Settings
 from havehus.dbutil import execute_rowcount
 from havehus.messaging.numbers import mark_number
 from havehus.models import MessageStatus, OutboundMessage
@@ -41,7 +42,12 @@ RANK = {
 
 
 def record_status(
-    orm: OrmSession, sid: str, twilio_status: str, error_code: int | None, now: datetime
+    orm: OrmSession,
+    sid: str,
+    twilio_status: str,
+    error_code: int | None,
+    now: datetime,
+    settings: Settings,
 ) -> bool:
     """Record what Twilio says about one of our texts; False when the report changed nothing.
 
@@ -73,7 +79,7 @@ def record_status(
     )
     orm.expire(message)
     if error_code is not None:
-        mark_number(orm, message.to_phone, error_code, now)
+        mark_number(orm, message.to_phone, error_code, now, settings)
     if moved != 1:
         log.info("Status %r of text %s came after a later one; kept", twilio_status, sid)
     return moved == 1

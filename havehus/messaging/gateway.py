@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from havehus.config import ConfigError
+from havehus.config import ConfigError, Settings
 from havehus.messaging.segments import count_segments
 
 log = logging.getLogger("havehus.messaging")
@@ -90,21 +89,21 @@ class ConsoleGateway:
         return LookupResult()
 
 
-def gateway_for(config: Mapping[str, Any]) -> Gateway:
+def gateway_for(settings: Settings) -> Gateway:
     """The gateway the app's configuration names; refuses an incomplete Twilio setup."""
-    backend = config["HAVEHUS_SMS_BACKEND"]
+    backend = settings.sms_backend
     if backend == "console":
         return ConsoleGateway()
     if backend == "twilio":
         from havehus.messaging.twilio_gateway import TwilioGateway
 
         return TwilioGateway(
-            config["HAVEHUS_TWILIO_ACCOUNT_SID"],
-            config["HAVEHUS_TWILIO_AUTH_TOKEN"],
-            config["HAVEHUS_TWILIO_FROM"],
-            status_callback=config["HAVEHUS_PUBLIC_URL"].rstrip("/") + "/sms/status",
-            api_base=config["HAVEHUS_TWILIO_API_BASE"],
-            timeout=float(config["HAVEHUS_TWILIO_TIMEOUT"]),
-            messaging_service_sid=config["HAVEHUS_TWILIO_MESSAGING_SERVICE_SID"],
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            settings.twilio_from,
+            status_callback=settings.public_link("/sms/status"),
+            api_base=settings.twilio_api_base,
+            timeout=float(settings.twilio_timeout),
+            messaging_service_sid=settings.twilio_messaging_service_sid,
         )
     raise ConfigError(f"HAVEHUS_SMS_BACKEND={backend!r} is not one of: console, twilio")

@@ -14,10 +14,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from flask import current_app
 from phonenumbers import NumberParseException
 from sqlalchemy import func, select
 
+from havehus.config import Settings
 from havehus.models import MessageStatus, OutboundMessage
 from havehus.orm import OrmSession
 
@@ -48,18 +48,14 @@ class Limits:
     tz: ZoneInfo
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Limits:
+    def from_settings(cls, settings: Settings) -> Limits:
         return cls(
-            allowed_countries=tuple(config["HAVEHUS_SMS_ALLOWED_COUNTRIES"]),
-            daily_limit=int(config["HAVEHUS_SMS_DAILY_LIMIT_PER_NUMBER"]),
-            monthly_segments=int(config["HAVEHUS_SMS_MONTHLY_SEGMENTS"]),
-            price_per_segment=float(config["HAVEHUS_SMS_PRICE_PER_SEGMENT"]),
-            tz=ZoneInfo(config["HAVEHUS_TIMEZONE"]),
+            allowed_countries=settings.sms_allowed_countries,
+            daily_limit=settings.sms_daily_limit_per_number,
+            monthly_segments=settings.sms_monthly_segments,
+            price_per_segment=settings.sms_price_per_segment,
+            tz=settings.tz,
         )
-
-
-def current_limits() -> Limits:
-    return Limits.from_config(current_app.config)
 
 
 @dataclass(frozen=True)
@@ -156,7 +152,7 @@ def reason_to_hold(
     orm: OrmSession,
     message: OutboundMessage,
     now: datetime,
-    limits: Limits | None = None,
+    limits: Limits,
     *,
     recent: Mapping[str, int] | None = None,
     used: Budget | None = None,
@@ -166,7 +162,6 @@ def reason_to_hold(
     `recent` and `used`, when given, hold the batch's counts from `texts_in_last_day_for`
     and `budget`, so a worker's batch asks the database once, not once per text.
     """
-    limits = limits or current_limits()
     region = region_of(message.to_phone)
     if region not in limits.allowed_countries:
         return (

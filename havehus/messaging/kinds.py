@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from havehus.config import Settings
 from havehus.models import OutboundMessage, Session
 from havehus.orm import OrmSession
 
@@ -32,7 +32,7 @@ class Unwanted:
 #: Why a text queued earlier must not be sent now; None when it still should be.
 SendCheck = Callable[[OrmSession, OutboundMessage, datetime], "Unwanted | None"]
 #: A kind's wording about a (made-up, unsaved) session, in a language, for the staff preview.
-SampleWording = Callable[[Session, str, ZoneInfo], str]
+SampleWording = Callable[[Session, str, Settings], str]
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import update
 
+from havehus.config import Settings
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.messaging import optout_log
 from havehus.models import OptOut, Participant
@@ -15,7 +16,9 @@ from havehus.orm import OrmSession
 INVALID_NUMBER, UNSUBSCRIBED = 21211, 21610
 
 
-def mark_number(orm: OrmSession, phone: str, code: int | None, now: datetime) -> None:
+def mark_number(
+    orm: OrmSession, phone: str, code: int | None, now: datetime, settings: Settings
+) -> None:
     """Remember what a permanent error says about the number, so staff see it.
 
     Used by the outbox (an error when sending) and by the status callback (an error reported
@@ -30,4 +33,4 @@ def mark_number(orm: OrmSession, phone: str, code: int | None, now: datetime) ->
         insert_ignoring_conflicts(
             orm, OptOut, [{"phone": phone, "opted_out_at": now, "source": "provider"}]
         )
-        optout_log.append(phone, optout_log.STOP, "provider", now)
+        optout_log.append(settings, phone, optout_log.STOP, "provider", now)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import delete
 
+from havehus.config import Settings
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.models import OptOut
 from havehus.orm import OrmSession
@@ -25,15 +25,15 @@ from havehus.orm import OrmSession
 STOP, START = "stop", "start"
 
 
-def log_path() -> Path:
+def log_path(settings: Settings) -> Path:
     """The log's file: the `opt_out_log` setting, relative to the instance folder."""
-    path = Path(current_app.config["HAVEHUS_OPT_OUT_LOG"])
-    return path if path.is_absolute() else Path(current_app.instance_path) / path
+    path = Path(settings.opt_out_log)
+    return path if path.is_absolute() else Path(settings.instance_path) / path
 
 
-def append(phone: str, action: str, source: str, now: datetime) -> None:
+def append(settings: Settings, phone: str, action: str, source: str, now: datetime) -> None:
     """Append one STOP or START to the log and flush it to disk."""
-    path = log_path()
+    path = log_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps(
         {"at": now.astimezone(UTC).isoformat(), "phone": phone, "action": action, "source": source}

@@ -16,6 +16,7 @@ from time import monotonic
 
 from sqlalchemy import bindparam, or_, select, update
 
+from havehus.config import Settings
 from havehus.database import read_only_transactions
 from havehus.dbutil import execute_rowcount
 from havehus.messaging import failpoints, guards, kinds
@@ -324,6 +325,7 @@ def process_due(
     worker_id: str,
     lease_seconds: int,
     *,
+    settings: Settings,
     quiet: QuietHours | None = None,
     batch: int = BATCH,
 ) -> OutboxRun:
@@ -348,19 +350,20 @@ def process_due(
         # sent within half the lease (a slow provider) is handed back before the lease ends.
         deadline = monotonic() + lease_seconds / 2
         failpoints.hit("after-claim")
-        outgoing = _vet(orm, claimed, now, worker_id, quiet, run)
+        limits = guards.Limits.from_settings(settings)
+        outgoing = _vet(orm, claimed, now, worker_id, quiet, limits, run)
         answers: list[_Answer] = []
         for n, text in enumerate(outgoing):
             if monotonic() > deadline:
-                _record(orm, answers, worker_id, now)
+                _record(orm, answers, worker_id, now, settings)
                 _hand_back_unsent(orm, [t.id for t in outgoing[n:]], worker_id)
                 answers = []
                 break
             answers.append(_deliver(gateway, text, now, run))
             if len(answers) >= RECORD_EVERY:
-                _record(orm, answers, worker_id, now)
+                _record(orm, answers, worker_id, now, settings)
                 answers = []
-        _record(orm, answers, worker_id, now)
+        _record(orm, answers, worker_id, now, settings)
 
 
 @dataclass(frozen=True)
@@ -399,6 +402,7 @@ def _vet(
     now: datetime,
     worker_id: str,
     quiet: QuietHours | None,
+    limits: guards.Limits,
     run: OutboxRun,
 ) -> list[_Outgoing]:
     """Check a batch of claimed texts; skip or postpone what must not go; return the rest.
@@ -426,7 +430,6 @@ def _vet(
             orm.scalars(select(Session).where(Session.id.in_(session_ids))).all()
         phones = {m.to_phone for m in messages}
         opted_out = opted_out_among(orm, phones)
-        limits = guards.current_limits()
         recent = guards.texts_in_last_day_for(orm, phones, now) if limits.daily_limit else {}
         used = (
             guards.budget(orm, now, limits)
@@ -561,7 +564,9 @@ def _deliver(gateway: Gateway, text: _Outgoing, now: datetime, run: OutboxRun) -
     return _Answer(message_id, values)
 
 
-def _record(orm: OrmSession, answers: list[_Answer], worker_id: str, now: datetime) -> None:
+def _record(
+    orm: OrmSession, answers: list[_Answer], worker_id: str, now: datetime, settings: Settings
+) -> None:
     """Write answers in one transaction; answers of a kind go in one executemany."""
     if not answers:
         return
@@ -569,7 +574,7 @@ def _record(orm: OrmSession, answers: list[_Answer], worker_id: str, now: dateti
     groups: dict[tuple[str, ...], list[dict[str, object]]] = {}
     for answer in answers:
         if answer.number is not None:
-            mark_number(orm, answer.number[0], answer.number[1], now)
+            mark_number(orm, answer.number[0], answer.number[1], now, settings)
         keys = tuple(sorted(answer.values))
         row = {f"v_{key}": value for key, value in answer.values.items()}
         groups.setdefault(keys, []).append({"v_id": answer.id, **row})

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import Select, select
 
+from havehus.config import Settings
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.models import Consent, MessageStatus, OptOut, OutboundMessage, Participant
 from havehus.orm import OrmSession
@@ -99,11 +99,7 @@ def queue(
     return added == 1 or dedupe_key is None
 
 
-def public_link(path: str) -> str:
-    return current_app.config["HAVEHUS_PUBLIC_URL"].rstrip("/") + path
-
-
-def replies_possible() -> bool:
+def replies_possible(settings: Settings) -> bool:
     """False when texts come from an alphanumeric sender ("Havehuset"): it cannot get replies."""
-    sender = str(current_app.config.get("HAVEHUS_TWILIO_FROM") or "")
+    sender = settings.twilio_from
     return not sender or sender.startswith("+")

@@ -15,6 +15,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from havehus.config import Settings
 from havehus.messaging import guards, kinds
 from havehus.messaging.segments import SegmentInfo, count_segments, describe
 from havehus.models import Activity, MessageStatus, Mode, OutboundMessage, Session, SessionStatus
@@ -90,7 +91,11 @@ def sample_session(orm: OrmSession, now: datetime, tz: ZoneInfo) -> Session:
 
 
 def render_samples(
-    orm: OrmSession, now: datetime, languages: list[str], limits: guards.Limits
+    orm: OrmSession,
+    now: datetime,
+    languages: list[str],
+    limits: guards.Limits,
+    settings: Settings,
 ) -> list[Sample]:
     """Every kind of text the domains registered, in every configured language, with its size
     and cost."""
@@ -98,7 +103,7 @@ def render_samples(
     samples = []
     for language in languages:
         for registered in kinds.samples():
-            body = registered.wording(session, language, limits.tz)
+            body = registered.wording(session, language, settings)
             info = describe(body)
             cost = info.segments * limits.price_per_segment
             samples.append(Sample(registered.kind, registered.variant, language, body, info, cost))

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import phonenumbers
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
+from havehus.config import Settings
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.messaging import optout_log, outgoing
 from havehus.messaging.segments import count_segments
@@ -206,7 +206,7 @@ class Outcome:
 
 
 #: What a reply does, for the meanings a domain owns (yes, no, link: the sign-ups).
-ReplyHandler = Callable[[OrmSession, list[Participant], datetime], Outcome]
+ReplyHandler = Callable[[OrmSession, list[Participant], datetime, Settings], Outcome]
 _HANDLERS: dict[str, ReplyHandler] = {}
 
 
@@ -244,23 +244,28 @@ def people_with(orm: OrmSession, phone: str) -> list[Participant]:
 
 
 def _act(
-    orm: OrmSession, meaning: str, phone: str, people: list[Participant], now: datetime
+    orm: OrmSession,
+    meaning: str,
+    phone: str,
+    people: list[Participant],
+    now: datetime,
+    settings: Settings,
 ) -> Outcome:
-    site = current_app.config["HAVEHUS_SITE_NAME"]
+    site = settings.site_name
     if meaning == "stop":
         # Twilio blocks the number and answers STOP itself: mirror it and stay silent.
         insert_ignoring_conflicts(
             orm, OptOut, [{"phone": phone, "opted_out_at": now, "source": "sms"}]
         )
-        optout_log.append(phone, optout_log.STOP, "sms", now)
+        optout_log.append(settings, phone, optout_log.STOP, "sms", now)
         return Outcome("stop")
     if meaning == "start":
         orm.execute(delete(OptOut).where(OptOut.phone == phone))
-        optout_log.append(phone, optout_log.START, "sms", now)
+        optout_log.append(settings, phone, optout_log.START, "sms", now)
         return Outcome("start")
     handler = _HANDLERS.get(meaning)
     if handler is not None:
-        return handler(orm, people, now)
+        return handler(orm, people, now, settings)
     if meaning == "help":
         return Outcome(
             "help",
@@ -292,7 +297,13 @@ def _reply_key(message_sid: str) -> str:
 
 
 def handle_inbound(
-    orm: OrmSession, *, from_phone: str, body: str, message_sid: str, now: datetime
+    orm: OrmSession,
+    *,
+    from_phone: str,
+    body: str,
+    message_sid: str,
+    now: datetime,
+    settings: Settings,
 ) -> str | None:
     """Store a reply, act on it once, and return our answer (None: answer nothing).
 
@@ -322,7 +333,7 @@ def handle_inbound(
     people = people_with(orm, phone)
     meaning = interpret(body)
     with force_locale(people[0].language if people else "da"):
-        outcome = _act(orm, meaning, phone, people, now)
+        outcome = _act(orm, meaning, phone, people, now, settings)
     person = outcome.participant or (people[0] if people else None)
     inbound.interpreted_as = outcome.meaning
     inbound.participant_id = person.id if person else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional, Regexp
 
+from havehus.config import current_settings
 from havehus.dbutil import db_int
 from havehus.errors import HavehusError
 from havehus.extensions import db
@@ -129,7 +130,7 @@ def _page() -> int:
 
 
 def _languages() -> list[str]:
-    return list(current_app.config["HAVEHUS_LANGUAGES"])
+    return list(current_settings().languages)
 
 
 # ---------------------------------------------------------------- on every staff page
@@ -141,7 +142,7 @@ def _staff_messaging_globals() -> dict[str, Any]:
         return staff_lists.unhandled_replies(db.session)
 
     def sms_budget() -> guards.Budget:
-        return guards.budget(db.session, utcnow(), guards.current_limits())
+        return guards.budget(db.session, utcnow(), guards.Limits.from_settings(current_settings()))
 
     return {"unhandled_replies": unhandled_replies, "sms_budget": sms_budget}
 
@@ -184,7 +185,7 @@ def outbox() -> ResponseReturnValue:
         mask=staff_lists.mask_phone,
         statuses=STATUS_LABELS,
         kinds=KIND_LABELS,
-        console=current_app.config["HAVEHUS_SMS_BACKEND"] == "console",
+        console=current_settings().sms_backend == "console",
     ), status
 
 
@@ -201,7 +202,7 @@ def message_detail(message_id: int) -> ResponseReturnValue:
         mask=staff_lists.mask_phone,
         statuses=STATUS_LABELS,
         kinds=KIND_LABELS,
-        console=current_app.config["HAVEHUS_SMS_BACKEND"] == "console",
+        console=current_settings().sms_backend == "console",
     )
 
 
@@ -257,10 +258,10 @@ def mark_handled(reply_id: int) -> ResponseReturnValue:
 @staff_required(*MANAGERS)
 def templates_preview() -> ResponseReturnValue:
     now = utcnow()
-    limits = guards.current_limits()
+    limits = guards.Limits.from_settings(current_settings())
     return render_template(
         "messaging/templates.html",
-        samples=preview.render_samples(db.session, now, _languages(), limits),
+        samples=preview.render_samples(db.session, now, _languages(), limits, current_settings()),
         estimate=preview.cost_estimate(db.session, now, limits),
         budget=guards.budget(db.session, now, limits),
         limits=limits,
@@ -285,7 +286,7 @@ def broadcast_list() -> ResponseReturnValue:
         rows=staff_lists.broadcast_rows(db.session, page.items),
         activities=staff_lists.activities_for_broadcast(db.session),
         purposes={"practical": _("Practical"), "marketing": _("News")},
-        price=guards.current_limits().price_per_segment,
+        price=guards.Limits.from_settings(current_settings()).price_per_segment,
     )
 
 
@@ -312,7 +313,7 @@ def broadcast_new() -> ResponseReturnValue:
     target = _target()
     languages = _languages()
     form = _broadcast_form(languages)
-    limits = guards.current_limits()
+    limits = guards.Limits.from_settings(current_settings())
     shown: broadcasts.Preview | None = None
     cleaned: dict[str, str] = {}
     status = 200

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from havehus.config import current_settings
 from havehus.dbutil import db_int
 from havehus.extensions import db
 from havehus.input_guard import takes_raw_input
@@ -29,7 +30,7 @@ bp = Blueprint("sms", __name__)
 
 def public_request_url() -> str:
     """The URL Twilio was told to call: the public URL, this path and query string."""
-    url = current_app.config["HAVEHUS_PUBLIC_URL"].rstrip("/") + request.path
+    url = current_settings().public_url.rstrip("/") + request.path
     if request.query_string:
         url += "?" + request.query_string.decode("utf-8", "replace")
     return url
@@ -37,7 +38,7 @@ def public_request_url() -> str:
 
 def signed_by_twilio() -> bool:
     """Whether the request carries Twilio's valid signature; logs why not (never the token)."""
-    token = current_app.config.get("HAVEHUS_TWILIO_AUTH_TOKEN") or ""
+    token = current_settings().twilio_auth_token or ""
     signature = request.headers.get("X-Twilio-Signature", "")
     reason = None
     if not token:
@@ -111,6 +112,7 @@ def inbound() -> ResponseReturnValue:
         body=body,
         message_sid=sid,
         now=utcnow(),
+        settings=current_settings(),
     )
     db.session.commit()
     return _twiml(reply)
@@ -131,6 +133,6 @@ def status() -> ResponseReturnValue:
         _ignored("a status report whose MessageSid or MessageStatus is not one")
         return Response(status=204)
     code = _error_code(request.form.get("ErrorCode", "").strip())
-    delivery.record_status(db.session, sid, state, code, utcnow())
+    delivery.record_status(db.session, sid, state, code, utcnow(), current_settings())
     db.session.commit()
     return Response(status=204)

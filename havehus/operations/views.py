@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.messaging import guards
 from havehus.operations import status
@@ -38,7 +39,9 @@ def healthz_worker() -> ResponseReturnValue:
 @staff_required(*ADMINS)
 def system() -> ResponseReturnValue:
     """Workers, outbox, budget, backups, database and versions, for admins."""
-    found = status.system_status(db.session, utcnow(), guards.current_limits())
+    found = status.system_status(
+        db.session, utcnow(), guards.Limits.from_settings(current_settings())
+    )
     return render_template("operations/system.html", status=found)
 
 

@@ -18,6 +18,7 @@ from werkzeug.exceptions import Forbidden
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
+from havehus.config import current_settings, settings_of
 from havehus.errors import json_error
 from havehus.extensions import db, login
 from havehus.models import ApiToken, KioskDevice, StaffUser
@@ -86,7 +87,7 @@ def current_actor() -> Actor:
 
 
 def two_factor_required(user: StaffUser) -> bool:
-    production = current_app.config["HAVEHUS_ENV"] == "production"
+    production = current_settings().env == "production"
     return production and user.role in TWO_FACTOR_ROLES
 
 
@@ -276,7 +277,7 @@ def remember_device(response: BaseResponse, user: StaffUser) -> BaseResponse:
             path="/staff",
             httponly=True,
             samesite="Lax",
-            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            secure=current_settings().production,
         )
     return response
 
@@ -290,7 +291,7 @@ def init_app(app: Flask) -> None:
     app.config["PERMANENT_SESSION_LIFETIME"] = ABSOLUTE_TIMEOUT
     app.session_interface = StaffSessionCookie()
     app.before_request(_enforce_session_timeouts)
-    proxies = int(app.config.get("HAVEHUS_TRUSTED_PROXIES", 0))
+    proxies = settings_of(app).trusted_proxies
     if proxies:
         # Behind a reverse proxy: take the client address and scheme from its headers.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

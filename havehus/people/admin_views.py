@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,6 +13,7 @@ from sqlalchemy import Select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.form_errors import show_errors
@@ -64,7 +65,7 @@ def _confirmed() -> None:
 
 
 def _invite_link(token: str) -> str:
-    base = current_app.config["HAVEHUS_PUBLIC_URL"].rstrip("/")
+    base = current_settings().public_url.rstrip("/")
     return base + url_for("staff.accept_invite", token=token)
 
 
@@ -219,7 +220,7 @@ def _with_kiosk_cookie(response: Response, raw: str) -> Response:
         max_age=KIOSK_COOKIE_MAX_AGE,
         httponly=True,
         samesite="Lax",
-        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        secure=current_settings().production,
     )
     return response
 

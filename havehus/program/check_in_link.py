@@ -7,8 +7,9 @@ with it, and the check-in page (attendance) accepts only that code.
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import url_for
 
+from havehus.config import Settings
 from havehus.security import derived_token, same
 
 #: 16 URL-safe characters: 96 bits, short enough for a small, easily read QR code.
@@ -17,19 +18,17 @@ CODE_LENGTH = 16
 CHECK_IN_ENDPOINT = "checkin.qr"
 
 
-def check_in_code(session_id: int) -> str:
+def check_in_code(session_id: int, secret: str) -> str:
     """The session's check-in code: the same every time, different for every session."""
-    secret = current_app.config["SECRET_KEY"]
     return derived_token(secret, "check-in", session_id)[:CODE_LENGTH]
 
 
-def is_check_in_code(session_id: int, code: str) -> bool:
+def is_check_in_code(session_id: int, code: str, secret: str) -> bool:
     """Whether `code` is this session's check-in code (compared in constant time)."""
-    return len(code) == CODE_LENGTH and same(code, check_in_code(session_id))
+    return len(code) == CODE_LENGTH and same(code, check_in_code(session_id, secret))
 
 
-def check_in_url(session_id: int) -> str:
+def check_in_url(session_id: int, settings: Settings) -> str:
     """The full public address a session's QR code opens."""
-    base = current_app.config["HAVEHUS_PUBLIC_URL"].rstrip("/")
-    path = url_for(CHECK_IN_ENDPOINT, session_id=session_id, code=check_in_code(session_id))
-    return base + path
+    code = check_in_code(session_id, settings.secret_key)
+    return settings.public_link(url_for(CHECK_IN_ENDPOINT, session_id=session_id, code=code))

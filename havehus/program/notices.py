@@ -125,6 +125,8 @@ def change_text(
 def register_samples() -> None:
     """Hand messaging a sample of the change texts, for the staff preview."""
     kinds.register("change", samples={
-        "cancelled": lambda s, lang, tz: change_text("cancelled", s, lang, tz),
-        "moved": lambda s, lang, tz: change_text("moved", s, lang, tz, s.starts_at - DAY),
+        "cancelled": lambda s, lang, settings: change_text("cancelled", s, lang, settings.tz),
+        "moved": lambda s, lang, settings: change_text(
+            "moved", s, lang, settings.tz, s.starts_at - DAY
+        ),
     })  # fmt: skip

@@ -7,10 +7,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 import segno
-from flask import current_app, render_template, url_for
+from flask import render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from havehus.config import Settings
 from havehus.i18n import KNOWN_LANGUAGES, default_language
 from havehus.models import Mode, Session, SessionStatus
 from havehus.paths import STATIC_DIR
@@ -25,12 +26,7 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
 
 
-def public_url(path: str) -> str:
-    """A path of the site as the public address a phone opens."""
-    return current_app.config["HAVEHUS_PUBLIC_URL"].rstrip("/") + path
-
-
-def entry_urls(days: Sequence[ProgramDay]) -> dict[int, str]:
+def entry_urls(days: Sequence[ProgramDay], settings: Settings) -> dict[int, str]:
     """What each poster entry's QR code opens, by the id of the entry's first session: the
     session's check-in page (before the day it leads on to the session and its sign-up); for
     a day of time slots, the activity's page. A cancelled entry gets none."""
@@ -40,9 +36,9 @@ def entry_urls(days: Sequence[ProgramDay]) -> dict[int, str]:
             if entry.first.status == SessionStatus.CANCELLED:
                 continue
             if not entry.is_slots:
-                urls[entry.first.id] = check_in_url(entry.first.id)
+                urls[entry.first.id] = check_in_url(entry.first.id, settings)
             elif entry.activity.mode != Mode.DROP_IN:
-                urls[entry.first.id] = public_url(
+                urls[entry.first.id] = settings.public_link(
                     url_for("program.activity", slug=entry.activity.slug)
                 )
     return urls

@@ -4,6 +4,7 @@ and snapshots.py; these views read the forms, call them and show what they answe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -12,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from havehus.errors import HavehusError
@@ -53,6 +55,7 @@ from havehus.timeutil import house_tz, utcnow
 
 bp = Blueprint("report_goals", __name__, url_prefix="/staff/reports")
 M = TypeVar("M", bound=Model)
+S = TypeVar("S")
 #: Record numbers beyond PostgreSQL's integer are no record (and no database error).
 MAX_ID = 2**31 - 1
 #: The follow-up shows at most this many years.
@@ -62,6 +65,30 @@ MAX_FOLLOW_UP_YEARS = 10
 def _status() -> int:
     """A form shown again after a POST was refused."""
     return 400 if request.method == "POST" else 200
+
+
+def _saved(form: FlaskForm, save: Callable[[], S]) -> S | None:
+    """What `save` made from a valid posted form, committed; None when the form is not posted
+    or not valid, or when the service refused it (its errors shown next to the fields)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        made = save()
+    except HavehusError as error:
+        db.session.rollback()
+        show_errors(form, error)
+        return None
+    db.session.commit()
+    return made
+
+
+def _confirmed(confirm: ConfirmForm) -> bool:
+    """Whether this is the posted confirmation (a post without its token is refused: 400)."""
+    if request.method != "POST":
+        return False
+    if not confirm.validate_on_submit():
+        abort(400)
+    return True
 
 
 def _get(model: type[M], key: int) -> M:
@@ -124,18 +151,13 @@ def targets() -> ResponseReturnValue:
     form = _target_form()
     if request.method == "GET":
         form.year.data = str(year)
-    if form.validate_on_submit():
-        try:
-            target = goals.create_target(
-                db.session, form.data_for_service(), utcnow(), current_actor()
-            )
-        except HavehusError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("The target is saved."))
-            return redirect(url_for("report_goals.targets", year=target.year))
+    target = _saved(
+        form,
+        lambda: goals.create_target(db.session, form.data_for_service(), utcnow(), current_actor()),
+    )
+    if target is not None:
+        flash(_("The target is saved."))
+        return redirect(url_for("report_goals.targets", year=target.year))
     outside = OutsideForm(prefix="outside")
     places = locations(db.session)
     outside.fill(places)
@@ -162,18 +184,15 @@ def target_edit(target_id: int) -> ResponseReturnValue:
     form = _target_form(target.theme or "")
     if request.method == "GET":
         form.show(goals.target_data(target))
-    if form.validate_on_submit():
-        try:
-            goals.update_target(
-                db.session, target, form.data_for_service(), utcnow(), current_actor()
-            )
-        except HavehusError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("The target is saved."))
-            return redirect(url_for("report_goals.targets", year=target.year))
+    saved = _saved(
+        form,
+        lambda: goals.update_target(
+            db.session, target, form.data_for_service(), utcnow(), current_actor()
+        ),
+    )
+    if saved is not None:
+        flash(_("The target is saved."))
+        return redirect(url_for("report_goals.targets", year=saved.year))
     return render_template(
         "reports/goals_target_edit.html", form=form, target=target, labels=_scope_labels()
     ), _status()
@@ -184,9 +203,7 @@ def target_edit(target_id: int) -> ResponseReturnValue:
 def target_delete(target_id: int) -> ResponseReturnValue:
     target = _get(Target, target_id)
     confirm = ConfirmForm()
-    if request.method == "POST":
-        if not confirm.validate_on_submit():
-            abort(400)
+    if _confirmed(confirm):
         year = target.year
         goals.delete_target(db.session, target, utcnow(), current_actor())
         db.session.commit()
@@ -224,18 +241,14 @@ def _indicator_form(current_theme: str = "") -> IndicatorForm:
 @staff_required(*MANAGERS)
 def register_list() -> ResponseReturnValue:
     form = _indicator_form()
-    if form.validate_on_submit():
-        try:
-            register.create_indicator(
-                db.session, form.data_for_service(), utcnow(), current_actor()
-            )
-        except HavehusError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("The indicator is saved."))
-            return redirect(url_for("report_goals.register_list"))
+    if _saved(
+        form,
+        lambda: register.create_indicator(
+            db.session, form.data_for_service(), utcnow(), current_actor()
+        ),
+    ):
+        flash(_("The indicator is saved."))
+        return redirect(url_for("report_goals.register_list"))
     return render_template(
         "reports/register_list.html",
         form=form,
@@ -251,18 +264,14 @@ def register_edit(indicator_id: int) -> ResponseReturnValue:
     form = _indicator_form(indicator.theme or "")
     if request.method == "GET":
         form.show(register.indicator_data(indicator))
-    if form.validate_on_submit():
-        try:
-            register.update_indicator(
-                db.session, indicator, form.data_for_service(), utcnow(), current_actor()
-            )
-        except HavehusError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("The indicator is saved."))
-            return redirect(url_for("report_goals.register_list"))
+    if _saved(
+        form,
+        lambda: register.update_indicator(
+            db.session, indicator, form.data_for_service(), utcnow(), current_actor()
+        ),
+    ):
+        flash(_("The indicator is saved."))
+        return redirect(url_for("report_goals.register_list"))
     return render_template(
         "reports/register_edit.html", form=form, indicator=indicator, labels=_scope_labels()
     ), _status()
@@ -273,9 +282,7 @@ def register_edit(indicator_id: int) -> ResponseReturnValue:
 def register_delete(indicator_id: int) -> ResponseReturnValue:
     indicator = _get(RegisterIndicator, indicator_id)
     confirm = ConfirmForm()
-    if request.method == "POST":
-        if not confirm.validate_on_submit():
-            abort(400)
+    if _confirmed(confirm):
         register.delete_indicator(db.session, indicator, utcnow(), current_actor())
         db.session.commit()
         flash(_("The indicator is deleted."))
@@ -290,18 +297,15 @@ def register_values(indicator_id: int) -> ResponseReturnValue:
     if indicator.kind != "external":
         abort(404)
     form = ValueForm()
-    if form.validate_on_submit():
-        try:
-            row = register.set_value(
-                db.session, indicator, form.data_for_service(), utcnow(), current_actor()
-            )
-        except HavehusError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("The figure for %(year)d is saved.", year=row.year))
-            return redirect(url_for("report_goals.register_values", indicator_id=indicator.id))
+    row = _saved(
+        form,
+        lambda: register.set_value(
+            db.session, indicator, form.data_for_service(), utcnow(), current_actor()
+        ),
+    )
+    if row is not None:
+        flash(_("The figure for %(year)d is saved.", year=row.year))
+        return redirect(url_for("report_goals.register_values", indicator_id=indicator.id))
     frozen = {year for year in db.session.scalars(select(YearSnapshot.year)).all()}
     return render_template(
         "reports/register_values.html",
@@ -366,24 +370,21 @@ def register_follow_up() -> ResponseReturnValue:
 def years() -> ResponseReturnValue:
     tz, now = house_tz(), utcnow()
     form = FreezeForm()
-    if form.validate_on_submit():
-        try:
-            snapshot = snapshots.freeze_year(
-                db.session,
-                form.year.data or "",
-                tz,
-                now,
-                current_actor(),
-                frozen_by=current_user.name or current_user.email,
-            )
-        except HavehusError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(year)d is frozen.", year=snapshot.year))
-            return redirect(url_for("report_goals.years"))
-    elif request.method == "GET":
+    snapshot = _saved(
+        form,
+        lambda: snapshots.freeze_year(
+            db.session,
+            form.year.data or "",
+            tz,
+            now,
+            current_actor(),
+            frozen_by=current_user.name or current_user.email,
+        ),
+    )
+    if snapshot is not None:
+        flash(_("%(year)d is frozen.", year=snapshot.year))
+        return redirect(url_for("report_goals.years"))
+    if request.method == "GET":
         form.year.data = str(_this_year() - 1)
     compared, compare_errors = snapshots.read_years(request.args.getlist("years"), now, tz)
     columns = snapshots.compare(db.session, compared, tz, now)
@@ -420,9 +421,7 @@ def year_unfreeze(year: int) -> ResponseReturnValue:
     if snapshot is None:
         abort(404)
     confirm = ConfirmForm()
-    if request.method == "POST":
-        if not confirm.validate_on_submit():
-            abort(400)
+    if _confirmed(confirm):
         snapshots.unfreeze_year(db.session, snapshot, utcnow(), current_actor())
         db.session.commit()
         flash(_("%(year)d is no longer frozen: its figures are live again.", year=year))

@@ -23,11 +23,12 @@ from havehus.models.reports import COMPARISONS, TARGET_MEASURES
 from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
-from havehus.reports.scopes import Problems, Reports, Scope, read_scope
+from havehus.reports import changes
+from havehus.reports.scopes import Problems, Reports, Scope, ScopeData
 
 
 @dataclass(frozen=True)
-class TargetData:
+class TargetData(ScopeData):
     """A target as the form typed it; `validate_target` reads and checks it."""
 
     year: str = ""
@@ -35,10 +36,6 @@ class TargetData:
     comparison: str = ">="
     amount: str = ""
     sub_goal: str = ""
-    activity_type: str = ""
-    theme: str = ""
-    activity_id: str = ""
-    outside_area: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,14 +86,7 @@ def validate_target(orm: OrmSession, data: TargetData) -> CleanTarget:
     comparison = problems.choice("comparison", data.comparison, COMPARISONS) or ">="
     amount = problems.count("amount", data.amount)
     sub_goal = problems.line("sub_goal", data.sub_goal, 200)
-    scope = read_scope(
-        orm,
-        problems,
-        activity_type=data.activity_type,
-        theme=data.theme,
-        activity_id=data.activity_id,
-        outside_area=data.outside_area,
-    )
+    scope = data.read_scope(orm, problems)
     if problems.fields:
         raise HavehusError(
             _("The target was not saved: please check the marked fields."),
@@ -135,10 +125,7 @@ def create_target(orm: OrmSession, data: TargetData, now: datetime, actor: Actor
     clean = validate_target(orm, data)
     target = Target(created_at=now, updated_at=now)
     _fill(target, clean)
-    orm.add(target)
-    orm.flush()
-    audit.record(orm, "report.target_created", now, actor, target=target, details=_details(target))
-    return target
+    return changes.create(orm, target, now, actor, "report.target_created", _details)
 
 
 def update_target(
@@ -146,26 +133,14 @@ def update_target(
 ) -> Target:
     require_manager(actor)
     clean = validate_target(orm, data)
-    before = _details(target)
-    _fill(target, clean)
-    target.updated_at = now
-    orm.flush()
-    audit.record(
-        orm,
-        "report.target_changed",
-        now,
-        actor,
-        target=target,
-        details={"before": before, "after": _details(target)},
+    return changes.change(
+        orm, target, lambda: _fill(target, clean), now, actor, "report.target_changed", _details
     )
-    return target
 
 
 def delete_target(orm: OrmSession, target: Target, now: datetime, actor: Actor) -> None:
     require_manager(actor)
-    audit.record(orm, "report.target_deleted", now, actor, target=target, details=_details(target))
-    orm.delete(target)
-    orm.flush()
+    changes.delete(orm, target, now, actor, "report.target_deleted", _details)
 
 
 def target_data(target: Target) -> TargetData:
@@ -176,10 +151,7 @@ def target_data(target: Target) -> TargetData:
         comparison=target.comparison,
         amount=str(target.amount),
         sub_goal=target.sub_goal,
-        activity_type=target.activity_type or "",
-        theme=target.theme or "",
-        activity_id=str(target.activity_id or ""),
-        outside_area=target.outside_area,
+        **ScopeData.shown(target),
     )
 
 

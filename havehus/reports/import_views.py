@@ -6,9 +6,10 @@ bad rows is shown back with each row's line number and imports nothing.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.people.access import MANAGERS, current_actor, staff_required
@@ -86,7 +87,7 @@ def _upload(kind: str) -> ResponseReturnValue:
                 utcnow(),
                 current_actor(),
                 tz=house_tz(),
-                secret=current_app.config["SECRET_KEY"],
+                secret=current_settings().secret_key,
             )
     except HavehusError:  # only managers reach here: the service agrees, or refuses
         db.session.rollback()

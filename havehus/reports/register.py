@@ -25,6 +25,7 @@ from havehus.models.reports import DIRECTIONS, INDICATOR_KINDS, REGISTER_FIGURES
 from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
+from havehus.reports import changes
 from havehus.reports.goals import require_manager
 from havehus.reports.scopes import (
     NO_DEPARTMENT,
@@ -32,9 +33,9 @@ from havehus.reports.scopes import (
     Quantity,
     Reports,
     Scope,
+    ScopeData,
     decimal_text,
     department_exists,
-    read_scope,
 )
 
 RATES = ("no_show_rate", "participation_rate")
@@ -43,17 +44,13 @@ HOLD_TOLERANCE = Decimal("0.05")
 
 
 @dataclass(frozen=True)
-class IndicatorData:
+class IndicatorData(ScopeData):
     """An indicator as the form typed it."""
 
     sub_goal: str = ""
     name: str = ""
     kind: str = "computed"
     figure: str = ""
-    activity_type: str = ""
-    theme: str = ""
-    activity_id: str = ""
-    outside_area: bool = False
     department_id: str = ""
     baseline_value: str = ""
     baseline_of: str = ""
@@ -91,14 +88,7 @@ def _fill(orm: OrmSession, indicator: RegisterIndicator, data: IndicatorData) ->
     if kind == "computed":
         if figure is None:
             problems.add("figure", _("Choose which of the app's figures this is."))
-        scope = read_scope(
-            orm,
-            problems,
-            activity_type=data.activity_type,
-            theme=data.theme,
-            activity_id=data.activity_id,
-            outside_area=data.outside_area,
-        )
+        scope = data.read_scope(orm, problems)
         department_id = problems.record_id(
             "department_id", data.department_id, department_exists(orm)
         )
@@ -161,42 +151,29 @@ def create_indicator(
     require_manager(actor)
     indicator = RegisterIndicator(created_at=now, updated_at=now)
     _fill(orm, indicator, data)
-    orm.add(indicator)
-    orm.flush()
-    audit.record(
-        orm, "report.indicator_created", now, actor, target=indicator, details=_details(indicator)
-    )
-    return indicator
+    return changes.create(orm, indicator, now, actor, "report.indicator_created", _details)
 
 
 def update_indicator(
     orm: OrmSession, indicator: RegisterIndicator, data: IndicatorData, now: datetime, actor: Actor
 ) -> RegisterIndicator:
     require_manager(actor)
-    before = _details(indicator)
-    _fill(orm, indicator, data)  # writes nothing unless every field is right
-    indicator.updated_at = now
-    orm.flush()
-    audit.record(
+    return changes.change(
         orm,
-        "report.indicator_changed",
+        indicator,
+        lambda: _fill(orm, indicator, data),  # writes nothing unless every field is right
         now,
         actor,
-        target=indicator,
-        details={"before": before, "after": _details(indicator)},
+        "report.indicator_changed",
+        _details,
     )
-    return indicator
 
 
 def delete_indicator(
     orm: OrmSession, indicator: RegisterIndicator, now: datetime, actor: Actor
 ) -> None:
     require_manager(actor)
-    audit.record(
-        orm, "report.indicator_deleted", now, actor, target=indicator, details=_details(indicator)
-    )
-    orm.delete(indicator)
-    orm.flush()
+    changes.delete(orm, indicator, now, actor, "report.indicator_deleted", _details)
 
 
 def indicator_data(indicator: RegisterIndicator) -> IndicatorData:
@@ -206,10 +183,6 @@ def indicator_data(indicator: RegisterIndicator) -> IndicatorData:
         name=indicator.name,
         kind=indicator.kind,
         figure=indicator.figure or "",
-        activity_type=indicator.activity_type or "",
-        theme=indicator.theme or "",
-        activity_id=str(indicator.activity_id or ""),
-        outside_area=indicator.outside_area,
         department_id=str(indicator.department_id or ""),
         baseline_value=(indicator.baseline_value or "").replace(".", ","),
         baseline_of=str(indicator.baseline_of) if indicator.baseline_of is not None else "",
@@ -217,6 +190,7 @@ def indicator_data(indicator: RegisterIndicator) -> IndicatorData:
         municipal_baseline=indicator.municipal_baseline,
         data_source=indicator.data_source,
         direction=indicator.direction,
+        **ScopeData.shown(indicator),
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_decimal as babel_number
@@ -250,23 +251,42 @@ class Problems:
         return int(value)
 
 
-def read_scope(
-    orm: OrmSession,
-    problems: Problems,
-    *,
-    activity_type: str | None,
-    theme: str | None,
-    activity_id: str | None,
-    outside_area: bool,
-) -> Scope:
-    return Scope(
-        activity_type=problems.choice("activity_type", activity_type, ACTIVITY_TYPES),
-        theme=problems.line("theme", theme, 40) or None,
-        activity_id=problems.record_id(
-            "activity_id", activity_id, lambda key: orm.get(Activity, key) is not None
-        ),
-        outside_area=bool(outside_area),
-    )
+class ScopeFields(TypedDict):
+    activity_type: str
+    theme: str
+    activity_id: str
+    outside_area: bool
+
+
+@dataclass(frozen=True)
+class ScopeData:
+    """A scope as a form types it: the part a target and a register line share."""
+
+    activity_type: str = ""
+    theme: str = ""
+    activity_id: str = ""
+    outside_area: bool = False
+
+    def read_scope(self, orm: OrmSession, problems: Problems) -> Scope:
+        """The scope, checked; what is wrong goes to `problems`."""
+        return Scope(
+            activity_type=problems.choice("activity_type", self.activity_type, ACTIVITY_TYPES),
+            theme=problems.line("theme", self.theme, 40) or None,
+            activity_id=problems.record_id(
+                "activity_id", self.activity_id, lambda key: orm.get(Activity, key) is not None
+            ),
+            outside_area=bool(self.outside_area),
+        )
+
+    @staticmethod
+    def shown(record: ReportScopeMixin) -> ScopeFields:
+        """A saved record's scope as the form shows it (the fields of a ScopeData)."""
+        return ScopeFields(
+            activity_type=record.activity_type or "",
+            theme=record.theme or "",
+            activity_id=str(record.activity_id or ""),
+            outside_area=record.outside_area,
+        )
 
 
 def department_exists(orm: OrmSession) -> Callable[[int], bool]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
+from havehus.config import Settings
 from havehus.dbutil import execute_rowcount, hold_keys
 from havehus.errors import HavehusError
 from havehus.messaging import outgoing
@@ -24,10 +24,9 @@ from havehus.signup.sign_up import Person, SignUp, sign_up
 MAX_CODE_ATTEMPTS = 5
 
 
-def code_shown_on_screen() -> bool:
+def code_shown_on_screen(settings: Settings) -> bool:
     """Without a real SMS gateway (the demo), the code is shown so the flow can be tried."""
-    config = current_app.config
-    return config["HAVEHUS_SMS_BACKEND"] == "console" and config["HAVEHUS_ENV"] == "development"
+    return settings.sms_backend == "console" and settings.env == "development"
 
 
 def _recent(
@@ -40,27 +39,26 @@ def _recent(
 
 
 def start(
-    orm: OrmSession, session: Session, request: SignUp, ip: str, now: datetime
+    orm: OrmSession, session: Session, request: SignUp, ip: str, now: datetime, settings: Settings
 ) -> tuple[SignupChallenge, str]:
     """Check the request, text a 6-digit code to the phone; returns the challenge and code.
 
     The answer is the same whether or not the number is known or booked already, so the
     form reveals nothing about anyone.
     """
-    services.check_bookable(session, now, staff=False)
+    services.check_bookable(session, now, staff=False, settings=settings)
     # Asked before the code is texted, so nobody types a code only to be refused after.
     services.check_health_consent(session, request.health_consent)
-    return issue_code(orm, session, request, ip, now)
+    return issue_code(orm, session, request, ip, now, settings)
 
 
 def issue_code(
-    orm: OrmSession, session: Session, request: SignUp, ip: str, now: datetime
+    orm: OrmSession, session: Session, request: SignUp, ip: str, now: datetime, settings: Settings
 ) -> tuple[SignupChallenge, str]:
     """Text a 6-digit code to the request's phone, within the limits per number and client.
 
     The challenge keeps what the person filled in until the code comes back.
     """
-    config = current_app.config
     phone, person = request.person.phone, request.person
     services.check_guests(request.guests)
     if phone is None:
@@ -68,14 +66,14 @@ def issue_code(
     if outgoing.opted_out(orm, phone):
         # No text reaches a number that said STOP (Twilio refuses it too): say so now,
         # instead of leaving the person waiting for a code that never comes.
-        raise HavehusError(texts.opted_out_advice(), "opted_out")
+        raise HavehusError(texts.opted_out_advice(settings), "opted_out")
     # Parallel requests for one number or from one client count one after another.
     hold_keys(orm, f"signup-code:phone:{phone}", f"signup-code:client:{ip}")
     hour_ago = now - timedelta(hours=1)
     if _recent(orm, SignupChallenge.phone, phone, hour_ago) >= int(
-        config["HAVEHUS_SIGNUP_CODES_PER_PHONE_HOUR"]
+        settings.signup_codes_per_phone_hour
     ) or _recent(orm, SignupChallenge.ip, ip, hour_ago) >= int(
-        config["HAVEHUS_SIGNUP_CODES_PER_CLIENT_HOUR"]
+        settings.signup_codes_per_client_hour
     ):
         raise HavehusError(
             _("Too many codes were asked for. Wait an hour, or ask the host in the house."),
@@ -94,14 +92,14 @@ def issue_code(
         code_hash=hash_token(f"{code}:{session.id}:{phone}"),
         ip=ip,
         created_at=now,
-        expires_at=now + timedelta(minutes=int(config["HAVEHUS_SIGNUP_CODE_MINUTES"])),
+        expires_at=now + timedelta(minutes=int(settings.signup_code_minutes)),
     )
     orm.add(challenge)
     orm.flush()
     body = texts.code_text(
-        config["HAVEHUS_SITE_NAME"],
+        settings.site_name,
         code,
-        int(config["HAVEHUS_SIGNUP_CODE_MINUTES"]),
+        int(settings.signup_code_minutes),
         person.language,
     )
     outgoing.queue(
@@ -118,7 +116,7 @@ def issue_code(
 
 
 def confirm(
-    orm: OrmSession, challenge_id: int, code: str, now: datetime, actor: Actor
+    orm: OrmSession, challenge_id: int, code: str, now: datetime, actor: Actor, settings: Settings
 ) -> BookingResult:
     """Check the code and make the booking (or return the one the person has already)."""
     challenge = check_code(orm, challenge_id, code, now)
@@ -140,6 +138,7 @@ def confirm(
         ),
         now,
         actor,
+        settings,
     )
 
 

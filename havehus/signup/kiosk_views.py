@@ -19,7 +19,6 @@ from datetime import datetime
 from flask import (
     Blueprint,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -28,6 +27,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.i18n import current_language
@@ -70,7 +70,7 @@ def _session_or_404(session_id: int) -> Session:
 
 def _closed_reason(target: Session, now: datetime) -> str | None:
     try:
-        services.check_bookable(target, now, staff=False)
+        services.check_bookable(target, now, staff=False, settings=current_settings())
     except HavehusError as error:
         return error.message
     return None
@@ -143,7 +143,7 @@ def phone(session_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         posted_form()
         pressed = press_pad(state["digits"], request.form, MAX_DIGITS)
-        regions = current_app.config["HAVEHUS_PHONE_REGIONS"]
+        regions = list(current_settings().phone_regions)
         try:
             done = phone_step(state, pressed, enrolled=current_kiosk() is not None, regions=regions)
         except HavehusError as problem:
@@ -223,14 +223,16 @@ def _sign_up_from_kiosk(target: Session, state: KioskState, enrolled: bool) -> R
     )
     services.check_health_consent(target, request_.health_consent)
     if enrolled:
-        result = sign_up(db.session, target, request_, now, current_actor())
+        result = sign_up(db.session, target, request_, now, current_actor(), current_settings())
         db.session.commit()
         stopped = phone_number is not None and outgoing.opted_out(db.session, phone_number)
         return _finish(target, result, stopped=stopped)
-    challenge, code = challenges.start(db.session, target, request_, client_ip(), now)
+    challenge, code = challenges.start(
+        db.session, target, request_, client_ip(), now, current_settings()
+    )
     db.session.commit()
     state.update({"challenge_id": challenge.id, "code": ""})
-    if challenges.code_shown_on_screen():
+    if challenges.code_shown_on_screen(current_settings()):
         state["demo_code"] = code
     save_state(state)
     return redirect(url_for("kiosk.code"))
@@ -275,7 +277,9 @@ def code() -> ResponseReturnValue:
 def _confirm_code(challenge_id: int, typed: str) -> services.BookingResult:
     """Book with the typed code; a wrong code's attempt is kept, so codes cannot be guessed."""
     try:
-        result = challenges.confirm(db.session, challenge_id, typed, utcnow(), current_actor())
+        result = challenges.confirm(
+            db.session, challenge_id, typed, utcnow(), current_actor(), current_settings()
+        )
     except HavehusError as problem:
         if problem.code == "wrong_code":
             db.session.commit()
@@ -293,7 +297,7 @@ def done() -> ResponseReturnValue:
     target = public_session(db.session, outcome["session_id"]) if outcome else None
     if target is None:
         return redirect(url_for("kiosk.start"))
-    stop_advice = texts.opted_out_advice() if outcome.get("stopped") else None
+    stop_advice = texts.opted_out_advice(current_settings()) if outcome.get("stopped") else None
     return render_template(
         "signup/kiosk/done.html",
         session=target,

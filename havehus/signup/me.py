@@ -13,6 +13,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
+from havehus.config import Settings
 from havehus.errors import HavehusError
 from havehus.feeds.tokens import (
     create_derived_feed_token,
@@ -40,19 +41,23 @@ def _live_token(orm: OrmSession, participant: Participant) -> FeedToken | None:
     )
 
 
-def existing_personal_token(orm: OrmSession, participant: Participant) -> str | None:
+def existing_personal_token(
+    orm: OrmSession, participant: Participant, settings: Settings
+) -> str | None:
     """The person's "my bookings" token if they have one (read-only, for GET requests)."""
     token = _live_token(orm, participant)
-    return derived_feed_token(token) if token is not None else None
+    return derived_feed_token(token, settings.secret_key) if token is not None else None
 
 
-def personal_token(orm: OrmSession, participant: Participant, now: datetime) -> str:
+def personal_token(
+    orm: OrmSession, participant: Participant, now: datetime, settings: Settings
+) -> str:
     """The person's "my bookings" token, created once and the same every time after."""
     token = _live_token(orm, participant)
     if token is not None:
-        return derived_feed_token(token)
+        return derived_feed_token(token, settings.secret_key)
     _token, raw = create_derived_feed_token(
-        orm, "personal", now, name="", language=participant.language,
+        orm, "personal", now, settings.secret_key, name="", language=participant.language,
         participant_id=participant.id,
     )  # fmt: skip
     return raw

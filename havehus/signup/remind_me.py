@@ -13,6 +13,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from havehus.config import Settings
 from havehus.dbutil import execute_rowcount, insert_ignoring_conflicts
 from havehus.errors import HavehusError
 from havehus.models import (
@@ -42,7 +43,7 @@ def check_remindable(session: Session, now: datetime) -> None:
 
 
 def start(
-    orm: OrmSession, session: Session, request: SignUp, ip: str, now: datetime
+    orm: OrmSession, session: Session, request: SignUp, ip: str, now: datetime, settings: Settings
 ) -> tuple[SignupChallenge, str]:
     """Text a code to the phone; the reminder is set when the code comes back."""
     check_remindable(session, now)
@@ -52,7 +53,7 @@ def start(
             "consent_required",
             fields={"sms_consent": _("Tick to agree.")},
         )
-    return challenges.issue_code(orm, session, request, ip, now)
+    return challenges.issue_code(orm, session, request, ip, now, settings)
 
 
 def is_reminder_challenge(challenge: SignupChallenge) -> bool:

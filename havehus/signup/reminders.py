@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 
+from havehus.config import Settings
 from havehus.dbutil import execute_rowcount
 from havehus.messaging import kinds, outgoing
 from havehus.messaging.kinds import Unwanted
@@ -34,7 +35,7 @@ from havehus.signup.me import personal_token
 from havehus.signup.services import booking_url
 
 
-def _booking_link(orm: OrmSession, booking: Booking) -> str:
+def _booking_link(orm: OrmSession, booking: Booking, settings: Settings) -> str:
     """The booking's link; the nonce is set by a conditional UPDATE so racing workers agree."""
     if booking.link_nonce is None:
         orm.execute(
@@ -43,13 +44,13 @@ def _booking_link(orm: OrmSession, booking: Booking) -> str:
             .values(link_nonce=secrets.token_hex(16))
         )
         orm.refresh(booking)
-    return booking_url(booking)
+    return booking_url(booking, settings)
 
 
-def reminder_body(booking: Booking, session: Session, link: str) -> str:
+def reminder_body(booking: Booking, session: Session, link: str, settings: Settings) -> str:
     """The reminder in the person's language, with the neutral wording where needed."""
     return texts.reminder_text(
-        session, booking.participant.language, link, can_reply=outgoing.replies_possible()
+        session, booking.participant.language, link, can_reply=outgoing.replies_possible(settings)
     )
 
 
@@ -68,7 +69,13 @@ def _bookings_of(orm: OrmSession, session: Session) -> list[Booking]:
 
 
 def queue_reminders(
-    orm: OrmSession, now: datetime, *, quiet_start: time, quiet_end: time, tz: ZoneInfo
+    orm: OrmSession,
+    now: datetime,
+    *,
+    quiet_start: time,
+    quiet_end: time,
+    tz: ZoneInfo,
+    settings: Settings,
 ) -> int:
     """Queue the reminders due at `now`; returns how many were queued. Commits nothing.
 
@@ -107,10 +114,10 @@ def queue_reminders(
             if send_after >= session.starts_at:
                 continue
         for booking in _bookings_of(orm, session):
-            queued += _queue_one(orm, booking, session, latest, now, send_after)
+            queued += _queue_one(orm, booking, session, latest, now, send_after, settings)
             queued += _queue_companion(orm, booking, session, latest, now, send_after)
         for request in _requests_of(orm, session):
-            queued += _queue_requested(orm, request, session, latest, now, send_after)
+            queued += _queue_requested(orm, request, session, latest, now, send_after, settings)
     return queued
 
 
@@ -142,6 +149,7 @@ def _queue_one(
     offset: int,
     now: datetime,
     send_after: datetime,
+    settings: Settings,
 ) -> int:
     person = booking.participant
     key = f"reminder:{booking.id}:{session.id}:{offset}"
@@ -153,7 +161,7 @@ def _queue_one(
         orm,
         phone=person.phone,
         language=person.language,
-        body=reminder_body(booking, session, _booking_link(orm, booking)),
+        body=reminder_body(booking, session, _booking_link(orm, booking, settings), settings),
         kind="reminder",
         now=now,
         send_after=send_after,
@@ -186,6 +194,7 @@ def _queue_requested(
     offset: int,
     now: datetime,
     send_after: datetime,
+    settings: Settings,
 ) -> int:
     person = request.participant
     key = f"remind:{request.id}:{offset}"
@@ -193,7 +202,7 @@ def _queue_requested(
         return 0
     if not _replaces_earlier(orm, key):
         return 0
-    link = outgoing.public_link(f"/me/{personal_token(orm, person, now)}")
+    link = settings.public_link(f"/me/{personal_token(orm, person, now, settings)}")
     added = outgoing.queue(
         orm,
         phone=person.phone,

@@ -11,7 +11,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from havehus.messaging import outgoing, replies
+from havehus.config import Settings
+from havehus.messaging import replies
 from havehus.messaging.replies import Outcome
 from havehus.models import Booking, BookingStatus, Participant, Session, SessionStatus
 from havehus.models.signup import OPEN, SEAT_HOLDING
@@ -65,7 +66,7 @@ def _about(booking: Booking, session: Session) -> dict[str, str]:
     }
 
 
-def _yes(orm: OrmSession, people: list[Participant], now: datetime) -> Outcome:
+def _yes(orm: OrmSession, people: list[Participant], now: datetime, settings: Settings) -> Outcome:
     """Take an offered seat, or note that the person is coming to their next session."""
     found = upcoming(orm, people, SEAT_HOLDING, now)
     if not found:
@@ -75,8 +76,8 @@ def _yes(orm: OrmSession, people: list[Participant], now: datetime) -> Outcome:
     with force_locale(booking.participant.language):
         values = _about(booking, session)
         if booking.status == BookingStatus.OFFERED:
-            if services.accept_offer(orm, booking, now):
-                values["link"] = services.booking_url(booking)
+            if services.accept_offer(orm, booking, now, settings):
+                values["link"] = services.booking_url(booking, settings)
                 outcome.reply = (
                     _(
                         "The seat is yours: %(name)s, %(when)s. Cannot come after all? Reply NO "
@@ -94,14 +95,14 @@ def _yes(orm: OrmSession, people: list[Participant], now: datetime) -> Outcome:
     return outcome
 
 
-def _no(orm: OrmSession, people: list[Participant], now: datetime) -> Outcome:
+def _no(orm: OrmSession, people: list[Participant], now: datetime, settings: Settings) -> Outcome:
     """Cancel the nearest booking: its seat goes to the next on the waiting list at once."""
     found = upcoming(orm, people, OPEN, now)
     if not found:
         return Outcome("no", _("We could not find a booking to cancel for this number."))
     booking, session = found[0]
     was_waiting = booking.status == BookingStatus.WAITLISTED
-    services.cancel(orm, booking, now, PUBLIC)
+    services.cancel(orm, booking, now, PUBLIC, settings)
     outcome = Outcome("no", booking=booking, session=session, participant=booking.participant)
     with force_locale(booking.participant.language):
         values = _about(booking, session)
@@ -121,12 +122,12 @@ def _no(orm: OrmSession, people: list[Participant], now: datetime) -> Outcome:
     return outcome
 
 
-def _link(orm: OrmSession, people: list[Participant], now: datetime) -> Outcome:
+def _link(orm: OrmSession, people: list[Participant], now: datetime, settings: Settings) -> Outcome:
     """The "my bookings" link of everyone with this number."""
     if not people:
         return Outcome("link", _("We have no bookings for this number."), kind="link")
     links = [
-        (person, outgoing.public_link(f"/me/{me.personal_token(orm, person, now)}"))
+        (person, settings.public_link(f"/me/{me.personal_token(orm, person, now, settings)}"))
         for person in people
     ]
     with force_locale(people[0].language):

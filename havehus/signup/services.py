@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Update, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from havehus.config import Settings
 from havehus.dbutil import execute_rowcount, insert_ignoring_conflicts
 from havehus.errors import HavehusError
 from havehus.messaging import outgoing
@@ -171,29 +171,25 @@ def record_consent(
 # ---------------------------------------------------------------- booking links
 
 
-def booking_token(booking: Booking) -> str:
+def booking_token(booking: Booking, settings: Settings) -> str:
     """The secret of the booking's own page (see, cancel); re-derivable for every text."""
     if booking.link_nonce is None:
         booking.link_nonce = secrets.token_hex(16)
-    token = derived_token(
-        current_app.config["SECRET_KEY"], "booking", booking.id, booking.link_nonce
-    )
+    token = derived_token(settings.secret_key, "booking", booking.id, booking.link_nonce)
     booking.cancel_token_hash = hash_token(token)
     return token
 
 
-def existing_booking_token(booking: Booking) -> str | None:
+def existing_booking_token(booking: Booking, settings: Settings) -> str | None:
     """The booking link's token if one was ever made (read-only, for GET requests)."""
     if booking.link_nonce is None:
         return None
-    return derived_token(
-        current_app.config["SECRET_KEY"], "booking", booking.id, booking.link_nonce
-    )
+    return derived_token(settings.secret_key, "booking", booking.id, booking.link_nonce)
 
 
-def booking_url(booking: Booking) -> str:
+def booking_url(booking: Booking, settings: Settings) -> str:
     """The booking's page as the world sees it; works outside requests (the worker)."""
-    return outgoing.public_link(BOOKING_PATH.format(token=booking_token(booking)))
+    return settings.public_link(BOOKING_PATH.format(token=booking_token(booking, settings)))
 
 
 def find_booking_by_token(orm: OrmSession, token: str) -> Booking | None:
@@ -287,7 +283,7 @@ def check_guests(guests: int) -> None:
         raise HavehusError(message, "invalid", fields={"guests": message})
 
 
-def check_bookable(session: Session, now: datetime, *, staff: bool) -> None:
+def check_bookable(session: Session, now: datetime, *, staff: bool, settings: Settings) -> None:
     """Raise a HavehusError saying why this session cannot be booked now, if it cannot."""
     activity = session.activity
     if activity.mode == Mode.DROP_IN:
@@ -297,7 +293,7 @@ def check_bookable(session: Session, now: datetime, *, staff: bool) -> None:
         raise HavehusError(_("This time is cancelled."), "cancelled")
     if session.starts_at <= now:
         raise HavehusError(_("This has started already. Sign-up is closed."), "started")
-    closes = timedelta(minutes=int(current_app.config["HAVEHUS_SIGNUP_CLOSES_MINUTES"]))
+    closes = timedelta(minutes=settings.signup_closes_minutes)
     if not staff and session.starts_at - closes <= now:
         raise HavehusError(
             _("Sign-up has closed. Ask the host in the house if there is a seat."), "closed"
@@ -316,6 +312,7 @@ def book(
     guests: int = 0,
     overbook: bool = False,
     notify: bool = True,
+    settings: Settings,
 ) -> BookingResult:
     """Book a participant (and `guests` coming along): their seats if free, else the waiting
     list, else "full".
@@ -323,7 +320,7 @@ def book(
     The seat step of `sign_up.sign_up`, the one entry point every door calls (tests call this
     directly to set up bookings). Asking twice gives the same booking back. Commits nothing.
     """
-    check_bookable(session, now, staff=source == "staff")
+    check_bookable(session, now, staff=source == "staff", settings=settings)
     activity = session.activity
     course = activity.mode == Mode.ENROLMENT
     holder: Holder = activity if course else session
@@ -387,7 +384,7 @@ def book(
     booking.updated_at = now
     participant.last_seen_at = now
     orm.flush()
-    token = booking_token(booking)
+    token = booking_token(booking, settings)
     if source == "staff" or overbook:
         audit.record(
             orm, "booking.create", now, actor, target=booking,
@@ -398,8 +395,9 @@ def book(
     if participant.phone:
         from havehus.signup.me import personal_token
 
-        personal_token(orm, participant, now)  # "my bookings" exists from the first booking on
-    texted = notify and _confirmation_text(orm, booking, token, now, session)
+        # "my bookings" exists from the first booking on
+        personal_token(orm, participant, now, settings)
+    texted = notify and _confirmation_text(orm, booking, token, now, session, settings)
     return BookingResult(booking, True, waitlist_position(orm, booking), texted)
 
 
@@ -460,7 +458,9 @@ def check_may_cancel(actor: Actor, booking: Booking) -> None:
         raise HavehusError(_("Only a manager can cancel this booking."), "forbidden")
 
 
-def cancel(orm: OrmSession, booking: Booking, now: datetime, actor: Actor) -> Booking | None:
+def cancel(
+    orm: OrmSession, booking: Booking, now: datetime, actor: Actor, settings: Settings
+) -> Booking | None:
     """Cancel a booking, free its seat at once and promote the next on the waiting list.
 
     Returns the promoted booking, if any. Cancelling twice changes nothing. HavehusError
@@ -489,7 +489,7 @@ def cancel(orm: OrmSession, booking: Booking, now: datetime, actor: Actor) -> Bo
     if not held or holder is None:
         return None
     release_seat(orm, holder, seats=booking.seats)
-    promoted = promote_waitlist(orm, holder, now)
+    promoted = promote_waitlist(orm, holder, now, settings)
     return promoted[0] if promoted else None
 
 
@@ -506,7 +506,9 @@ def _next_start(orm: OrmSession, holder: Holder, now: datetime) -> datetime | No
     )
 
 
-def promote_waitlist(orm: OrmSession, holder: Holder, now: datetime) -> list[Booking]:
+def promote_waitlist(
+    orm: OrmSession, holder: Holder, now: datetime, settings: Settings
+) -> list[Booking]:
     """Give free seats (or course places) to the first on the waiting list; texts them."""
     activity: Activity = holder if isinstance(holder, Activity) else holder.activity
     on_list = (
@@ -551,13 +553,13 @@ def promote_waitlist(orm: OrmSession, holder: Holder, now: datetime) -> list[Boo
             release_seat(orm, holder, seats=candidate.seats)
             continue
         promoted.append(candidate)
-        _promotion_text(orm, candidate, now)
+        _promotion_text(orm, candidate, now, settings)
     if promoted:
         bump_program_version(orm, now)
     return promoted
 
 
-def accept_offer(orm: OrmSession, booking: Booking, now: datetime) -> bool:
+def accept_offer(orm: OrmSession, booking: Booking, now: datetime, settings: Settings) -> bool:
     """The person takes the seat held for them; False when the offer has run out."""
     taken = execute_rowcount(
         orm,
@@ -573,7 +575,7 @@ def accept_offer(orm: OrmSession, booking: Booking, now: datetime) -> bool:
     return taken == 1
 
 
-def expire_offers(orm: OrmSession, now: datetime) -> int:
+def expire_offers(orm: OrmSession, now: datetime, settings: Settings) -> int:
     """Offers not taken in time pass to the next person on the waiting list."""
     expired = orm.scalars(
         select(Booking).where(Booking.status == BookingStatus.OFFERED, Booking.offered_until <= now)
@@ -592,7 +594,7 @@ def expire_offers(orm: OrmSession, now: datetime) -> int:
         if done == 1 and holder is not None:
             count += 1
             release_seat(orm, holder, seats=booking.seats)
-            promote_waitlist(orm, holder, now)
+            promote_waitlist(orm, holder, now, settings)
     if count:
         bump_program_version(orm, now)
     return count
@@ -661,9 +663,14 @@ def _text_about(
 
 
 def _confirmation_text(
-    orm: OrmSession, booking: Booking, token: str, now: datetime, session: Session
+    orm: OrmSession,
+    booking: Booking,
+    token: str,
+    now: datetime,
+    session: Session,
+    settings: Settings,
 ) -> bool:
-    link = outgoing.public_link(BOOKING_PATH.format(token=token))
+    link = settings.public_link(BOOKING_PATH.format(token=token))
     waitlisted = booking.status == BookingStatus.WAITLISTED
 
     def wording(about: Session, language: str) -> str:
@@ -672,14 +679,18 @@ def _confirmation_text(
     return _text_about(orm, booking, session, "confirmation", now, wording)
 
 
-def _promotion_text(orm: OrmSession, booking: Booking, now: datetime) -> None:
+def _promotion_text(orm: OrmSession, booking: Booking, now: datetime, settings: Settings) -> None:
     session = session_of(orm, booking, now)
-    link = booking_url(booking)
+    link = booking_url(booking, settings)
     offered = booking.status == BookingStatus.OFFERED
 
     def wording(about: Session, language: str) -> str:
         if offered:
-            return texts.offer_text(about, language, link, can_reply=outgoing.replies_possible())
-        return texts.promotion_text(about, language, link, can_reply=outgoing.replies_possible())
+            return texts.offer_text(
+                about, language, link, can_reply=outgoing.replies_possible(settings)
+            )
+        return texts.promotion_text(
+            about, language, link, can_reply=outgoing.replies_possible(settings)
+        )
 
     _text_about(orm, booking, session, "waitlist-promotion", now, wording)

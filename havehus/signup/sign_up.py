@@ -14,6 +14,7 @@ from typing import Literal
 
 from flask_babel import gettext as _
 
+from havehus.config import Settings
 from havehus.errors import HavehusError
 from havehus.models import Participant, Session
 from havehus.models.people import MANAGERS
@@ -61,14 +62,19 @@ class SignUp:
 
 
 def sign_up(
-    orm: OrmSession, session: Session, request: SignUp, now: datetime, actor: Actor
+    orm: OrmSession,
+    session: Session,
+    request: SignUp,
+    now: datetime,
+    actor: Actor,
+    settings: Settings,
 ) -> BookingResult:
     """Find or create the person, record their consents, and book them. Commits nothing.
 
     Consents given through staff or a partner's token are recorded as given on the person's
     behalf, by that user or token; on a phone or the kiosk, by the person.
     """
-    services.check_bookable(session, now, staff=request.source == "staff")
+    services.check_bookable(session, now, staff=request.source == "staff", settings=settings)
     services.check_health_consent(session, request.health_consent)
     services.check_guests(request.guests)
     person = identify(orm, request.person, now, actor)
@@ -83,6 +89,7 @@ def sign_up(
         wants_company=request.wants_company,
         guests=request.guests,
         overbook=request.overbook,
+        settings=settings,
     )
     if request.companion_id:
         result.booking.companion_id = request.companion_id

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.messaging import outgoing
@@ -74,8 +75,10 @@ def session_bookings(session_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render(target, form, 400)
     try:
-        request_ = form.sign_up_request(current_app.config["HAVEHUS_PHONE_REGIONS"])
-        result = sign_up(db.session, target, request_, utcnow(), current_actor())
+        request_ = form.sign_up_request(current_settings().phone_regions)
+        result = sign_up(
+            db.session, target, request_, utcnow(), current_actor(), current_settings()
+        )
     except HavehusError as error:
         db.session.rollback()
         if error.code == "full":
@@ -113,7 +116,9 @@ def cancel_booking(booking_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        promoted = services.cancel(db.session, booking, utcnow(), current_actor())
+        promoted = services.cancel(
+            db.session, booking, utcnow(), current_actor(), current_settings()
+        )
     except HavehusError as error:
         db.session.rollback()
         abort(403, error.message)

@@ -7,15 +7,15 @@ the preview's samples.
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
+from havehus.config import Settings
 from havehus.i18n import pick
 from havehus.messaging import kinds
-from havehus.messaging.outgoing import public_link, replies_possible
+from havehus.messaging.outgoing import replies_possible
 from havehus.models import Session
 from havehus.program.wording import activity_name, when_text
 from havehus.security import derived_token
@@ -39,9 +39,9 @@ def yes_word(language: str) -> str:
     return YES_WORDS.get(language, YES_WORDS["da"])
 
 
-def opted_out_advice() -> str:
+def opted_out_advice(settings: Settings) -> str:
     """What to tell someone whose number said STOP and who now wants a text from us."""
-    sender = str(current_app.config.get("HAVEHUS_TWILIO_FROM") or "")
+    sender = settings.twilio_from
     if sender.startswith("+"):
         # Isolated left-to-right (LRI … PDI): a phone number inside Arabic or Urdu text.
         number = "\u2066" + sender + "\u2069"
@@ -55,97 +55,114 @@ def opted_out_advice() -> str:
     )
 
 
-def _about(session: Session, language: str, link: str) -> dict[str, str]:
-    return {
+def _worded(session: Session, language: str, link: str, message: LazyString, **more: str) -> str:
+    """A text about the person's booking of `session`, in their language: `message` with the
+    activity's name (neutral where needed), the time, the link and any `more` values."""
+    values = {
         "name": activity_name(session.activity, language),
         "when": when_text(session, language),
         "link": link,
+        **more,
     }
+    with force_locale(language):
+        return str(message) % values
 
 
 def confirmation_text(session: Session, language: str, link: str, *, waitlisted: bool) -> str:
     """The text right after signing up: a seat, or a place on the waiting list."""
-    values = _about(session, language, link)
-    with force_locale(language):
-        if waitlisted:
-            return _(
-                "You are on the waiting list for %(name)s, %(when)s. We text you if a seat "
-                "is free. See or cancel: %(link)s",
-                **values,
-            )
-        return _(
-            "You have a seat: %(name)s, %(when)s. Cannot come? Cancel here, so your seat "
-            "can go to someone on the waiting list: %(link)s",
-            **values,
+    if waitlisted:
+        message = _l(
+            "You are on the waiting list for %(name)s, %(when)s. We text you if a seat "
+            "is free. See or cancel: %(link)s"
         )
+    else:
+        message = _l(
+            "You have a seat: %(name)s, %(when)s. Cannot come? Cancel here, so your seat "
+            "can go to someone on the waiting list: %(link)s"
+        )
+    return _worded(session, language, link, message)
+
+
+def _by_reply_or_link(
+    session: Session,
+    language: str,
+    link: str,
+    *,
+    can_reply: bool,
+    word: str,
+    by_reply: LazyString,
+    by_link: LazyString,
+) -> str:
+    """A text the person answers by replying `word`, or, from a sender nobody can reply to
+    (an alphanumeric one), by the link."""
+    if can_reply:
+        return _worded(session, language, link, by_reply, word=word)
+    return _worded(session, language, link, by_link)
 
 
 def promotion_text(session: Session, language: str, link: str, *, can_reply: bool) -> str:
     """A seat freed up and is now the person's, off the waiting list."""
-    values = _about(session, language, link)
-    with force_locale(language):
-        if can_reply:
-            return _(
-                "A seat is free for you: %(name)s, %(when)s. You have it now. Cannot come? "
-                "Reply %(word)s. Your booking: %(link)s",
-                **values,
-                word=cancel_word(language),
-            )
-        return _(
+    return _by_reply_or_link(
+        session,
+        language,
+        link,
+        can_reply=can_reply,
+        word=cancel_word(language),
+        by_reply=_l(
             "A seat is free for you: %(name)s, %(when)s. You have it now. Cannot come? "
-            "Cancel here: %(link)s",
-            **values,
-        )
+            "Reply %(word)s. Your booking: %(link)s"
+        ),
+        by_link=_l(
+            "A seat is free for you: %(name)s, %(when)s. You have it now. Cannot come? "
+            "Cancel here: %(link)s"
+        ),
+    )
 
 
 def offer_text(session: Session, language: str, link: str, *, can_reply: bool) -> str:
     """A freed seat is held for the person for a while: they take it by reply or link."""
-    values = _about(session, language, link)
-    with force_locale(language):
-        if can_reply:
-            return _(
-                "A seat is free for you: %(name)s, %(when)s. Reply %(word)s to take it, or "
-                "take it here, before it goes to the next person: %(link)s",
-                **values,
-                word=yes_word(language),
-            )
-        return _(
+    return _by_reply_or_link(
+        session,
+        language,
+        link,
+        can_reply=can_reply,
+        word=yes_word(language),
+        by_reply=_l(
+            "A seat is free for you: %(name)s, %(when)s. Reply %(word)s to take it, or "
+            "take it here, before it goes to the next person: %(link)s"
+        ),
+        by_link=_l(
             "A seat is free for you: %(name)s, %(when)s. Take it here before it goes to "
-            "the next person: %(link)s",
-            **values,
-        )
+            "the next person: %(link)s"
+        ),
+    )
 
 
 def reminder_text(session: Session, language: str, link: str, *, can_reply: bool) -> str:
-    """The reminder: what a no-show costs others, and how to cancel in one word.
-
-    From an alphanumeric sender nobody can reply, so the link cancels instead.
-    """
-    values = _about(session, language, link)
-    with force_locale(language):
-        if can_reply:
-            return _(
-                "Reminder: %(name)s, %(when)s. Cannot come? Reply %(word)s, so your seat can go "
-                "to someone on the waiting list. Your booking: %(link)s",
-                **values,
-                word=cancel_word(language),
-            )
-        return _(
+    """The reminder: what a no-show costs others, and how to cancel in one word."""
+    return _by_reply_or_link(
+        session,
+        language,
+        link,
+        can_reply=can_reply,
+        word=cancel_word(language),
+        by_reply=_l(
+            "Reminder: %(name)s, %(when)s. Cannot come? Reply %(word)s, so your seat can go "
+            "to someone on the waiting list. Your booking: %(link)s"
+        ),
+        by_link=_l(
             "Reminder: %(name)s, %(when)s. Cannot come? Cancel here, so your seat can go to "
-            "someone on the waiting list: %(link)s",
-            **values,
-        )
+            "someone on the waiting list: %(link)s"
+        ),
+    )
 
 
 def drop_in_reminder_text(session: Session, language: str, link: str) -> str:
     """A reminder of a drop-in session the person asked for; the link stops reminders."""
-    values = _about(session, language, link)
-    with force_locale(language):
-        return _(
-            "Reminder: %(name)s, %(when)s. Just come, no sign-up needed. "
-            "No more reminders: %(link)s",
-            **values,
-        )
+    message = _l(
+        "Reminder: %(name)s, %(when)s. Just come, no sign-up needed. No more reminders: %(link)s"
+    )
+    return _worded(session, language, link, message)
 
 
 def companion_text(session: Session, language: str, person: str) -> str:
@@ -183,27 +200,27 @@ def code_text(site: str, code: str, minutes: int, language: str) -> str:
 def register_samples() -> None:
     """Hand messaging a sample of every kind worded here, for the staff preview."""
 
-    def link() -> str:
+    def link(settings: Settings) -> str:
         # As long as a real booking link; derived from a fixed key, so it opens nothing.
-        return public_link(BOOKING_PATH.format(token=derived_token("preview", "booking", 0)))
+        token = derived_token("preview", "booking", 0)
+        return settings.public_link(BOOKING_PATH.format(token=token))
 
-    def code(_session: Session, language: str, _tz: ZoneInfo) -> str:
-        site = current_app.config["HAVEHUS_SITE_NAME"]
-        minutes = int(current_app.config["HAVEHUS_SIGNUP_CODE_MINUTES"])
+    def code(_session: Session, language: str, settings: Settings) -> str:
+        site, minutes = settings.site_name, settings.signup_code_minutes
         return code_text(site, SAMPLE_CODE, minutes, language)
 
     kinds.register("confirmation", samples={
-        "seat": lambda s, lang, _tz: confirmation_text(s, lang, link(), waitlisted=False),
-        "waitlist": lambda s, lang, _tz: confirmation_text(s, lang, link(), waitlisted=True),
+        "seat": lambda s, lang, st: confirmation_text(s, lang, link(st), waitlisted=False),
+        "waitlist": lambda s, lang, st: confirmation_text(s, lang, link(st), waitlisted=True),
     })  # fmt: skip
     kinds.register("reminder", samples={
-        "": lambda s, lang, _tz: reminder_text(s, lang, link(), can_reply=replies_possible()),
-        "drop-in": lambda s, lang, _tz: drop_in_reminder_text(s, lang, link()),
-        "companion": lambda s, lang, _tz: companion_text(s, lang, "Amina"),
+        "": lambda s, lang, st: reminder_text(s, lang, link(st), can_reply=replies_possible(st)),
+        "drop-in": lambda s, lang, st: drop_in_reminder_text(s, lang, link(st)),
+        "companion": lambda s, lang, _st: companion_text(s, lang, "Amina"),
     })  # fmt: skip
     kinds.register("waitlist-promotion", samples={
-        "": lambda s, lang, _tz: promotion_text(s, lang, link(), can_reply=replies_possible()),
-        "offer": lambda s, lang, _tz: offer_text(s, lang, link(), can_reply=replies_possible()),
+        "": lambda s, lang, st: promotion_text(s, lang, link(st), can_reply=replies_possible(st)),
+        "offer": lambda s, lang, st: offer_text(s, lang, link(st), can_reply=replies_possible(st)),
     })  # fmt: skip
     kinds.register("code", samples={"": code})
-    kinds.register("shift", samples={"": lambda s, lang, _tz: shift_text(s, lang)})
+    kinds.register("shift", samples={"": lambda s, lang, _st: shift_text(s, lang)})

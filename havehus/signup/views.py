@@ -8,7 +8,6 @@ from datetime import datetime
 from flask import (
     Blueprint,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -18,11 +17,13 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from wtforms import Field
 
+from havehus.config import Settings, current_settings
 from havehus.dbutil import db_int
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.i18n import current_language, offered_languages, use_participant_language
 from havehus.models import Booking, Participant, Session, SignupChallenge
+from havehus.orm import OrmSession
 from havehus.people.access import client_ip, current_actor
 from havehus.people.forms import ConfirmForm
 from havehus.program.services import public_session
@@ -49,7 +50,9 @@ def _ask_for_code(
     template: str,
     target: Session,
     check: Callable[[Session, datetime], None],
-    start: Callable[..., tuple[SignupChallenge, str]],
+    start: Callable[
+        [OrmSession, Session, SignUp, str, datetime, Settings], tuple[SignupChallenge, str]
+    ],
     consent_field: Field,
     *,
     wants_company: bool = False,
@@ -67,9 +70,7 @@ def _ask_for_code(
         closed_reason = error.message
     if closed_reason is None and form.validate_on_submit():
         try:
-            phone = normalise_phone(
-                form.phone.data or "", current_app.config["HAVEHUS_PHONE_REGIONS"]
-            )
+            phone = normalise_phone(form.phone.data or "", current_settings().phone_regions)
             request_ = SignUp(
                 person=Person(name=form.name.data or "", phone=phone, language=form.language.data),
                 source="web",
@@ -78,7 +79,9 @@ def _ask_for_code(
                 wants_company=wants_company,
                 guests=guests,
             )
-            challenge, code = start(db.session, target, request_, client_ip(), now)
+            challenge, code = start(
+                db.session, target, request_, client_ip(), now, current_settings()
+            )
         except HavehusError as error:
             db.session.rollback()
             field = {
@@ -94,7 +97,7 @@ def _ask_for_code(
         else:
             db.session.commit()
             session[CHALLENGE_KEY] = challenge.id
-            if challenges.code_shown_on_screen():
+            if challenges.code_shown_on_screen(current_settings()):
                 session["signup_demo_code"] = code
             return redirect(url_for("signup.enter_code"))
     status = 400 if request.method == "POST" else 200
@@ -110,7 +113,9 @@ def signup(session_id: int) -> ResponseReturnValue:
         form,
         "signup/form.html",
         _bookable_session(session_id),
-        lambda target, now: services.check_bookable(target, now, staff=False),
+        lambda target, now: services.check_bookable(
+            target, now, staff=False, settings=current_settings()
+        ),
         challenges.start,
         form.health_consent,
         wants_company=form.wants_company.data,
@@ -136,7 +141,7 @@ def remind(session_id: int) -> ResponseReturnValue:
 def _confirm_reminder(challenge: SignupChallenge, code: str) -> ResponseReturnValue:
     now = utcnow()
     person, reminder = remind_me.confirm(db.session, challenge.id, code, now)
-    token = me.personal_token(db.session, person, now)
+    token = me.personal_token(db.session, person, now, current_settings())
     db.session.commit()
     session.pop(CHALLENGE_KEY, None)
     session.pop("signup_demo_code", None)
@@ -155,7 +160,12 @@ def enter_code() -> ResponseReturnValue:
             if remind_me.is_reminder_challenge(challenge):
                 return _confirm_reminder(challenge, form.code.data or "")
             result = challenges.confirm(
-                db.session, challenge.id, form.code.data or "", utcnow(), current_actor()
+                db.session,
+                challenge.id,
+                form.code.data or "",
+                utcnow(),
+                current_actor(),
+                current_settings(),
             )
         except HavehusError as error:
             if error.code == "wrong_code":
@@ -166,7 +176,7 @@ def enter_code() -> ResponseReturnValue:
                 session.pop(CHALLENGE_KEY, None)
             form.code.errors = [*form.code.errors, error.message]
         else:
-            token = services.booking_token(result.booking)
+            token = services.booking_token(result.booking, current_settings())
             db.session.commit()
             session.pop(CHALLENGE_KEY, None)
             session.pop("signup_demo_code", None)
@@ -207,7 +217,7 @@ def booking(token: str) -> ResponseReturnValue:
         is_new=request.args.get("new") == "1",
         now=utcnow(),
         form=ConfirmForm(),
-        me_token=me.existing_personal_token(db.session, found.participant),
+        me_token=me.existing_personal_token(db.session, found.participant, current_settings()),
     )
 
 
@@ -219,7 +229,7 @@ def cancel(token: str) -> ResponseReturnValue:
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        services.cancel(db.session, found, utcnow(), current_actor())
+        services.cancel(db.session, found, utcnow(), current_actor(), current_settings())
         db.session.commit()
         return redirect(url_for("signup.booking", token=token))
     return render_template(
@@ -251,7 +261,7 @@ def my_bookings(token: str) -> ResponseReturnValue:
         person=person,
         bookings=[(b, services.session_of(db.session, b, now)) for b in bookings],
         token=token,
-        links={b.id: services.existing_booking_token(b) for b in bookings},
+        links={b.id: services.existing_booking_token(b, current_settings()) for b in bookings},
         form=ConfirmForm(),
         languages=offered_languages(),
         now=now,
@@ -299,6 +309,6 @@ def accept(token: str) -> ResponseReturnValue:
     found, _target = _booking_or_404(token)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.accept_offer(db.session, found, utcnow())
+    services.accept_offer(db.session, found, utcnow(), current_settings())
     db.session.commit()
     return redirect(url_for("signup.booking", token=token))

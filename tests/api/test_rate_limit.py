@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from havehus.config import change_settings
 from havehus.extensions import db
 from havehus.people.audit import CLI
 from havehus.people.credentials import create_api_token
@@ -19,8 +20,8 @@ def test_the_window_counts_and_resets():
 
 
 def test_public_callers_and_tokens_are_limited_separately(app, client):
-    app.config["HAVEHUS_API_PUBLIC_REQUESTS_PER_MINUTE"] = 3
-    app.config["HAVEHUS_API_TOKEN_REQUESTS_PER_MINUTE"] = 5
+    change_settings(app, api_public_requests_per_minute=3)
+    change_settings(app, api_token_requests_per_minute=5)
     _token, raw = create_api_token(db.session, "Partner", "partner", DEFAULT_NOW, CLI)
     db.session.commit()
     url = "/api/v1/openapi.json"

@@ -18,6 +18,7 @@ from havehus.attendance.follow_up import (
     set_state,
 )
 from havehus.attendance.services import close, mark_came
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.messaging.quiet import QuietHours
@@ -337,7 +338,9 @@ def test_marking_what_is_not_on_ones_list_is_refused(any_app, house, host, manag
 
 def _text(actor: Actor, who: Participant, reason: str, at: datetime = NOW, **kw) -> bool:
     [entry] = [e for e in follow_up_list(db.session, at, actor) if e.participant.id == who.id]
-    return send_text(db.session, who.id, reason, entry.occurrence, at, actor, site=SITE, **kw)
+    return send_text(
+        db.session, who.id, reason, entry.occurrence, at, actor, settings=current_settings(), **kw
+    )
 
 
 def test_one_tap_queues_a_kind_text_in_the_persons_language_once(any_app, house, host):

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from havehus.config import change_settings
 from havehus.extensions import db
 from havehus.models import Tally, Visit
 from havehus.people.access import KIOSK_COOKIE
@@ -146,7 +147,7 @@ def test_the_idle_reset_forgets_the_typed_number(client, tonight):
 
 
 def test_the_sign_up_pad_and_the_check_in_pad_keep_their_own_digits(app, client, tonight, clock):
-    app.config["HAVEHUS_SIGNUP_CLOSES_MINUTES"] = 0
+    change_settings(app, signup_closes_minutes=0)
     session = tonight(capacity=20)
     clock.set(session.starts_at - timedelta(minutes=10))  # open for both
     _enrol(client)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.models import Participant, Tally, Visit
 from havehus.program.check_in_link import check_in_code, check_in_url
@@ -16,7 +17,7 @@ from tests.staff_fixtures import csrf_from, post_form
 
 
 def qr_path(session) -> str:
-    return f"/sessions/{session.id}/here/{check_in_code(session.id)}"
+    return f"/sessions/{session.id}/here/{check_in_code(session.id, current_settings().secret_key)}"
 
 
 def _send(client, session, token: str | None = None, **data: str):
@@ -88,13 +89,25 @@ def test_the_printed_address_opens_the_check_in_page_and_only_with_the_sessions_
     other = tonight()
 
     with client.application.test_request_context():
-        assert check_in_url(session.id) == f"http://havehus.test{qr_path(session)}"
+        assert (
+            check_in_url(session.id, current_settings()) == f"http://havehus.test{qr_path(session)}"
+        )
     page = client.get(qr_path(session))
     assert page.status_code == 200 and "Jeg er her" in page.get_data(as_text=True)
-    assert client.get(f"/sessions/{session.id}/here/{check_in_code(other.id)}").status_code == 404
+    assert (
+        client.get(
+            f"/sessions/{session.id}/here/{check_in_code(other.id, current_settings().secret_key)}"
+        ).status_code
+        == 404
+    )
     assert client.get(f"/sessions/{session.id}/here/{'A' * 16}").status_code == 404
     assert client.get(f"/sessions/{session.id}/here/x").status_code == 404
-    assert client.get(f"/sessions/999999/here/{check_in_code(999999)}").status_code == 404
+    assert (
+        client.get(
+            f"/sessions/999999/here/{check_in_code(999999, current_settings().secret_key)}"
+        ).status_code
+        == 404
+    )
     wrong = post_form(client, qr_path(session), f"/sessions/{session.id}/here/{'A' * 16}")
     assert wrong.status_code == 404 and adults(session) == 0
 

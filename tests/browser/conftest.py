@@ -25,6 +25,7 @@ from sqlalchemy import select
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from havehus import create_app
+from havehus.config import change_settings
 from havehus.database import reset_transaction_mode, set_transaction_mode
 from havehus.extensions import db
 from havehus.paths import CONFIG_DIR
@@ -104,6 +105,7 @@ class LiveHouse:
 
 
 def _build_house(folder: Path, now: datetime) -> tuple[Flask, dict[str, tuple[str, str]], str]:
+    from havehus.config import settings_of
     from havehus.demo import seed_demo
     from havehus.people.audit import CLI
     from havehus.people.credentials import enrol_kiosk
@@ -124,7 +126,7 @@ def _build_house(folder: Path, now: datetime) -> tuple[Flask, dict[str, tuple[st
         )
     with app.app_context():
         upgrade()
-        result = seed_demo(db.session, now, house_tz(), app.config)
+        result = seed_demo(db.session, now, house_tz(), settings_of(app))
         _device, kiosk_token = enrol_kiosk(db.session, "Tablet in the hall", None, now, CLI)
         _drop_in_on_now(now)
         _dinner_on_now(now)
@@ -193,7 +195,7 @@ def live_house(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHouse]:
     app, staff, kiosk_token = _build_house(tmp_path_factory.mktemp("browser-house"), now)
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
-    app.config["HAVEHUS_PUBLIC_URL"] = url
+    change_settings(app, public_url=url)
     thread = threading.Thread(target=server.serve_forever, name="live-house", daemon=True)
     thread.start()
     try:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from havehus.config import current_settings
 from tests.browser.conftest import AXE_JS, LiveHouse
 
 #: axe-core impacts that fail a page; "minor" and "moderate" are reported by axe but not here.
@@ -141,7 +142,8 @@ def check_in_address(house: LiveHouse, session_id: int) -> str:
     from havehus.program.check_in_link import check_in_code
 
     with house.app.app_context():
-        return f"/sessions/{session_id}/here/{check_in_code(session_id)}"
+        code = check_in_code(session_id, current_settings().secret_key)
+        return f"/sessions/{session_id}/here/{code}"
 
 
 def known_person(house: LiveHouse, name: str, phone: str) -> None:

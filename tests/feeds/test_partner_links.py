@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.feeds.partner_feeds import create_partner_feed, own_partner_links, revoke_partner_feed
 from havehus.models import AuditEvent, FeedToken
@@ -66,7 +68,14 @@ def test_a_partner_is_shown_only_their_own_live_addresses(app, make_user):
     def made(name: str, user, minutes: int) -> FeedToken:
         at = NOW + timedelta(minutes=minutes)
         return create_partner_feed(
-            db.session, at, CLI, name=name, language="da", categories=[], partner_id=user.id
+            db.session,
+            at,
+            CLI,
+            name=name,
+            language="da",
+            categories=[],
+            partner_id=user.id,
+            secret=current_settings().secret_key,
         )
 
     made("Second", partner, 2)
@@ -74,7 +83,8 @@ def test_a_partner_is_shown_only_their_own_live_addresses(app, make_user):
     revoke_partner_feed(db.session, made("Revoked", partner, 3), NOW, CLI)
     made("Someone else's", other, 4)
     with app.test_request_context():
-        shown = own_partner_links(db.session, partner, "https://havehus.example/")
+        house = replace(current_settings(), public_url="https://havehus.example/")
+        shown = own_partner_links(db.session, partner, house)
     assert [token.name for token, _link in shown] == ["First", "Second"]
     assert shown[0][1].https.startswith("https://havehus.example/feeds/")
     assert shown[0][1].webcal.startswith("webcal://havehus.example/feeds/")

@@ -28,6 +28,7 @@ from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter, Rule
 from werkzeug.test import TestResponse
 
+from havehus.config import settings_of
 from tests.hostile.corpus import (
     INVALID_UTF8,
     JSON_BODIES,
@@ -427,7 +428,7 @@ def _in_another_language(visitor: Visitor, name: str) -> bool:
     """A field repeated per language (title_da, title_en…) beyond the first language: the
     same field again, so it gets one value of each kind and the first language all of them."""
     prefix, _sep, code = name.rpartition("_")
-    languages = visitor.app.config["HAVEHUS_LANGUAGES"]
+    languages = settings_of(visitor.app).languages
     return bool(prefix) and code in languages[1:]
 
 
@@ -550,7 +551,7 @@ def send(visitor: Visitor, route: Route, attempt: Attempt) -> TestResponse:
     elif attempt.form is not None:
         form = attempt.form.deepcopy()
         if route.is_webhook:
-            url = visitor.app.config["HAVEHUS_PUBLIC_URL"].rstrip("/") + attempt.path
+            url = settings_of(visitor.app).public_url.rstrip("/") + attempt.path
             headers["X-Twilio-Signature"] = RequestValidator(TWILIO_TOKEN).compute_signature(
                 url, form
             )

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy import select
 
+from havehus.config import current_settings, settings_of
 from havehus.extensions import db
 from havehus.feeds.tokens import create_feed_token
 from havehus.models import (
@@ -66,7 +67,7 @@ def _activity(slug: str, title: dict[str, str], **fields: object) -> Activity:
 
 def build_world(app: Flask) -> World:
     """Seed the house; return the real values of each path parameter, the usual one first."""
-    tz = ZoneInfo(app.config["HAVEHUS_TIMEZONE"])
+    tz = ZoneInfo(settings_of(app).timezone)
     on_postgres = db.engine.dialect.name == "postgresql"
     nul = "" if on_postgres else "\x00"
     house = Location(
@@ -150,11 +151,36 @@ def build_world(app: Flask) -> World:
     legacy_sessions[1].cancel_reason = "Storm\r\nX-INJECTED:1\x07"
     fatima = add_participant("Fatima", at=NOW, staff_note="Ringer\r\nfør" + nul)
     omar = add_participant(MARKUP[0], at=NOW)
-    services.book(db.session, coming[0], fatima, NOW, CLI, source="staff", notify=False)
+    services.book(
+        db.session,
+        coming[0],
+        fatima,
+        NOW,
+        CLI,
+        source="staff",
+        notify=False,
+        settings=current_settings(),
+    )
     booked = services.book(
-        db.session, legacy_sessions[0], fatima, NOW, CLI, source="staff", notify=False
+        db.session,
+        legacy_sessions[0],
+        fatima,
+        NOW,
+        CLI,
+        source="staff",
+        notify=False,
+        settings=current_settings(),
     ).booking
-    services.book(db.session, coming[0], omar, NOW, CLI, source="staff", notify=False)
+    services.book(
+        db.session,
+        coming[0],
+        omar,
+        NOW,
+        CLI,
+        source="staff",
+        notify=False,
+        settings=current_settings(),
+    )
     # A seat offered from the waiting list: its page asks to take it.
     offered = add_booking(
         legacy_sessions[2], omar, "offered", at=NOW, offered_until=NOW + timedelta(hours=12)
@@ -214,7 +240,10 @@ def build_world(app: Flask) -> World:
     )
     db.session.add_all([target, indicator, contact])
     beat(db.session, "sweep-worker:1", NOW, starting=True)  # a worker runs: /healthz/worker is 200
-    tokens = (services.booking_token(booked), services.booking_token(offered))
+    tokens = (
+        services.booking_token(booked, current_settings()),
+        services.booking_token(offered, current_settings()),
+    )
     bump_program_version(db.session, NOW)
     db.session.commit()
     closure = db.session.scalar(select(Closure.id))
@@ -225,7 +254,7 @@ def build_world(app: Flask) -> World:
         "category": "food",
         "closure_id": str(closure),
         # The QR code of the first session the sweep uses (a wrong one is a 404, also swept).
-        "code": check_in_code(legacy_sessions[0].id),
+        "code": check_in_code(legacy_sessions[0].id, current_settings().secret_key),
         "contact_id": str(contact.id),
         "indicator_id": str(indicator.id),
         "target_id": str(target.id),

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.models import Participant
 from havehus.people.audit import CLI
@@ -43,6 +44,7 @@ def booked(make_activity, make_session, person):
             result = book(
                 db.session, session, someone, starts_at - timedelta(days=5), CLI,
                 source="staff", notify=False,
+                settings=current_settings(),
             )  # fmt: skip
             bookings.append(result.booking)
         db.session.commit()

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from havehus.config import change_settings
 from havehus.extensions import db
 from havehus.messaging import broadcasts, guards
 from havehus.models import (
@@ -24,7 +25,7 @@ from havehus.models import (
     Session,
 )
 from havehus.people.audit import Actor
-from tests.factories import add_booking, add_participant
+from tests.factories import add_booking, add_participant, sms_limits
 from tests.staff_fixtures import csrf_from
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
@@ -69,7 +70,7 @@ def book(session: Session, someone: Participant, status: str = "confirmed") -> B
 
 
 def limits() -> guards.Limits:
-    return guards.current_limits()
+    return sms_limits()
 
 
 def post(client, path: str, **data: str):
@@ -259,7 +260,7 @@ def test_two_confirmations_at_the_same_moment_send_once(any_app):
                 target = broadcasts.Target(activity, db.session.get(Session, target_ids[1]))
                 _broadcast, created = broadcasts.send(
                     db.session, target, "practical", {"da": TEXT}, key, NOW, Actor("cli"),
-                    guards.current_limits(),
+                    sms_limits(),
                 )  # fmt: skip
                 db.session.commit()
                 outcomes.append(created)
@@ -329,7 +330,7 @@ def test_nobody_to_text_is_said_plainly(app, client, signed_in):
 
 
 def test_the_preview_warns_when_the_budget_would_run_out(app, client, signed_in):
-    app.config["HAVEHUS_SMS_MONTHLY_SEGMENTS"] = 2
+    change_settings(app, sms_monthly_segments=2)
     signed_in("manager")
     session = make_session()
     for _ in range(3):

@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from havehus.config import ConfigError, load_settings
+from havehus.config import ConfigError, change_settings, current_settings, load_settings
 from havehus.extensions import db
 from havehus.messaging import guards
 from havehus.messaging.gateway import ConsoleGateway
 from havehus.messaging.outbox import process_due
 from havehus.messaging.twilio_gateway import TwilioGateway
 from havehus.models import OutboundMessage
+from tests.factories import sms_limits
 from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 
 NOW = datetime(2026, 12, 15, 12, 0, tzinfo=UTC)
@@ -49,14 +50,15 @@ def sent_before(count: int, *, phone: str = DANISH, segments: int = 1, at: datet
 
 
 def run(now: datetime = NOW):
-    result = process_due(db.session, ConsoleGateway(), now, "worker-1", 300)
+    result = process_due(
+        db.session, ConsoleGateway(), now, "worker-1", 300, settings=current_settings()
+    )
     db.session.expire_all()
     return result
 
 
 def limits(app, **changes) -> None:
-    for key, value in changes.items():
-        app.config[f"HAVEHUS_SMS_{key.upper()}"] = value
+    change_settings(app, **{f"sms_{key}": value for key, value in changes.items()})
 
 
 # ---------------------------------------------------------------- countries
@@ -73,7 +75,7 @@ def test_a_text_to_a_number_outside_the_allowed_countries_is_skipped(any_app):
 
 
 def test_more_countries_can_be_allowed(any_app):
-    any_app.config["HAVEHUS_SMS_ALLOWED_COUNTRIES"] = ["DK", "SE"]
+    change_settings(any_app, sms_allowed_countries=["DK", "SE"])
     swedish = queue(phone="+46701234567")
     assert run().sent == [swedish.id]
 
@@ -124,7 +126,7 @@ def test_at_the_budget_only_essential_texts_are_sent(any_app):
     sent_before(5, segments=2)  # 10 of 10 segments this month
     # Reminders are also checked against their booking: asked here of the guards alone.
     reminder = OutboundMessage(to_phone=DANISH, kind="reminder", body="Husk", language="da")
-    assert guards.reason_to_hold(db.session, reminder, NOW) is None
+    assert guards.reason_to_hold(db.session, reminder, NOW, sms_limits()) is None
     essential = [queue(kind=kind) for kind in guards.ESSENTIAL_KINDS if kind != "reminder"]
     other = [queue(kind=kind) for kind in ("broadcast", "follow-up", "shift")]
     result = run()
@@ -147,13 +149,13 @@ def test_the_budget_counts_this_calendar_month_in_local_time(any_app):
     midnight = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
     sent_before(4, segments=2, at=midnight + timedelta(minutes=10))  # 00:06–00:09 local
     sent_before(4, segments=2, at=midnight)  # 23:56–23:59 on 30 November local: last month
-    assert guards.budget(db.session, NOW, guards.current_limits()).used == 8
+    assert guards.budget(db.session, NOW, sms_limits()).used == 8
 
 
 def test_a_budget_of_zero_is_unlimited(any_app):
     limits(any_app, monthly_segments=0, daily_limit_per_number=0)
     sent_before(50, segments=100)
-    budget = guards.budget(db.session, NOW, guards.current_limits())
+    budget = guards.budget(db.session, NOW, sms_limits())
     assert not budget.warning and not budget.exhausted
     broadcast = queue(kind="broadcast")
     assert run().sent == [broadcast.id]
@@ -233,11 +235,12 @@ def test_the_twilio_auth_token_never_shows_in_logs_errors_or_pages(
     app, client, signed_in, twilio, caplog
 ):
     caplog.set_level(logging.DEBUG)
-    app.config.update(
-        HAVEHUS_SMS_BACKEND="twilio",
-        HAVEHUS_TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        HAVEHUS_TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        HAVEHUS_TWILIO_FROM=FROM,
+    change_settings(
+        app,
+        sms_backend="twilio",
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_from=FROM,
     )
     gateway = TwilioGateway(
         ACCOUNT_SID, AUTH_TOKEN, FROM, status_callback="http://havehus.test/sms/status",
@@ -246,7 +249,7 @@ def test_the_twilio_auth_token_never_shows_in_logs_errors_or_pages(
     twilio.script = ["500", "21211", "ok"]
     for number in range(3):
         queue(phone=f"+452099000{number}")
-    process_due(db.session, gateway, NOW, "worker-1", 300)
+    process_due(db.session, gateway, NOW, "worker-1", 300, settings=current_settings())
     db.session.expire_all()
     assert len(twilio.requests) == 3
     errors = [m.last_error or "" for m in db.session.query(OutboundMessage)]

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from havehus.config import change_settings, current_settings, settings_of
 from havehus.extensions import db
 from havehus.messaging.outbox import process_due
 from havehus.messaging.replies import KEYWORDS, MEANINGS, interpret
@@ -41,14 +42,14 @@ BOOKED_AT = NOW - timedelta(days=3)
 @pytest.fixture
 def sms(any_app, clock):
     """The app with Twilio's auth token configured and its clock at NOW."""
-    any_app.config["HAVEHUS_TWILIO_AUTH_TOKEN"] = AUTH_TOKEN
+    change_settings(any_app, twilio_auth_token=AUTH_TOKEN)
     clock.set(NOW)
     return any_app.test_client()
 
 
 @pytest.fixture
 def sqlite_sms(app, clock):
-    app.config["HAVEHUS_TWILIO_AUTH_TOKEN"] = AUTH_TOKEN
+    change_settings(app, twilio_auth_token=AUTH_TOKEN)
     clock.set(NOW)
     return app.test_client()
 
@@ -80,7 +81,16 @@ def dinner(make_activity, make_session):
 
 
 def sign_up(session, someone) -> Booking:
-    booking = book(db.session, session, someone, BOOKED_AT, CLI, source="staff", notify=False)
+    booking = book(
+        db.session,
+        session,
+        someone,
+        BOOKED_AT,
+        CLI,
+        source="staff",
+        notify=False,
+        settings=current_settings(),
+    )
     db.session.commit()
     return booking.booking
 
@@ -155,8 +165,8 @@ def test_unsigned_or_forged_webhooks_are_refused_and_nothing_is_stored(
 
 
 def test_without_an_auth_token_nothing_can_be_signed_so_everything_is_refused(app, person, caplog):
-    assert app.config["HAVEHUS_SMS_BACKEND"] == "console"
-    assert app.config["HAVEHUS_TWILIO_AUTH_TOKEN"] == ""
+    assert settings_of(app).sms_backend == "console"
+    assert settings_of(app).twilio_auth_token == ""
     client = app.test_client()
     someone = person()
     db.session.commit()
@@ -353,7 +363,7 @@ def test_nej_cancels_the_nearest_booking_and_promotes_the_waitlist(sms, dinner, 
     assert reply.provider_sid is None and reply.segments == 1 and reply.sent_at == NOW
     assert reply.booking_id == booking.id and reply.to_phone == seated.phone
     # The worker sends only the promotion: the reply went back in Twilio's answer.
-    run = process_due(db.session, RecordingGateway(), NOW, "w", 300)
+    run = process_due(db.session, RecordingGateway(), NOW, "w", 300, settings=current_settings())
     assert run.sent == [promoted.id]
 
 
@@ -373,7 +383,7 @@ def test_ja_takes_an_offered_seat(sms, dinner, person):
     seated, waiting = person(), person()
     booking = sign_up(session, seated)
     waitlisted = sign_up(session, waiting)
-    offered = cancel(db.session, booking, NOW - timedelta(hours=1), CLI)
+    offered = cancel(db.session, booking, NOW - timedelta(hours=1), CLI, current_settings())
     db.session.commit()
     assert offered.id == waitlisted.id and offered.status == "offered"
 
@@ -391,7 +401,7 @@ def test_ja_to_an_offer_that_ran_out_says_so(sms, dinner, person):
     seated, waiting = person(), person()
     booking = sign_up(session, seated)
     waitlisted = sign_up(session, waiting)
-    cancel(db.session, booking, NOW - timedelta(hours=13), CLI)
+    cancel(db.session, booking, NOW - timedelta(hours=13), CLI, current_settings())
     db.session.commit()
     (text,) = answer(post_inbound(sms, waiting.phone, "ja"))
     assert "ikke længere" in text
@@ -416,7 +426,14 @@ def test_past_and_cancelled_sessions_are_not_acted_on(sms, dinner, person, make_
     someone = person()
     yesterday = dinner(capacity=2, starts_at=NOW - timedelta(days=1))
     booking = book(
-        db.session, yesterday, someone, NOW - timedelta(days=3), CLI, source="staff", notify=False
+        db.session,
+        yesterday,
+        someone,
+        NOW - timedelta(days=3),
+        CLI,
+        source="staff",
+        notify=False,
+        settings=current_settings(),
     ).booking
     called_off = dinner(capacity=2)
     other = sign_up(called_off, someone)
@@ -450,7 +467,7 @@ def test_stop_blocks_reminders_and_start_allows_them_again(sms, dinner, person):
     booking = sign_up(dinner(capacity=2), someone)
     quiet = {"quiet_start": time(21, 0), "quiet_end": time(8, 0), "tz": TZ}
     # A reminder was already waiting in the outbox when STOP came.
-    queue_reminders(db.session, START - timedelta(hours=3), **quiet)
+    queue_reminders(db.session, START - timedelta(hours=3), **quiet, settings=current_settings())
     db.session.commit()
 
     assert answer(post_inbound(sms, someone.phone, "STOP")) == []
@@ -460,7 +477,7 @@ def test_stop_blocks_reminders_and_start_allows_them_again(sms, dinner, person):
     assert message.interpreted_as == "stop" and message.handled_at == NOW
 
     at = START - timedelta(hours=3)
-    run = process_due(db.session, RecordingGateway(), at, "w", 300)
+    run = process_due(db.session, RecordingGateway(), at, "w", 300, settings=current_settings())
     assert run.sent == [] and len(run.skipped) == 1
     db.session.expire_all()
     (waiting,) = db.session.scalars(
@@ -471,12 +488,22 @@ def test_stop_blocks_reminders_and_start_allows_them_again(sms, dinner, person):
     # A new reminder is not even queued while the number is opted out.
     later = dinner(capacity=2, starts_at=START + timedelta(days=7))
     sign_up(later, someone)
-    assert queue_reminders(db.session, START + timedelta(days=7, hours=-3), **quiet) == 0
+    assert (
+        queue_reminders(
+            db.session, START + timedelta(days=7, hours=-3), **quiet, settings=current_settings()
+        )
+        == 0
+    )
     db.session.commit()
 
     assert answer(post_inbound(sms, someone.phone, "START")) == []
     assert count(OptOut) == 0
-    assert queue_reminders(db.session, START + timedelta(days=7, hours=-3), **quiet) == 1
+    assert (
+        queue_reminders(
+            db.session, START + timedelta(days=7, hours=-3), **quiet, settings=current_settings()
+        )
+        == 1
+    )
     db.session.commit()
     assert [m.interpreted_as for m in inbound()] == ["stop", "start"]
     assert replies_recorded() == []  # Twilio answers STOP and START itself
@@ -501,7 +528,7 @@ def test_after_stop_no_change_notice_or_seat_offer_reaches_the_number(sms, dinne
     db.session.commit()
 
     assert (summary.notices, summary.unreached) == (0, 2)
-    run = process_due(db.session, RecordingGateway(), NOW, "w", 300)
+    run = process_due(db.session, RecordingGateway(), NOW, "w", 300, settings=current_settings())
     sent_to = {m.to_phone for m in db.session.scalars(select(OutboundMessage)) if m.id in run.sent}
     assert sent_to == {neighbour.phone}
     stopped = db.session.scalars(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.messaging.gateway import SendResult
 from havehus.messaging.outbox import process_due
@@ -52,7 +53,7 @@ def test_a_due_text_is_sent_and_recorded(any_app):
     message = _queue()
     gateway = RecordingGateway()
 
-    run = process_due(db.session, gateway, NOW, "worker-1", 300)
+    run = process_due(db.session, gateway, NOW, "worker-1", 300, settings=current_settings())
 
     assert run.sent == [message.id]
     assert gateway.sent == [("+4520990001", "Kommer du i dag?")]
@@ -64,21 +65,33 @@ def test_a_due_text_is_sent_and_recorded(any_app):
 def test_a_text_not_yet_due_waits(any_app):
     _queue(send_after=NOW + timedelta(minutes=1))
     gateway = RecordingGateway()
-    assert process_due(db.session, gateway, NOW, "worker-1", 300).sent == []
+    assert (
+        process_due(db.session, gateway, NOW, "worker-1", 300, settings=current_settings()).sent
+        == []
+    )
     assert gateway.sent == []
 
 
 def test_running_again_sends_nothing_twice(any_app):
     _queue()
     gateway = RecordingGateway()
-    process_due(db.session, gateway, NOW, "worker-1", 300)
-    process_due(db.session, gateway, NOW + timedelta(minutes=5), "worker-1", 300)
+    process_due(db.session, gateway, NOW, "worker-1", 300, settings=current_settings())
+    process_due(
+        db.session,
+        gateway,
+        NOW + timedelta(minutes=5),
+        "worker-1",
+        300,
+        settings=current_settings(),
+    )
     assert len(gateway.sent) == 1
 
 
 def test_a_text_past_its_expiry_is_skipped(any_app):
     message = _queue(expires_at=NOW - timedelta(minutes=1))
-    run = process_due(db.session, RecordingGateway(), NOW, "worker-1", 300)
+    run = process_due(
+        db.session, RecordingGateway(), NOW, "worker-1", 300, settings=current_settings()
+    )
     assert run.expired == 1
     db.session.refresh(message)
     assert message.status == "skipped"
@@ -87,7 +100,7 @@ def test_a_text_past_its_expiry_is_skipped(any_app):
 def test_a_claim_whose_worker_vanished_is_never_resent_blindly(any_app):
     message = _queue(status="claimed", lease_until=NOW - timedelta(seconds=1))
     gateway = RecordingGateway()
-    run = process_due(db.session, gateway, NOW, "worker-2", 300)
+    run = process_due(db.session, gateway, NOW, "worker-2", 300, settings=current_settings())
     assert run.lease_lost == 1 and gateway.sent == []
     db.session.refresh(message)
     assert message.status == "unknown"
@@ -95,7 +108,9 @@ def test_a_claim_whose_worker_vanished_is_never_resent_blindly(any_app):
 
 def test_a_gateway_failure_is_recorded(any_app):
     message = _queue()
-    run = process_due(db.session, BrokenGateway(), NOW, "worker-1", 300)
+    run = process_due(
+        db.session, BrokenGateway(), NOW, "worker-1", 300, settings=current_settings()
+    )
     assert run.failed == [message.id]
     db.session.refresh(message)
     assert message.status == "failed" and "unreachable" in message.last_error
@@ -113,7 +128,7 @@ def test_two_workers_racing_send_each_text_exactly_once(any_app):
         with app.app_context():
             try:
                 barrier.wait()
-                process_due(db.session, gateway, NOW, name, 300)
+                process_due(db.session, gateway, NOW, name, 300, settings=current_settings())
             except BaseException as exc:  # surfaced below
                 errors.append(exc)
             finally:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.messaging.gateway import ConsoleGateway, SentText
 from havehus.messaging.outbox import MAX_ATTEMPTS, RECONCILE_AFTER, process_due
@@ -58,7 +59,7 @@ def twilio_took(twilio: FakeTwilio, to: str = PHONE, body: str = BODY) -> str:
 
 
 def run(gw, at: datetime = LATER):
-    result = process_due(db.session, gw, at, "worker-2", LEASE)
+    result = process_due(db.session, gw, at, "worker-2", LEASE, settings=current_settings())
     db.session.expire_all()
     return result
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.messaging.outbox import process_due
 from havehus.messaging.quiet import due_at
@@ -38,7 +39,7 @@ def reminders() -> list[OutboundMessage]:
 
 
 def queue_at(now: datetime) -> int:
-    queued = queue_reminders(db.session, now, **QUIET)
+    queued = queue_reminders(db.session, now, **QUIET, settings=current_settings())
     db.session.commit()
     return queued
 
@@ -86,7 +87,14 @@ def test_an_earlier_reminder_still_waiting_is_replaced_by_the_latest(any_app, bo
     queue_at(START - timedelta(hours=3))
     first, latest = reminders()
     assert first.status == "skipped" and latest.status == "pending"
-    run = process_due(db.session, RecordingGateway(), START - timedelta(hours=3), "w", 300)
+    run = process_due(
+        db.session,
+        RecordingGateway(),
+        START - timedelta(hours=3),
+        "w",
+        300,
+        settings=current_settings(),
+    )
     assert run.sent == [latest.id]
 
 
@@ -108,7 +116,7 @@ def test_a_worker_late_into_quiet_hours_waits_for_the_morning(any_app, booked):
     (message,) = reminders()
     assert message.send_after == datetime(2026, 12, 3, 7, 0, tzinfo=UTC)  # 08:00 local
     run = process_due(db.session, RecordingGateway(), datetime(2026, 12, 2, 23, 0, tzinfo=UTC),
-                      "w", 300)  # fmt: skip
+                      "w", 300, settings=current_settings())  # fmt: skip
     assert run.sent == []
 
 
@@ -135,7 +143,7 @@ def test_offsets_are_absolute_time_across_dst(any_app, booked, start, offset, du
 def test_no_reminder_for_a_cancelled_booking_or_session(any_app, booked):
     session, (booking,) = booked(people=1)
     other_session, _ = booked()
-    cancel(db.session, booking, START - timedelta(days=2), CLI)
+    cancel(db.session, booking, START - timedelta(days=2), CLI, current_settings())
     other_session.status = "cancelled"
     db.session.commit()
     assert queue_at(START - timedelta(hours=3)) == 0
@@ -146,10 +154,10 @@ def test_a_booking_cancelled_after_queueing_is_skipped_at_send_time(any_app, boo
     _, (booking,) = booked()
     now = START - timedelta(hours=3)
     queue_at(now)
-    cancel(db.session, booking, now, CLI)
+    cancel(db.session, booking, now, CLI, current_settings())
     db.session.commit()
     gateway = RecordingGateway()
-    run = process_due(db.session, gateway, now, "w", 300)
+    run = process_due(db.session, gateway, now, "w", 300, settings=current_settings())
     assert gateway.sent == [] and len(run.skipped) == 1
     (message,) = reminders()
     assert message.status == "skipped" and message.last_error == "the booking was cancelled"
@@ -162,7 +170,7 @@ def test_a_session_cancelled_after_queueing_is_skipped_at_send_time(any_app, boo
     db.session.get(Session, session.id).status = "cancelled"
     db.session.commit()
     gateway = RecordingGateway()
-    process_due(db.session, gateway, now, "w", 300)
+    process_due(db.session, gateway, now, "w", 300, settings=current_settings())
     assert gateway.sent == []
     assert reminders()[0].last_error == "the session was cancelled"
 
@@ -175,7 +183,7 @@ def test_stop_then_a_reminder_is_not_sent(any_app, booked):
     db.session.add(OptOut(phone=phone, opted_out_at=now, source="sms"))
     db.session.commit()
     gateway = RecordingGateway()
-    process_due(db.session, gateway, now, "w", 300)
+    process_due(db.session, gateway, now, "w", 300, settings=current_settings())
     assert [to for to, _ in gateway.sent] != [] and phone not in [to for to, _ in gateway.sent]
     stopped = [m for m in reminders() if m.to_phone == phone]
     assert [(m.status, m.last_error) for m in stopped] == [("skipped", "the number opted out")]
@@ -211,9 +219,9 @@ def test_two_workers_racing_send_one_reminder_per_booking(any_app, booked):
         with any_app.app_context():
             try:
                 barrier.wait()
-                queue_reminders(db.session, now, **QUIET)
+                queue_reminders(db.session, now, **QUIET, settings=current_settings())
                 db.session.commit()
-                process_due(db.session, gateway, now, name, 300)
+                process_due(db.session, gateway, now, name, 300, settings=current_settings())
             except BaseException as exc:  # surfaced below
                 errors.append(exc)
             finally:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.messaging.outbox import process_due
 from havehus.messaging.quiet import QuietHours
@@ -22,7 +23,9 @@ MORNING = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
 
 
 def send(gateway: RecordingGateway, now: datetime):
-    run = process_due(db.session, gateway, now, "worker-1", 300, quiet=QUIET_HOURS)
+    run = process_due(
+        db.session, gateway, now, "worker-1", 300, quiet=QUIET_HOURS, settings=current_settings()
+    )
     db.session.expire_all()
     return run
 

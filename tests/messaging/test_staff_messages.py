@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from havehus.config import change_settings, current_settings
 from havehus.extensions import db
 from havehus.messaging.outgoing import replies_possible
 from havehus.messaging.segments import count_segments, describe
@@ -93,7 +94,7 @@ def test_the_console_backend_says_texts_are_only_shown_here(app, client, signed_
     signed_in("manager")
     page = client.get("/staff/messages?lang=en").get_data(as_text=True)
     assert "Texts are not sent" in page
-    app.config["HAVEHUS_SMS_BACKEND"] = "twilio"
+    change_settings(app, sms_backend="twilio")
     page = client.get("/staff/messages?lang=en").get_data(as_text=True)
     assert "Texts are not sent" not in page
 
@@ -305,7 +306,7 @@ def test_the_preview_shows_every_kind_in_every_language_with_its_numbers(
     app, client, signed_in, clock
 ):
     clock.set(NOW)
-    app.config["HAVEHUS_LANGUAGES"] = ["da", "en", "ar"]
+    change_settings(app, languages=["da", "en", "ar"])
     _coming_session({"da": "Sammen om maden", "en": "Cooking together", "ar": "الطبخ معًا"})
     signed_in("manager")
     page = client.get("/staff/messages/templates").get_data(as_text=True)
@@ -341,13 +342,13 @@ def test_the_preview_works_in_an_empty_house_and_follows_the_sender(app, client,
         return next(row[2] for row in _cells(page, "Dansk") if row[0] == "Påmindelse")
 
     assert "Sammen om maden" in danish_reminder() and "Svar NEJ" in danish_reminder()
-    app.config["HAVEHUS_TWILIO_FROM"] = "Havehuset"  # alphanumeric: nobody can reply
+    change_settings(app, twilio_from="Havehuset")  # alphanumeric: nobody can reply
     assert "NEJ" not in danish_reminder() and "Afmeld her" in danish_reminder()
 
 
 def test_the_monthly_estimate_is_the_last_30_days_plus_the_queue(app, client, signed_in, clock):
     clock.set(NOW)
-    app.config["HAVEHUS_SMS_PRICE_PER_SEGMENT"] = 0.5
+    change_settings(app, sms_price_per_segment=0.5)
     signed_in("manager")
     text(status="sent", segments=3, sent_at=NOW - timedelta(days=10))
     text(status="delivered", segments=2, sent_at=NOW - timedelta(days=29))
@@ -370,13 +371,13 @@ def test_the_reminder_says_reply_nej_unless_the_sender_cannot_receive_replies(ap
         starts_at=NOW + timedelta(days=1),
     )
     with app.test_request_context():
-        app.config["HAVEHUS_TWILIO_FROM"] = "+4570700000"
-        assert replies_possible()
+        change_settings(app, twilio_from="+4570700000")
+        assert replies_possible(current_settings())
         danish = texts.reminder_text(session, "da", "http://x/b", can_reply=True)
         english = texts.reminder_text(session, "en", "http://x/b", can_reply=True)
         assert "Svar NEJ" in danish and "ventelisten" in danish
         assert "Reply NO" in english and "waiting list" in english
-        app.config["HAVEHUS_TWILIO_FROM"] = "Havehuset"
-        assert not replies_possible()
+        change_settings(app, twilio_from="Havehuset")
+        assert not replies_possible(current_settings())
         link_only = texts.reminder_text(session, "da", "http://x/b", can_reply=False)
         assert "NEJ" not in link_only and link_only.endswith("http://x/b")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from havehus.config import change_settings, current_settings
 from havehus.extensions import db
 from havehus.messaging.outbox import process_due
 from havehus.messaging.twilio_gateway import TwilioGateway
@@ -38,7 +39,7 @@ def twilio(httpserver) -> FakeTwilio:
 
 @pytest.fixture
 def sms(any_app, clock):
-    any_app.config["HAVEHUS_TWILIO_AUTH_TOKEN"] = AUTH_TOKEN
+    change_settings(any_app, twilio_auth_token=AUTH_TOKEN)
     clock.set(NOW)
     return any_app.test_client()
 
@@ -64,7 +65,7 @@ def sent_text(twilio: FakeTwilio, phone: str = PHONE) -> OutboundMessage:
         api_base=twilio.base,
         timeout=2.0,
     )
-    run = process_due(db.session, gateway, SENT, "worker-1", 300)
+    run = process_due(db.session, gateway, SENT, "worker-1", 300, settings=current_settings())
     assert run.sent == [message.id]
     db.session.expire_all()
     sent = db.session.get(OutboundMessage, message.id)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import socket
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from havehus.config import ConfigError
+from havehus.config import ConfigError, current_settings, settings_of
 from havehus.extensions import db
 from havehus.messaging.gateway import gateway_for
 from havehus.messaging.outbox import MAX_ATTEMPTS, process_due
@@ -55,7 +56,9 @@ def queue(**fields) -> OutboundMessage:
 
 
 def send(twilio_base: str, at: datetime = NOW):
-    run = process_due(db.session, gateway(twilio_base), at, "worker-1", 300)
+    run = process_due(
+        db.session, gateway(twilio_base), at, "worker-1", 300, settings=current_settings()
+    )
     db.session.expire_all()
     return run
 
@@ -86,7 +89,7 @@ def test_a_messaging_service_picks_the_sender(app, twilio):
         timeout=1.0,
         messaging_service_sid="MG" + "1" * 32,
     )
-    run = process_due(db.session, service, NOW, "worker-1", 300)
+    run = process_due(db.session, service, NOW, "worker-1", 300, settings=current_settings())
     assert len(run.sent) == 1
     (request,) = twilio.requests
     assert request["MessagingServiceSid"] == "MG" + "1" * 32 and "From" not in request
@@ -176,20 +179,20 @@ def test_an_unsubscribed_number_becomes_an_opt_out(any_app, twilio):
 
 
 def test_the_twilio_backend_needs_its_credentials(app):
-    config = dict(app.config, HAVEHUS_SMS_BACKEND="twilio", HAVEHUS_TWILIO_AUTH_TOKEN="")
+    config = replace(settings_of(app), sms_backend="twilio", twilio_auth_token="")
     with pytest.raises(ConfigError, match="HAVEHUS_TWILIO_AUTH_TOKEN"):
         gateway_for(config)
 
 
 def test_the_twilio_backend_is_chosen_by_configuration(app, twilio):
-    config = dict(
-        app.config,
-        HAVEHUS_SMS_BACKEND="twilio",
-        HAVEHUS_TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        HAVEHUS_TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        HAVEHUS_TWILIO_FROM=FROM,
-        HAVEHUS_TWILIO_API_BASE=twilio.base,
-        HAVEHUS_PUBLIC_URL="https://havehus.example/",
+    config = replace(
+        settings_of(app),
+        sms_backend="twilio",
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_from=FROM,
+        twilio_api_base=twilio.base,
+        public_url="https://havehus.example/",
     )
     result = gateway_for(config).send(PHONE, "Hej")
     assert result.provider_sid.startswith("SM")

@@ -13,6 +13,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, insert, select, text, update
 
+from havehus.config import change_settings, current_settings
 from havehus.extensions import db
 from havehus.models import (
     Activity,
@@ -46,7 +47,16 @@ def house(make_activity, make_session) -> Session:
     activity = make_activity(mode="signup", capacity=10, slug="sammen-om-maden")
     session = make_session(activity, START)
     person = add_participant("Amina", at=NOW - timedelta(days=30))
-    book(db.session, session, person, NOW - timedelta(days=1), CLI, source="staff", notify=False)
+    book(
+        db.session,
+        session,
+        person,
+        NOW - timedelta(days=1),
+        CLI,
+        source="staff",
+        notify=False,
+        settings=current_settings(),
+    )
     bump_program_version(db.session, NOW)
     db.session.commit()
     return session
@@ -118,7 +128,7 @@ def test_backup_under_writes_then_change_restore_and_compare(
     clock.advance(timedelta(hours=2))
     someone = add_participant("Bo", at=clock.now)
     book(db.session, db.session.get(Session, session.id), someone, clock.now, CLI, source="staff",
-         notify=False)  # fmt: skip
+         notify=False, settings=current_settings())  # fmt: skip
     db.session.execute(update(Activity).values(title={"da": "Nyt navn"}))
     bump_program_version(db.session, clock.now)
     db.session.commit()
@@ -246,7 +256,7 @@ def test_the_worker_backs_up_once_a_night_and_keeps_the_newest(sqlite_migrated_a
     from havehus import worker
 
     app = sqlite_migrated_app
-    app.config["HAVEHUS_BACKUP_KEEP"] = 2
+    change_settings(app, backup_keep=2)
     folder = Path(app.instance_path) / "backups"
     first = worker.nightly_backup(app, NOW)
     assert first["backups_taken"] == 1 and first["backup_bytes"] > 0
@@ -264,6 +274,6 @@ def test_the_worker_backs_up_once_a_night_and_keeps_the_newest(sqlite_migrated_a
 def test_no_backup_folder_no_nightly_backup(sqlite_migrated_app):
     from havehus import worker
 
-    sqlite_migrated_app.config["HAVEHUS_BACKUP_DIR"] = ""
+    change_settings(sqlite_migrated_app, backup_dir="")
     assert worker.nightly_backup(sqlite_migrated_app, NOW) == {"backups_taken": 0}
     assert db.session.scalars(select(BackupRun)).all() == []

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from havehus.config import change_settings, current_settings
 from havehus.extensions import db
 from havehus.messaging import optout_log
 from havehus.messaging.outbox import process_due
@@ -54,7 +55,9 @@ def statuses() -> dict[str, str]:
 
 
 def run_worker(twilio: FakeTwilio, at):
-    result = process_due(db.session, gateway(twilio.base), at, "worker-1", LEASE)
+    result = process_due(
+        db.session, gateway(twilio.base), at, "worker-1", LEASE, settings=current_settings()
+    )
     db.session.expire_all()
     return result
 
@@ -80,6 +83,7 @@ def test_texts_pending_at_the_backup_are_looked_up_not_sent_twice(
         handle_inbound(
             db.session, from_phone=SAYS_STOP, body="STOP", message_sid="SM" + "1" * 32,
             now=NOW + timedelta(minutes=6),
+            settings=current_settings(),
         )  # fmt: skip
     db.session.commit()
     log = [
@@ -118,12 +122,26 @@ def test_texts_pending_at_the_backup_are_looked_up_not_sent_twice(
 def test_the_opt_out_log_replays_stop_and_start_in_order(migrated_app, tmp_path):
     path = tmp_path / "log.jsonl"
     with migrated_app.test_request_context():
-        migrated_app.config["HAVEHUS_OPT_OUT_LOG"] = str(path)
-        optout_log.append(SAYS_STOP, optout_log.STOP, "sms", NOW - timedelta(hours=1))
-        optout_log.append(SAYS_STOP, optout_log.START, "sms", NOW + timedelta(minutes=1))
-        optout_log.append(DUE_TOMORROW, optout_log.STOP, "provider", NOW + timedelta(minutes=2))
-        optout_log.append(DUE_TOMORROW, optout_log.START, "sms", NOW + timedelta(minutes=3))
-        optout_log.append(DUE_TOMORROW, optout_log.STOP, "sms", NOW + timedelta(minutes=4))
+        change_settings(migrated_app, opt_out_log=str(path))
+        optout_log.append(
+            current_settings(), SAYS_STOP, optout_log.STOP, "sms", NOW - timedelta(hours=1)
+        )
+        optout_log.append(
+            current_settings(), SAYS_STOP, optout_log.START, "sms", NOW + timedelta(minutes=1)
+        )
+        optout_log.append(
+            current_settings(),
+            DUE_TOMORROW,
+            optout_log.STOP,
+            "provider",
+            NOW + timedelta(minutes=2),
+        )
+        optout_log.append(
+            current_settings(), DUE_TOMORROW, optout_log.START, "sms", NOW + timedelta(minutes=3)
+        )
+        optout_log.append(
+            current_settings(), DUE_TOMORROW, optout_log.STOP, "sms", NOW + timedelta(minutes=4)
+        )
     with path.open("a") as fh:
         fh.write('{"at": "2026-12-02T11:05:00+00:00", "phone": "+45209')  # a torn last line
     db.session.add(OptOut(phone=SAYS_STOP, opted_out_at=NOW - timedelta(hours=1), source="sms"))

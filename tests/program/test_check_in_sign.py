@@ -10,6 +10,7 @@ from io import BytesIO
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.models import Activity, Tally
 from havehus.program.check_in_link import check_in_url
@@ -28,8 +29,8 @@ def test_each_session_on_the_week_poster_opens_its_own_check_in_page(app, client
     tuesday = _session_on(walk, date(2026, 3, 10))
     with app.test_request_context():
         days = week_program(db.session, date(2026, 3, 9), date(2026, 3, 2), CPH)
-        urls = entry_urls(days)
-        expected = check_in_url(tuesday.id)
+        urls = entry_urls(days, current_settings())
+        expected = check_in_url(tuesday.id, current_settings())
     assert urls == {tuesday.id: expected}
     path = expected.removeprefix("http://havehus.test")
     clock.set(datetime(2026, 3, 10, 10, 15, tzinfo=CPH))

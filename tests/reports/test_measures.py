@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.models import OutboundMessage, Participant
 from havehus.people.audit import Actor
@@ -57,20 +58,32 @@ def test_seats_freed_before_the_start_and_refilled_from_the_waiting_list(
     dinner = make_activity(mode="signup", capacity=2, category="food")
     evening = make_session(dinner, NOW + timedelta(days=3))
     a, b, c, d, e = (_person(n) for n in range(1, 6))
-    first = services.book(db.session, evening, a, NOW, PUBLIC, source="web").booking
-    late = services.book(db.session, evening, e, NOW, PUBLIC, source="web").booking
-    services.book(db.session, evening, b, NOW, PUBLIC, source="web", guests=1)  # waits: 2 seats
-    services.book(db.session, evening, c, NOW, PUBLIC, source="web")  # waits
-    waiting = services.book(db.session, evening, d, NOW, PUBLIC, source="web").booking
+    first = services.book(
+        db.session, evening, a, NOW, PUBLIC, source="web", settings=current_settings()
+    ).booking
+    late = services.book(
+        db.session, evening, e, NOW, PUBLIC, source="web", settings=current_settings()
+    ).booking
+    services.book(
+        db.session, evening, b, NOW, PUBLIC, source="web", guests=1, settings=current_settings()
+    )  # waits: 2 seats
+    services.book(
+        db.session, evening, c, NOW, PUBLIC, source="web", settings=current_settings()
+    )  # waits
+    waiting = services.book(
+        db.session, evening, d, NOW, PUBLIC, source="web", settings=current_settings()
+    ).booking
     assert (first.status, late.status, waiting.status) == ("confirmed", "confirmed", "waitlisted")
     later = NOW + timedelta(hours=1)
     # a frees a seat: c, the first party that fits, gets it; d leaves the list (frees nothing).
-    promoted = services.cancel(db.session, first, later, PUBLIC)
-    services.cancel(db.session, waiting, later, PUBLIC)
+    promoted = services.cancel(db.session, first, later, PUBLIC, current_settings())
+    services.cancel(db.session, waiting, later, PUBLIC, current_settings())
     assert promoted is not None and promoted.participant_id == c.id
     assert promoted.promoted_at == later
     # e cancels after the start: not a seat freed in time.
-    services.cancel(db.session, late, evening.starts_at + timedelta(minutes=5), PUBLIC)
+    services.cancel(
+        db.session, late, evening.starts_at + timedelta(minutes=5), PUBLIC, current_settings()
+    )
     db.session.commit()
 
     day = evening.starts_at.astimezone(CPH).date()

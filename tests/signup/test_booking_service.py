@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.models import Booking, OutboundMessage
@@ -20,7 +21,16 @@ PUBLIC = Actor("public")
 
 
 def _book(session, person, **kwargs):
-    result = services.book(db.session, session, person, NOW, PUBLIC, source="web", **kwargs)
+    result = services.book(
+        db.session,
+        session,
+        person,
+        NOW,
+        PUBLIC,
+        source="web",
+        settings=current_settings(),
+        **kwargs,
+    )
     db.session.commit()
     return result
 
@@ -67,7 +77,7 @@ def test_cancelling_promotes_the_first_on_the_waiting_list_and_texts_them(
     first = _book(session, make_person("Fatima"))
     second = _book(session, make_person("Hodan"))
 
-    promoted = services.cancel(db.session, seated.booking, NOW, PUBLIC)
+    promoted = services.cancel(db.session, seated.booking, NOW, PUBLIC, current_settings())
     db.session.commit()
 
     assert promoted.id == first.booking.id and promoted.status == "confirmed"
@@ -86,8 +96,8 @@ def test_cancelling_promotes_the_first_on_the_waiting_list_and_texts_them(
 def test_cancelling_twice_changes_nothing(any_app, bookable, make_person):
     session = bookable(capacity=2)
     result = _book(session, make_person())
-    services.cancel(db.session, result.booking, NOW, PUBLIC)
-    assert services.cancel(db.session, result.booking, NOW, PUBLIC) is None
+    services.cancel(db.session, result.booking, NOW, PUBLIC, current_settings())
+    assert services.cancel(db.session, result.booking, NOW, PUBLIC, current_settings()) is None
     db.session.commit()
     db.session.refresh(session)
     assert session.seats_taken == 0
@@ -97,7 +107,7 @@ def test_a_cancelled_person_can_sign_up_again(any_app, bookable, make_person):
     session = bookable(capacity=2)
     person = make_person()
     result = _book(session, person)
-    services.cancel(db.session, result.booking, NOW, PUBLIC)
+    services.cancel(db.session, result.booking, NOW, PUBLIC, current_settings())
     again = _book(session, person)
     assert again.booking.id == result.booking.id and again.booking.status == "confirmed"
 
@@ -107,12 +117,12 @@ def test_a_held_offer_waits_for_an_answer_then_passes_on(any_app, bookable, make
     seated = _book(session, make_person())
     first = _book(session, make_person())
     second = _book(session, make_person())
-    offered = services.cancel(db.session, seated.booking, NOW, PUBLIC)
+    offered = services.cancel(db.session, seated.booking, NOW, PUBLIC, current_settings())
     assert offered.status == "offered"
     assert offered.offered_until == NOW + timedelta(hours=12)
 
-    assert services.expire_offers(db.session, NOW + timedelta(hours=11)) == 0
-    assert services.expire_offers(db.session, NOW + timedelta(hours=12)) == 1
+    assert services.expire_offers(db.session, NOW + timedelta(hours=11), current_settings()) == 0
+    assert services.expire_offers(db.session, NOW + timedelta(hours=12), current_settings()) == 1
     db.session.commit()
     db.session.refresh(first.booking)
     db.session.refresh(second.booking)
@@ -124,10 +134,14 @@ def test_an_offer_taken_in_time_becomes_a_seat(any_app, bookable, make_person):
     session = bookable(capacity=1, offer_policy="hold", offer_hold_hours=12)
     seated = _book(session, make_person())
     waiting = _book(session, make_person())
-    services.cancel(db.session, seated.booking, NOW, PUBLIC)
-    assert services.accept_offer(db.session, waiting.booking, NOW + timedelta(hours=1))
+    services.cancel(db.session, seated.booking, NOW, PUBLIC, current_settings())
+    assert services.accept_offer(
+        db.session, waiting.booking, NOW + timedelta(hours=1), current_settings()
+    )
     assert waiting.booking.status == "confirmed"
-    assert not services.accept_offer(db.session, waiting.booking, NOW + timedelta(hours=2))
+    assert not services.accept_offer(
+        db.session, waiting.booking, NOW + timedelta(hours=2), current_settings()
+    )
 
 
 def test_less_than_a_day_before_the_start_a_freed_seat_is_given_at_once(
@@ -137,7 +151,7 @@ def test_less_than_a_day_before_the_start_a_freed_seat_is_given_at_once(
     seated = _book(session, make_person())
     waiting = _book(session, make_person())
     late = session.starts_at - timedelta(hours=20)
-    promoted = services.cancel(db.session, seated.booking, late, PUBLIC)
+    promoted = services.cancel(db.session, seated.booking, late, PUBLIC, current_settings())
     assert promoted.id == waiting.booking.id and promoted.status == "confirmed"
 
 
@@ -171,9 +185,18 @@ def test_staff_may_book_after_public_sign_up_closed_and_may_overbook(
     manager = create_staff_user(db.session, "m@havehus.example", "manager", None, NOW)
     db.session.commit()
     staff = Actor("user", manager.id)
-    services.book(db.session, session, make_person(), NOW, staff, source="staff")
+    services.book(
+        db.session, session, make_person(), NOW, staff, source="staff", settings=current_settings()
+    )
     extra = services.book(
-        db.session, session, make_person(), NOW, staff, source="staff", overbook=True
+        db.session,
+        session,
+        make_person(),
+        NOW,
+        staff,
+        source="staff",
+        overbook=True,
+        settings=current_settings(),
     )
     db.session.commit()
     assert extra.booking.status == "confirmed"
@@ -209,7 +232,7 @@ def test_no_door_books_a_health_appointment_without_the_health_consent(
     person = make_person(health=True)  # agreed once before: each booking asks again
     request = SignUp(person=Person(participant_id=person.id), source=source)
     with pytest.raises(HavehusError) as refused:
-        sign_up(db.session, session, request, NOW, CLI)
+        sign_up(db.session, session, request, NOW, CLI, current_settings())
     assert refused.value.code == "consent_required"
     assert "health_consent" in refused.value.fields
     assert db.session.scalar(select(func.count()).select_from(Booking)) == 0

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.models import Activity, Booking, Session
 from havehus.people.audit import Actor
@@ -39,7 +40,9 @@ def course(make_activity, make_session, make_location):
 
 
 def _enrol(session, person):
-    result = services.book(db.session, session, person, NOW, PUBLIC, source="web")
+    result = services.book(
+        db.session, session, person, NOW, PUBLIC, source="web", settings=current_settings()
+    )
     db.session.commit()
     return result
 
@@ -61,7 +64,7 @@ def test_a_full_course_has_a_waiting_list_and_promotes(any_app, course, make_per
     seated = _enrol(first, make_person())
     waiting = _enrol(first, make_person())
     assert waiting.booking.status == "waitlisted" and waiting.position == 1
-    promoted = services.cancel(db.session, seated.booking, NOW, PUBLIC)
+    promoted = services.cancel(db.session, seated.booking, NOW, PUBLIC, current_settings())
     db.session.commit()
     assert promoted.id == waiting.booking.id and promoted.status == "confirmed"
     db.session.refresh(first.activity)
@@ -109,7 +112,7 @@ def test_signing_up_for_a_course_on_the_web(client, course):
     booking_page = client.get(response.location).get_data(as_text=True)
     assert "hele forløbet" in booking_page
     booking = db.session.scalar(select(Booking))
-    token = me.existing_personal_token(db.session, booking.participant)
+    token = me.existing_personal_token(db.session, booking.participant, current_settings())
     mine = client.get(f"/me/{token}").get_data(as_text=True)
     assert "Dansk på hverdagen" in mine and "Hele forløbet" in mine
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from havehus.config import change_settings, current_settings
 from havehus.extensions import db
 from havehus.models import (
     Booking,
@@ -131,7 +132,7 @@ def test_cards_lead_to_the_kiosk_pages_and_not_out_of_the_kiosk(client, bookable
 
 
 def test_language_picker_writes_each_language_in_its_own_script(app, client):
-    app.config["HAVEHUS_LANGUAGES"] = ["da", "en", "ar", "uk"]
+    change_settings(app, languages=["da", "en", "ar", "uk"])
     page = client.get("/kiosk").get_data(as_text=True)
     for native in ("Dansk", "English", "العربية", "Українська"):
         assert native in page
@@ -184,7 +185,16 @@ def test_enrolled_kiosk_books_a_person_without_a_phone(client, bookable):
 
 def test_full_session_shows_the_waitlist_position(client, bookable, make_person):
     session = bookable(capacity=1)
-    services.book(db.session, session, make_person(), NOW, CLI, source="staff", notify=False)
+    services.book(
+        db.session,
+        session,
+        make_person(),
+        NOW,
+        CLI,
+        source="staff",
+        notify=False,
+        settings=current_settings(),
+    )
     db.session.commit()
     _enrol(client)
     _english(client)

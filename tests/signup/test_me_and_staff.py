@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.models import AuditEvent, Booking, Consent, FeedToken, OptOut
 from havehus.people.audit import Actor
@@ -14,7 +15,9 @@ from tests.staff_fixtures import post_form, sign_in, submit_page_form
 
 
 def _booked(session, person):
-    result = services.book(db.session, session, person, NOW, Actor("public"), source="web")
+    result = services.book(
+        db.session, session, person, NOW, Actor("public"), source="web", settings=current_settings()
+    )
     db.session.commit()
     return result.booking
 
@@ -23,7 +26,7 @@ def test_my_page_lists_my_bookings_with_a_way_to_cancel(client, bookable, make_p
     session = bookable()
     person = make_person("Samira")
     _booked(session, person)
-    token = me.existing_personal_token(db.session, person)
+    token = me.existing_personal_token(db.session, person, current_settings())
     assert token is not None
     page = client.get(f"/me/{token}").get_data(as_text=True)
     assert "Sammen om maden" in page and "Du har en plads" in page
@@ -33,8 +36,8 @@ def test_my_page_lists_my_bookings_with_a_way_to_cancel(client, bookable, make_p
 
 def test_the_link_is_the_same_every_time(app, bookable, make_person):
     person = make_person()
-    first = me.personal_token(db.session, person, NOW)
-    second = me.personal_token(db.session, person, NOW)
+    first = me.personal_token(db.session, person, NOW, current_settings())
+    second = me.personal_token(db.session, person, NOW, current_settings())
     db.session.commit()
     assert first == second
     assert db.session.scalar(select(db.func.count()).select_from(FeedToken)) == 1
@@ -42,7 +45,7 @@ def test_the_link_is_the_same_every_time(app, bookable, make_person):
 
 def test_unknown_or_revoked_links_are_not_found(client, bookable, make_person):
     person = make_person()
-    token = me.personal_token(db.session, person, NOW)
+    token = me.personal_token(db.session, person, NOW, current_settings())
     db.session.commit()
     assert client.get("/me/not-a-token").status_code == 404
     db.session.scalar(select(FeedToken)).revoked_at = NOW
@@ -52,7 +55,7 @@ def test_unknown_or_revoked_links_are_not_found(client, bookable, make_person):
 
 def test_choosing_the_language_of_the_texts(client, make_person):
     person = make_person(language="da")
-    token = me.personal_token(db.session, person, NOW)
+    token = me.personal_token(db.session, person, NOW, current_settings())
     db.session.commit()
     response = post_form(client, f"/me/{token}", f"/me/{token}/language", language="en")
     assert response.status_code == 302
@@ -63,7 +66,7 @@ def test_choosing_the_language_of_the_texts(client, make_person):
 
 def test_asking_to_delete_my_data_reaches_the_manager(client, make_user, make_person, app):
     person = make_person("Rubina")
-    token = me.personal_token(db.session, person, NOW)
+    token = me.personal_token(db.session, person, NOW, current_settings())
     db.session.commit()
     post_form(client, f"/me/{token}", f"/me/{token}/erase")
     db.session.refresh(person)

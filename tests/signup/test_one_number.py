@@ -7,6 +7,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.models import Booking, Participant, Session
 from havehus.people.audit import CLI, Actor
@@ -93,7 +94,7 @@ def test_three_codes_for_one_number_confirmed_at_once_make_one_booking(any_app, 
         with any_app.app_context():
             try:
                 target = db.session.get(Session, session_id)
-                sign_up(db.session, target, request, NOW, Actor("public"))
+                sign_up(db.session, target, request, NOW, Actor("public"), current_settings())
                 db.session.commit()
             finally:
                 db.session.remove()
@@ -139,18 +140,24 @@ def test_a_party_that_does_not_fit_waits_and_a_smaller_one_behind_it_moves_up(
     session = bookable(capacity=3, waitlist=True)
     first, family, single = make_person("Ole"), make_person("Amina"), make_person("Sara")
     actor = Actor("public")
-    taken = services.book(db.session, session, first, NOW, actor, source="web", guests=1)
+    taken = services.book(
+        db.session, session, first, NOW, actor, source="web", guests=1, settings=current_settings()
+    )
     assert taken.booking.status == "confirmed"
-    party = services.book(db.session, session, family, NOW, actor, source="web", guests=2)
-    alone = services.book(db.session, session, single, NOW, actor, source="web")
+    party = services.book(
+        db.session, session, family, NOW, actor, source="web", guests=2, settings=current_settings()
+    )
+    alone = services.book(
+        db.session, session, single, NOW, actor, source="web", settings=current_settings()
+    )
     assert session.seats_taken == 3  # 2 + the single person; the party of 3 waits
     assert party.booking.status == "waitlisted" and alone.booking.status == "confirmed"
 
-    services.cancel(db.session, alone.booking, NOW, actor)
+    services.cancel(db.session, alone.booking, NOW, actor, current_settings())
 
     db.session.refresh(party.booking)
     assert party.booking.status == "waitlisted"  # 1 seat free, 3 needed
-    services.cancel(db.session, taken.booking, NOW, actor)
+    services.cancel(db.session, taken.booking, NOW, actor, current_settings())
     db.session.refresh(party.booking)
     assert party.booking.status in ("confirmed", "offered")
     db.session.refresh(session)
@@ -160,11 +167,18 @@ def test_a_party_that_does_not_fit_waits_and_a_smaller_one_behind_it_moves_up(
 def test_cancelling_frees_every_seat_of_the_party(app, bookable, make_person):
     session = bookable(capacity=10)
     result = services.book(
-        db.session, session, make_person(), NOW, Actor("public"), source="web", guests=4
+        db.session,
+        session,
+        make_person(),
+        NOW,
+        Actor("public"),
+        source="web",
+        guests=4,
+        settings=current_settings(),
     )
     assert session.seats_taken == 5
 
-    services.cancel(db.session, result.booking, NOW, Actor("public"))
+    services.cancel(db.session, result.booking, NOW, Actor("public"), current_settings())
 
     db.session.refresh(session)
     assert session.seats_taken == 0

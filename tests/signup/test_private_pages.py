@@ -8,6 +8,7 @@ import logging
 import pytest
 from sqlalchemy import text
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.people.audit import CLI
 from havehus.people.credentials import create_api_token
@@ -22,10 +23,17 @@ def links(bookable, make_person) -> dict[str, str]:
     """A booking's own page and its person's "my bookings" page, with their real tokens."""
     person = make_person("Fatima")
     result = services.book(
-        db.session, bookable(capacity=5), person, NOW, CLI, source="staff", notify=False
+        db.session,
+        bookable(capacity=5),
+        person,
+        NOW,
+        CLI,
+        source="staff",
+        notify=False,
+        settings=current_settings(),
     )
-    booking_token = services.booking_token(result.booking)
-    me_token = me.personal_token(db.session, person, NOW)
+    booking_token = services.booking_token(result.booking, current_settings())
+    me_token = me.personal_token(db.session, person, NOW, current_settings())
     db.session.commit()
     return {
         "booking": f"/bookings/{booking_token}",

@@ -8,6 +8,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from havehus.config import current_settings, settings_of
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.models import Booking, OutboundMessage, Participant, Session, SignupChallenge
@@ -36,7 +37,14 @@ def _race(app, session_id: int, people: list[int]) -> tuple[list[str], list[Base
                 target = db.session.get(Session, session_id)
                 person = db.session.get(Participant, person_id)
                 result = services.book(
-                    db.session, target, person, NOW, Actor("public"), source="web", notify=False
+                    db.session,
+                    target,
+                    person,
+                    NOW,
+                    Actor("public"),
+                    source="web",
+                    notify=False,
+                    settings=current_settings(),
                 )
                 db.session.commit()
                 outcome = result.booking.status
@@ -97,7 +105,12 @@ def _challenge(bookable, phone: str = "+4520123456") -> tuple[int, str]:
     session = bookable(capacity=20)
     person = Person(name="Fatima", phone=phone, language="da")
     challenge, code = challenges.start(
-        db.session, session, SignUp(person=person, source="web"), "192.0.2.1", NOW
+        db.session,
+        session,
+        SignUp(person=person, source="web"),
+        "192.0.2.1",
+        NOW,
+        current_settings(),
     )
     challenge_id = challenge.id
     db.session.commit()  # and no read after it: the racers' writes must be seen afterwards
@@ -109,7 +122,7 @@ def test_thirty_parallel_wrong_codes_get_five_evaluated(any_app, bookable, door)
     challenge_id, wrong = _challenge(bookable)
     confirm = {
         "web-and-kiosk": lambda: challenges.confirm(
-            db.session, challenge_id, wrong, NOW, Actor("public")
+            db.session, challenge_id, wrong, NOW, Actor("public"), current_settings()
         ),
         "remind-me": lambda: remind_me.confirm(db.session, challenge_id, wrong, NOW),
     }[door]
@@ -139,13 +152,14 @@ def test_thirty_parallel_code_requests_for_one_number_text_three(any_app, bookab
             SignUp(person=person, source="web"),
             f"192.0.2.{number + 1}",
             NOW,
+            current_settings(),
         )
         return "texted"
 
     outcomes, leaks = race(any_app, CODE_RACERS, ask)
 
     assert leaks == []
-    per_phone = any_app.config["HAVEHUS_SIGNUP_CODES_PER_PHONE_HOUR"]
+    per_phone = settings_of(any_app).signup_codes_per_phone_hour
     assert outcomes.count("texted") == per_phone, outcomes
     texted = select(func.count()).where(OutboundMessage.kind == "code")
     assert db.session.scalar(texted) == per_phone

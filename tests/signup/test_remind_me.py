@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.models import Consent, OutboundMessage, Participant, ReminderRequest
 from havehus.signup.reminders import queue_reminders
@@ -101,12 +102,14 @@ def test_a_sign_up_session_has_no_remind_me(client, bookable):
 def test_the_reminder_is_texted_before_the_session(client, drop_in):
     _remind(client, drop_in)
     before = drop_in.starts_at - timedelta(minutes=170)
-    assert queue_reminders(db.session, before, **QUIET) == 1
+    assert queue_reminders(db.session, before, **QUIET, settings=current_settings()) == 1
     db.session.commit()
     text = db.session.scalar(select(OutboundMessage).where(OutboundMessage.kind == "reminder"))
     assert "Gå-fællesskab" in text.body and "/me/" in text.body
     assert text.session_id == drop_in.id and text.booking_id is None
-    assert queue_reminders(db.session, before, **QUIET) == 0  # once only
+    assert (
+        queue_reminders(db.session, before, **QUIET, settings=current_settings()) == 0
+    )  # once only
 
 
 def test_do_not_remind_me_stops_it_even_after_it_was_queued(client, drop_in):
@@ -115,7 +118,7 @@ def test_do_not_remind_me_stops_it_even_after_it_was_queued(client, drop_in):
 
     me_url = _remind(client, drop_in).location.split("?")[0]
     before = drop_in.starts_at - timedelta(minutes=170)
-    queue_reminders(db.session, before, **QUIET)
+    queue_reminders(db.session, before, **QUIET, settings=current_settings())
     db.session.commit()
     request = db.session.scalar(select(ReminderRequest))
     done = post_form(client, me_url, f"{me_url}/reminders/{request.id}/withdraw")
@@ -123,7 +126,7 @@ def test_do_not_remind_me_stops_it_even_after_it_was_queued(client, drop_in):
     assert "Påmindelser" not in client.get(done.location).get_data(as_text=True)
     gateway = RecordingGateway()
     # The code text went earlier; only the reminder is left, and it is skipped at send time.
-    process_due(db.session, gateway, before, "w1", 60)
+    process_due(db.session, gateway, before, "w1", 60, settings=current_settings())
     reminder = db.session.scalar(select(OutboundMessage).where(OutboundMessage.kind == "reminder"))
     assert reminder.status == "skipped"
     assert all("Gå-fællesskab" not in body for _to, body in gateway.sent)

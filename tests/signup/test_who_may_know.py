@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.models import AuditEvent, Booking, OutboundMessage, Participant
 from havehus.people.audit import CLI
@@ -183,7 +184,16 @@ def test_on_the_staff_page_a_host_hears_the_same_of_a_full_health_appointment(
 ):
     session = bookable(capacity=1, category="health", sensitive=True, title={"da": "Vaccination"})
     booked, fresh = make_person("Sahra", health=True), make_person("Leila")
-    services.book(db.session, session, booked, NOW, CLI, source="staff", notify=False)
+    services.book(
+        db.session,
+        session,
+        booked,
+        NOW,
+        CLI,
+        source="staff",
+        notify=False,
+        settings=current_settings(),
+    )
     db.session.commit()
     signed_in("host")
     page = f"/staff/sessions/{session.id}/bookings"

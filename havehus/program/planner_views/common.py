@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import abort, current_app, flash
+from flask import abort, flash
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
 from wtforms import SelectChoice
 
+from havehus.config import current_settings
 from havehus.dbutil import db_int
 from havehus.extensions import db
 from havehus.input_guard import page_number
@@ -25,7 +26,7 @@ PER_PAGE = 25
 
 
 def horizon_weeks() -> int:
-    return int(current_app.config["HAVEHUS_HORIZON_WEEKS"])
+    return int(current_settings().horizon_weeks)
 
 
 def paginate(query: Select[Any]) -> Pagination:

@@ -10,6 +10,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.form_errors import show_errors
@@ -280,7 +281,7 @@ def session_sign(session_id: int) -> ResponseReturnValue:
         return redirect(url_for("planner.session_edit", session_id=session.id))
     offered = [lang.code for lang in offered_languages()]
     languages = [code for code in offered if code in request.args.getlist("lang")] or offered
-    pdf = render_sign(session, languages, check_in_url(session.id))
+    pdf = render_sign(session, languages, check_in_url(session.id, current_settings()))
     response = Response(pdf, mimetype="application/pdf")
     name = f"havehus-session-{session.id}-check-in.pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.i18n import offered_languages
 from havehus.models.program import CATEGORIES
@@ -19,7 +20,7 @@ from havehus.program.hosts import effective_hosts
 from havehus.program.labels import CATEGORY_LABELS
 from havehus.program.planner_forms import PlannerFilterForm
 from havehus.program.planner_views.common import conflict_text, monday_or_404, room_choices
-from havehus.program.poster import PAPER_SIZES, entry_urls, public_url, render_poster
+from havehus.program.poster import PAPER_SIZES, entry_urls, render_poster
 from havehus.program.week import planner_week_page
 from havehus.timeutil import house_tz, iso_week_label, utcnow
 
@@ -96,8 +97,8 @@ def poster(week: str) -> ResponseReturnValue:
         monday,
         languages,
         size,
-        public_url(url_for("program.week", week=label)),
-        entry_urls(days),
+        current_settings().public_link(url_for("program.week", week=label)),
+        entry_urls(days, current_settings()),
     )
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="havehus-{label}-{size}.pdf"'
