@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import subprocess
 import sys
@@ -37,9 +36,11 @@ def _parse_instant(value: str) -> datetime:
 
 
 def _log_to_terminal() -> None:
-    """Show havehus's own log lines (texts sent by the console backend, job results)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    """Show havehus's own log lines (texts sent by the console backend, job results): JSON
+    lines in production, readable text otherwise; masked and with request ids (havehus.logs)."""
+    from havehus import logs
+
+    logs.configure(json=current_app.config["HAVEHUS_ENV"] == "production")
 
 
 @click.command("serve")
@@ -53,6 +54,7 @@ def serve_command(host: str, port: int) -> None:
     """
     from werkzeug.serving import run_simple
 
+    _log_to_terminal()
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     run_simple(host, port, app, use_reloader=False, threaded=True)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -98,12 +99,12 @@ def test_backup_under_writes_then_change_restore_and_compare(
     writer.start()
     try:
         while len(written) < 20:
-            threading.Event().wait(0.01)
+            time.sleep(0.01)  # not Event.wait: under libfaketime its timed wait never ends
         target = tmp_path / "copy" / "havehus.backup"
         result = invoke(migrated_app, "backup", "--output", str(target))
         during = len(written)
         while len(written) < during + 20:
-            threading.Event().wait(0.01)
+            time.sleep(0.01)  # not Event.wait: under libfaketime its timed wait never ends
     finally:
         stop.set()
         writer.join()
