@@ -18,6 +18,7 @@ from havehus import (
     i18n,
     input_guard,
     logs,
+    maintenance,
     messaging,
     operations,
     people,
@@ -59,6 +60,8 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     install_clock(app, clock or system_clock)
     # The request id before anything may refuse the request, so every answer carries one.
     logs.init_app(app)
+    # Then maintenance: while it is on, nothing else runs (the database may be being replaced).
+    maintenance.init_app(app)
     # First: its converter must be in place before any blueprint adds a rule, and its check
     # runs before every other one (CSRF included), so hostile input gets its own clear answer.
     input_guard.init_app(app)

@@ -13,6 +13,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
+from havehus import maintenance
 from havehus.attendance.invariants import visit_drift
 from havehus.config import ConfigError
 from havehus.errors import HavehusError
@@ -330,6 +331,11 @@ def restore_command(file: str, yes: bool) -> None:
     if not yes:
         click.echo("Nothing was changed. Run again with --yes to restore.", err=True)
         raise SystemExit(1)
+    instance = current_app.instance_path
+    # Web and worker should be stopped; if one is not, it stands still meanwhile.
+    began = maintenance.turn_on(instance, utcnow(), "restore")
+    if began:
+        click.echo("The web is in maintenance and the workers wait while the backup goes back.")
     try:
         result = backup.restore(
             db.session,
@@ -340,11 +346,43 @@ def restore_command(file: str, yes: bool) -> None:
         )
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
+    finally:
+        if began:
+            maintenance.turn_off(instance)
+    if not began:
+        click.echo("The web stays in maintenance: `havehus maintenance off` when you are done.")
     click.echo(
         f"Restored. Texts to look up at the provider before sending: "
         f"{result.texts_to_reconcile}; opt-outs applied again: {result.opt_outs_reapplied}; "
         f"program version now {result.program_version}."
     )
+
+
+@click.command("maintenance")
+@click.argument("state", type=click.Choice(["on", "off", "status"]))
+@click.option("--reason", default="", help="For the operators: why (shown by `status`).")
+@with_appcontext
+def maintenance_command(state: str, reason: str) -> None:
+    """Put the web in maintenance, end it, or say whether it is.
+
+    In maintenance every page answers 503 with a friendly page (Retry-After), /healthz says
+    "maintenance" and workers send nothing. The flag is the file maintenance.json in the
+    instance folder, seen at once by every web process and worker that shares it.
+    """
+    instance = current_app.instance_path
+    if state == "on":
+        changed = maintenance.turn_on(instance, utcnow(), reason)
+        click.echo("The web is in maintenance." if changed else "Already in maintenance.")
+    elif state == "off":
+        changed = maintenance.turn_off(instance)
+        click.echo("Maintenance ended." if changed else "The web was not in maintenance.")
+    else:
+        found = maintenance.current(instance)
+        if found is None:
+            click.echo("Not in maintenance.")
+            return
+        since = _local(found.since) if found.since else "an unknown time"
+        click.echo(f"In maintenance since {since}" + (f": {found.reason}" if found.reason else "."))
 
 
 def _print_import(result: ImportResult) -> None:
@@ -435,6 +473,7 @@ COMMANDS = (
     report_command,
     backup_command,
     restore_command,
+    maintenance_command,
     import_departments_command,
     import_attendance_command,
 )

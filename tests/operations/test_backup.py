@@ -14,6 +14,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, insert, select, text, update
 
+from havehus import maintenance
 from havehus.extensions import db
 from havehus.models import (
     Activity,
@@ -137,6 +138,9 @@ def test_backup_under_writes_then_change_restore_and_compare(
     restored = invoke(migrated_app, "restore", str(target), "--yes")
     assert restored.exit_code == 0, restored.output
     assert "Restored." in restored.output
+    # Meanwhile the web was in maintenance and the workers waited; not any more.
+    assert "The web is in maintenance and the workers wait" in restored.output
+    assert maintenance.current(migrated_app.instance_path) is None
     assert snapshot() == before
     pairs = db.session.execute(
         select(AuditEvent.target_id, func.count())
