@@ -20,7 +20,7 @@ from havehus.messaging.gateway import Gateway, gateway_for
 from havehus.messaging.outbox import process_due
 from havehus.messaging.quiet import QuietHours, parse_clock
 from havehus.operations import backup
-from havehus.operations.heartbeat import beat
+from havehus.operations.heartbeat import beat, beat_interval
 from havehus.people import retention
 from havehus.program.services import expand_horizon
 from havehus.signup.reminders import queue_reminders, release_moved_reminders
@@ -280,11 +280,13 @@ def run_forever(app: Flask) -> None:
         max_instances=1,
         coalesce=True,
     )
+    with app.app_context():
+        every = beat_interval()
     scheduler.add_job(
         heartbeat,
         "interval",
         args=[app],
-        minutes=1,
+        seconds=every.total_seconds(),
         id="heartbeat",
         name="heartbeat",
         max_instances=1,

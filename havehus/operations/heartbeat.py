@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 
+from flask import current_app, has_app_context
 from sqlalchemy import delete, func, select, update
 
 from havehus.dbutil import execute_rowcount, insert_ignoring_conflicts
@@ -16,6 +17,21 @@ from havehus.orm import OrmSession
 SILENT_AFTER = timedelta(minutes=5)
 #: Rows of workers gone this long are removed (every restart is a new worker id).
 FORGET_AFTER = timedelta(days=7)
+
+
+def silent_after() -> timedelta:
+    """How long without a beat counts as stopped: SILENT_AFTER, unless the app's
+    `worker_silent_after_seconds` says otherwise (a drill or a test on one machine)."""
+    if has_app_context():
+        seconds = current_app.config.get("HAVEHUS_WORKER_SILENT_AFTER_SECONDS")
+        if seconds:
+            return timedelta(seconds=int(seconds))
+    return SILENT_AFTER
+
+
+def beat_interval() -> timedelta:
+    """How often a worker beats: every minute, or a fifth of a shorter silence."""
+    return min(timedelta(minutes=1), max(timedelta(seconds=1), silent_after() / 5))
 
 
 def program_release() -> str:
@@ -59,7 +75,7 @@ class WorkerState:
     """What the workers' heartbeats say at `now`."""
 
     last_beat: datetime | None
-    #: Workers that beat within SILENT_AFTER.
+    #: Workers that beat within `silent_after()` (SILENT_AFTER).
     alive: int
     #: The worker that beat last.
     worker_id: str | None
@@ -80,7 +96,7 @@ def worker_state(orm: OrmSession, now: datetime) -> WorkerState:
         .order_by(WorkerHeartbeat.beat_at.desc())
         .limit(1)
     ).first()
-    alive = orm.scalar(select(func.count()).where(WorkerHeartbeat.beat_at > now - SILENT_AFTER))
+    alive = orm.scalar(select(func.count()).where(WorkerHeartbeat.beat_at > now - silent_after()))
     if last is None:
         return WorkerState(None, 0, None, None)
     return WorkerState(last.beat_at, int(alive or 0), last.worker_id, last.version)

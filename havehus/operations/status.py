@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from havehus.messaging import guards
 from havehus.models import BackupRun, MessageStatus, OutboundMessage, WorkerHeartbeat
 from havehus.operations.backup import migration_revisions
-from havehus.operations.heartbeat import SILENT_AFTER, program_release
+from havehus.operations.heartbeat import program_release, silent_after
 from havehus.orm import OrmSession
 
 #: A banner when the newest good backup is older than this.
@@ -189,7 +189,7 @@ def _pending(current: str | None) -> list[str]:
 def system_status(orm: OrmSession, now: datetime, limits: guards.Limits) -> SystemStatus:
     rows = orm.scalars(select(WorkerHeartbeat).order_by(WorkerHeartbeat.beat_at.desc())).all()
     workers = [
-        Worker(r.worker_id, r.started_at, r.beat_at, r.version, now - r.beat_at <= SILENT_AFTER)
+        Worker(r.worker_id, r.started_at, r.beat_at, r.version, now - r.beat_at <= silent_after())
         for r in rows
     ]
     counts = dict(
