@@ -224,14 +224,18 @@ def test_two_webs_and_two_workers_on_one_postgresql(machine: Machine, tmp_path: 
     late = machine.havehus("create-token", "--name", "after the backup", "--role", "partner")
     bearer = {"Authorization": f"Bearer {late.strip()}"}
     assert get(f"{web_a}/api/v1/me", bearer)[0] == 200
+    # The drill as docs/deploy.md gives it.
+    machine.havehus("maintenance", "on", "--reason", "restore")
     machine.stop("worker-3")
     # Without --yes it only says what would be lost.
     said = machine.havehus("restore", str(backup), exit_code=1)
-    assert "was taken at" in said
+    assert "was taken at" in said and "0 booking(s) made after the backup" in said
     said = machine.havehus("restore", str(backup), "--yes")
-    assert "Restored." in said
+    assert "Restored." in said and "stays in maintenance" in said
     machine.havehus("check")
     machine.start_worker("worker-4")
+    assert get(f"{web_a}/")[0] == 503
+    machine.havehus("maintenance", "off")
     wait_until("the worker after the restore", lambda: worker_health(web_b)[0] == 200, machine)
     for base in (web_a, web_b):
         assert get(f"{base}/")[0] == 200
