@@ -258,11 +258,38 @@ def gunicorn_logconfig(*, json: bool, level: str = "INFO") -> dict[str, Any]:
     return config
 
 
+def handler(*, json: bool, stream: Any = None) -> logging.Handler:
+    """havehus's log handler: masked, with request ids, JSON lines or readable text."""
+    made = logging.StreamHandler(stream or sys.stderr)
+    made.set_name("havehus")
+    made.addFilter(RequestIdFilter())
+    made.addFilter(MaskingFilter())
+    if json:
+        from pythonjsonlogger.json import JsonFormatter
+
+        made.setFormatter(
+            JsonFormatter(
+                JSON_FIELDS,
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                json_ensure_ascii=False,
+            )
+        )
+    else:
+        made.setFormatter(logging.Formatter(TEXT_FORMAT))
+    return made
+
+
 def configure(*, json: bool, level: str = "INFO") -> None:
-    """Set up the process's logging (the CLI's commands, the worker, the dev server)."""
+    """Set up the process's logging (the CLI's commands, the worker, the dev server): havehus's
+    handler on the root logger, in place of one set up before (other handlers stay)."""
     from flask.logging import default_handler
 
-    logging.config.dictConfig(logging_config(json=json, level=level))
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == "havehus"]:
+        root.removeHandler(old)
+    root.addHandler(handler(json=json))
+    root.setLevel(level)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # Flask's own handler on the app's logger would write a second, unmasked line.
     logging.getLogger("havehus").removeHandler(default_handler)
     logging.captureWarnings(True)
@@ -287,7 +314,10 @@ def init_app(app: Flask) -> None:
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             fields.update(request.form.items())
         elif request.is_json:
-            body = request.get_json(silent=True)
+            try:
+                body = request.get_json(silent=True)
+            except (RecursionError, ValueError):  # the view gives its own answer
+                body = None
             if isinstance(body, dict):
                 fields.update(body)
         fields.update(request.args.items())

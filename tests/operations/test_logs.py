@@ -46,9 +46,9 @@ def _capture(monkeypatch: pytest.MonkeyPatch, *, json_lines: bool) -> Iterator[O
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     logs.configure(json=json_lines)
     output = Output()
-    for handler in root.handlers:
-        assert isinstance(handler, logging.StreamHandler)
-        handler.setStream(output.buffer)
+    (ours,) = [h for h in root.handlers if h.get_name() == "havehus"]
+    assert isinstance(ours, logging.StreamHandler)
+    ours.setStream(output.buffer)
     try:
         yield output
     finally:
