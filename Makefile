@@ -8,7 +8,7 @@ FEED_JS := tests/feeds/js
 JS_STAMP := $(FEED_JS)/node_modules/.installed
 DEMO_ENV := HAVEHUS_CONFIG=config/demo.toml
 
-.PHONY: run test test-odd-hours lint format i18n i18n-check wheel-check clean
+.PHONY: run test test-odd-hours deploy-check lint format i18n i18n-check wheel-check clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,13 @@ test: $(STAMP) $(JS_STAMP)
 ## make test-odd-hours: the time-sensitive tests under faketime at four awkward instants
 test-odd-hours: $(STAMP) $(JS_STAMP)
 	$(BIN)/python .ci/odd_hours.py
+
+## make deploy-check: docs/deploy.md on this machine — two gunicorn webs and two workers on one
+## PostgreSQL, maintenance, backup and restore; the systemd units and the nginx site (when
+## systemd-analyze and nginx are installed); the upgrade from each release's fixture
+deploy-check: $(STAMP)
+	$(BIN)/pytest -q tests/operations/test_deploy.py tests/operations/test_deploy_files.py \
+		tests/operations/test_upgrade.py tests/operations/test_maintenance.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

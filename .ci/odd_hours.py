@@ -10,6 +10,12 @@ minutes before the spring DST change (the run crosses 02:00 → 03:00).
 The suite pins the app's clock itself, so each run must be as green as the normal one: a test
 that fails here reads the machine's clock somewhere.
 
+libfaketime moves the monotonic clock too, but not every call that waits on it: a timed wait
+on a lock or event (`threading.Event().wait(0.01)`, `Lock.acquire(timeout=…)`, glibc's
+`sem_clockwait`) gets a deadline a day or a year away and never returns. Tests poll with
+`time.sleep` (its `clock_nanosleep` is moved consistently); leaving the monotonic clock real
+(FAKETIME_DONT_FAKE_MONOTONIC=1) is no way out: `time.sleep` then fails with EINVAL.
+
     python .ci/odd_hours.py [--only NAME] [--jobs N] [pytest arguments…]
 
 Two runs go side by side by default (one per core); each run's output goes to a log file,
@@ -40,6 +46,7 @@ TIME_SENSITIVE = [
     "tests/people",
     "tests/attendance",
     "tests/reports",
+    "tests/operations",
     "tests/browser/test_flows.py",
     "tests/test_cli.py",
     "tests/test_demo.py",

@@ -17,6 +17,8 @@ from havehus import (
     feeds,
     i18n,
     input_guard,
+    logs,
+    maintenance,
     messaging,
     operations,
     people,
@@ -71,6 +73,10 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     app.config.from_mapping(flask_config(settings))
     install_settings(app, Settings.from_mapping({**settings, "instance_path": instance_path}))
     install_clock(app, clock or system_clock)
+    # The request id before anything may refuse the request, so every answer carries one.
+    logs.init_app(app)
+    # Then maintenance: while it is on, nothing else runs (the database may be being replaced).
+    maintenance.init_app(app)
     # First: its converter must be in place before any blueprint adds a rule, and its check
     # runs before every other one (CSRF included), so hostile input gets its own clear answer.
     input_guard.init_app(app)

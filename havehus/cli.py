@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
+from havehus import maintenance
 from havehus.attendance.invariants import visit_drift
 from havehus.config import ConfigError, current_settings
 from havehus.errors import HavehusError
@@ -37,9 +37,11 @@ def _parse_instant(value: str) -> datetime:
 
 
 def _log_to_terminal() -> None:
-    """Show havehus's own log lines (texts sent by the console backend, job results)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    """Show havehus's own log lines (texts sent by the console backend, job results): JSON
+    lines in production, readable text otherwise; masked and with request ids (havehus.logs)."""
+    from havehus import logs
+
+    logs.configure(json=current_settings().production)
 
 
 @click.command("serve")
@@ -53,6 +55,7 @@ def serve_command(host: str, port: int) -> None:
     """
     from werkzeug.serving import run_simple
 
+    _log_to_terminal()
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     run_simple(host, port, app, use_reloader=False, threaded=True)
 
@@ -326,6 +329,11 @@ def restore_command(file: str, yes: bool) -> None:
     if not yes:
         click.echo("Nothing was changed. Run again with --yes to restore.", err=True)
         raise SystemExit(1)
+    instance = current_app.instance_path
+    # Web and worker should be stopped; if one is not, it stands still meanwhile.
+    began = maintenance.turn_on(instance, utcnow(), "restore")
+    if began:
+        click.echo("The web is in maintenance and the workers wait while the backup goes back.")
     try:
         result = backup.restore(
             db.session,
@@ -336,11 +344,43 @@ def restore_command(file: str, yes: bool) -> None:
         )
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
+    finally:
+        if began:
+            maintenance.turn_off(instance)
+    if not began:
+        click.echo("The web stays in maintenance: `havehus maintenance off` when you are done.")
     click.echo(
         f"Restored. Texts to look up at the provider before sending: "
         f"{result.texts_to_reconcile}; opt-outs applied again: {result.opt_outs_reapplied}; "
         f"program version now {result.program_version}."
     )
+
+
+@click.command("maintenance")
+@click.argument("state", type=click.Choice(["on", "off", "status"]))
+@click.option("--reason", default="", help="For the operators: why (shown by `status`).")
+@with_appcontext
+def maintenance_command(state: str, reason: str) -> None:
+    """Put the web in maintenance, end it, or say whether it is.
+
+    In maintenance every page answers 503 with a friendly page (Retry-After), /healthz says
+    "maintenance" and workers send nothing. The flag is the file maintenance.json in the
+    instance folder, seen at once by every web process and worker that shares it.
+    """
+    instance = current_app.instance_path
+    if state == "on":
+        changed = maintenance.turn_on(instance, utcnow(), reason)
+        click.echo("The web is in maintenance." if changed else "Already in maintenance.")
+    elif state == "off":
+        changed = maintenance.turn_off(instance)
+        click.echo("Maintenance ended." if changed else "The web was not in maintenance.")
+    else:
+        found = maintenance.current(instance)
+        if found is None:
+            click.echo("Not in maintenance.")
+            return
+        since = _local(found.since) if found.since else "an unknown time"
+        click.echo(f"In maintenance since {since}" + (f": {found.reason}" if found.reason else "."))
 
 
 def _print_import(result: ImportResult) -> None:
@@ -431,6 +471,7 @@ COMMANDS = (
     report_command,
     backup_command,
     restore_command,
+    maintenance_command,
     import_departments_command,
     import_attendance_command,
 )

@@ -94,6 +94,8 @@ def validate(settings: Mapping[str, Any]) -> None:
     for key in ("quiet_start", "quiet_end", "backup_time"):
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", str(settings[key])):
             raise ConfigError(f"HAVEHUS_{key.upper()} must be a time like 21:00")
+    if settings["worker_silent_after_seconds"] < 1:
+        raise ConfigError("HAVEHUS_WORKER_SILENT_AFTER_SECONDS must be at least 1")
     if settings["backup_keep"] < 1:
         raise ConfigError("HAVEHUS_BACKUP_KEEP must be at least 1")
     if not settings["languages"]:
@@ -186,6 +188,7 @@ class Settings:
     backup_time: str
     backup_keep: int
     pg_bindir: str
+    worker_silent_after_seconds: int = 300
     testing: bool = False
     #: The instance folder (HAVEHUS_INSTANCE_PATH, else ./instance): relative paths live there.
     instance_path: str = "instance"

@@ -13,13 +13,14 @@ from datetime import datetime
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from havehus import maintenance
 from havehus.config import settings_of
 from havehus.extensions import db
 from havehus.messaging.gateway import Gateway, gateway_for
 from havehus.messaging.outbox import process_due
 from havehus.messaging.quiet import QuietHours, parse_clock
 from havehus.operations import backup
-from havehus.operations.heartbeat import beat
+from havehus.operations.heartbeat import beat, beat_interval
 from havehus.people import retention
 from havehus.program.services import expand_horizon
 from havehus.signup.reminders import queue_reminders, release_moved_reminders
@@ -157,8 +158,16 @@ def nightly_backup(app: Flask, now: datetime) -> dict[str, int]:
         return {"backups_taken": 1, "backup_bytes": made.size_bytes, "backups_removed": len(gone)}
 
 
+def in_maintenance(app: Flask) -> bool:
+    """True while the web is in maintenance (`havehus maintenance on`, a restore running): the
+    database may be being replaced, so the worker sends nothing and touches nothing."""
+    return maintenance.current(app.instance_path) is not None
+
+
 def heartbeat(app: Flask, *, starting: bool = False) -> None:
     """Tell the web this worker is alive, at the real time (never `--at`'s)."""
+    if in_maintenance(app):
+        return
     with app.app_context():
         beat(db.session, worker_id(), utcnow(), starting=starting)
         db.session.commit()
@@ -182,7 +191,11 @@ NEVER_AHEAD = frozenset({"pass_on_expired_offers", "apply_retention"})
 
 
 def run_once(app: Flask, at: datetime | None = None) -> dict[str, dict[str, int]]:
-    """Run every job once as if it were `at` (default: now) and return what each did."""
+    """Run every job once as if it were `at` (default: now) and return what each did; nothing
+    in maintenance."""
+    if in_maintenance(app):
+        log.warning("In maintenance: no job runs")
+        return {}
     heartbeat(app)
     with app.app_context():
         real = utcnow()
@@ -201,6 +214,9 @@ def run_forever(app: Flask) -> None:
 
     def job(name: str) -> Callable[[], None]:
         def run() -> None:
+            if in_maintenance(app):
+                log.info("%s: waits, the web is in maintenance", name)
+                return
             result = scheduled[name](app, utcnow())
             if any(result.values()):
                 log.info("%s: %s", name, result)
@@ -271,11 +287,12 @@ def run_forever(app: Flask) -> None:
         max_instances=1,
         coalesce=True,
     )
+    every = beat_interval(settings_of(app))
     scheduler.add_job(
         heartbeat,
         "interval",
         args=[app],
-        minutes=1,
+        seconds=every.total_seconds(),
         id="heartbeat",
         name="heartbeat",
         max_instances=1,

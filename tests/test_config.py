@@ -150,7 +150,7 @@ def test_trusted_proxies_put_the_proxy_fix_in_front(sqlite_url: str):
 #: Every other module is a service: it is handed the settings, or the values it needs.
 READS_THE_APP = re.compile(
     r"(views|_views/\w+|webhooks|forms|blueprint)\.py$"
-    r"|^(__init__|cli|worker|templating|dashboard|config|errors|input_guard|i18n|timeutil)\.py$"
+    r"|^(__init__|cli|worker|templating|dashboard|config|errors|input_guard|maintenance|i18n|timeutil)\.py$"
     r"|^people/access\.py$|^api/(activities|bookings)\.py$"
 )
 

@@ -142,3 +142,10 @@ def test_the_house_is_closed_over_christmas_in_the_demo(any_app):
         .where(Session.starts_at >= first, Session.starts_at < last)
     ).all()
     assert christmas and set(christmas) == {"cancelled"}
+
+
+def test_no_booking_of_the_demo_was_made_in_the_future(app):
+    # A restore counts the bookings made after its backup: a fresh demo has none.
+    _seed(app)
+    latest = db.session.scalar(select(func.max(Booking.created_at)))
+    assert latest is not None and latest <= NOW

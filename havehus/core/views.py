@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
+from havehus import maintenance
 from havehus.core.health import database_answers
 from havehus.extensions import db
 
@@ -13,7 +14,13 @@ bp = Blueprint("core", __name__)
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    """200 when the database answers, 503 when it does not (for load balancers and monitors)."""
+    """200 when the database answers, 503 when it does not or the web is in maintenance
+    (for load balancers and monitors)."""
+    down = maintenance.current(current_app.instance_path)
+    if down is not None:
+        # The database may be being replaced: not asked.
+        since = down.since.isoformat() if down.since else None
+        return jsonify(status="maintenance", maintenance=True, since=since), 503
     if not database_answers(db.session):
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok"), 200

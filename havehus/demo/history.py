@@ -98,7 +98,10 @@ def add_history(
         past = session.ends_at < now
         if not past and session.starts_at > next_week_end:
             continue
-        booked_at = session.starts_at - timedelta(days=rng.randint(1, 6))
+        # Booked a few days ahead, and never after `now` (a restore counts later bookings).
+        booked_at = min(
+            session.starts_at - timedelta(days=rng.randint(1, 6)), now - timedelta(hours=12)
+        )
         if past and activity.wellbeing_pulse:
             _add_pulse(orm, session, random.Random(session.id))  # the rest stays as it was
         if activity.mode == Mode.SIGNUP and not activity.sensitive:

@@ -16,6 +16,7 @@ from time import monotonic
 
 from sqlalchemy import bindparam, or_, select, update
 
+from havehus import logs
 from havehus.config import Settings
 from havehus.database import read_only_transactions
 from havehus.dbutil import execute_rowcount
@@ -33,7 +34,7 @@ from havehus.messaging.kinds import Unwanted
 from havehus.messaging.numbers import mark_number
 from havehus.messaging.outgoing import opted_out_among
 from havehus.messaging.quiet import QuietHours, in_quiet_hours, quiet_period_end
-from havehus.models import Booking, MessageStatus, OutboundMessage, Session
+from havehus.models import Booking, MessageStatus, OutboundMessage, Participant, Session
 from havehus.orm import OrmSession
 
 log = logging.getLogger("havehus.messaging")
@@ -359,7 +360,8 @@ def process_due(
                 _hand_back_unsent(orm, [t.id for t in outgoing[n:]], worker_id)
                 answers = []
                 break
-            answers.append(_deliver(gateway, text, now, run))
+            with logs.use_request_id(text.request_id), logs.sensitive(text.name):
+                answers.append(_deliver(gateway, text, now, run))
             if len(answers) >= RECORD_EVERY:
                 _record(orm, answers, worker_id, now, settings)
                 answers = []
@@ -375,6 +377,10 @@ class _Outgoing:
     body: str
     validity: int | None
     attempts: int
+    #: The web request that queued it, for the log lines about sending it.
+    request_id: str | None = None
+    #: The person's name, masked in those log lines.
+    name: str | None = None
 
 
 def _hand_back_unsent(orm: OrmSession, ids: list[int], worker_id: str) -> None:
@@ -429,6 +435,18 @@ def _vet(
         if session_ids:
             orm.scalars(select(Session).where(Session.id.in_(session_ids))).all()
         phones = {m.to_phone for m in messages}
+        people = {m.participant_id for m in messages if m.participant_id is not None}
+        names: dict[int, str] = (
+            dict(
+                orm.execute(
+                    select(Participant.id, Participant.display_name).where(
+                        Participant.id.in_(people)
+                    )
+                ).all()
+            )
+            if people
+            else {}
+        )
         opted_out = opted_out_among(orm, phones)
         recent = guards.texts_in_last_day_for(orm, phones, now) if limits.daily_limit else {}
         used = (
@@ -464,7 +482,15 @@ def _vet(
             if message.expires_at is not None:
                 validity = int((message.expires_at - now).total_seconds())
             outgoing.append(
-                _Outgoing(message.id, message.to_phone, message.body, validity, message.attempts)
+                _Outgoing(
+                    message.id,
+                    message.to_phone,
+                    message.body,
+                    validity,
+                    message.attempts,
+                    message.request_id,
+                    names.get(message.participant_id) if message.participant_id else None,
+                )
             )
             numbers.add(message.to_phone)
         orm.rollback()  # only read: end the snapshot

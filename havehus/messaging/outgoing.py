@@ -13,6 +13,7 @@ from sqlalchemy import Select, select
 
 from havehus.config import Settings
 from havehus.dbutil import insert_ignoring_conflicts
+from havehus.logs import current_request_id
 from havehus.models import Consent, MessageStatus, OptOut, OutboundMessage, Participant
 from havehus.orm import OrmSession
 
@@ -93,6 +94,7 @@ def queue(
                 "created_at": now,
                 "broadcast_id": broadcast_id,
                 "created_by_id": created_by_id,
+                "request_id": current_request_id(),
             }
         ],
     )

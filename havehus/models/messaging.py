@@ -9,6 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from havehus.extensions import Model
+from havehus.logs import current_request_id
 from havehus.models.people import Participant
 from havehus.models.program import _in
 from havehus.orm import UTCDateTime
@@ -94,6 +95,8 @@ class OutboundMessage(Model):
     #: When the provider last told us about this text (status callback or a lookup).
     status_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The web request that queued this text (its X-Request-ID), for the worker's log lines.
+    request_id: Mapped[str | None] = mapped_column(String(64), default=current_request_id)
 
     participant: Mapped[Participant | None] = relationship()
 

@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from sqlalchemy import delete, func, select, update
 
+from havehus.config import Settings
 from havehus.dbutil import execute_rowcount, insert_ignoring_conflicts
 from havehus.models import WorkerHeartbeat
 from havehus.orm import OrmSession
@@ -16,6 +17,17 @@ from havehus.orm import OrmSession
 SILENT_AFTER = timedelta(minutes=5)
 #: Rows of workers gone this long are removed (every restart is a new worker id).
 FORGET_AFTER = timedelta(days=7)
+
+
+def silent_after(settings: Settings) -> timedelta:
+    """How long without a beat counts as stopped: `worker_silent_after_seconds` (SILENT_AFTER
+    by default; shorter in a drill or a test on one machine)."""
+    return timedelta(seconds=settings.worker_silent_after_seconds)
+
+
+def beat_interval(settings: Settings) -> timedelta:
+    """How often a worker beats: every minute, or a fifth of a shorter silence."""
+    return min(timedelta(minutes=1), max(timedelta(seconds=1), silent_after(settings) / 5))
 
 
 def program_release() -> str:
@@ -59,7 +71,7 @@ class WorkerState:
     """What the workers' heartbeats say at `now`."""
 
     last_beat: datetime | None
-    #: Workers that beat within SILENT_AFTER.
+    #: Workers that beat within `silent_after(settings)` (SILENT_AFTER by default).
     alive: int
     #: The worker that beat last.
     worker_id: str | None
@@ -73,14 +85,14 @@ class WorkerState:
         return None if self.last_beat is None else now - self.last_beat
 
 
-def worker_state(orm: OrmSession, now: datetime) -> WorkerState:
+def worker_state(orm: OrmSession, now: datetime, silent: timedelta = SILENT_AFTER) -> WorkerState:
     """The last beat of any worker and how many workers are alive (two small queries)."""
     last = orm.execute(
         select(WorkerHeartbeat.worker_id, WorkerHeartbeat.beat_at, WorkerHeartbeat.version)
         .order_by(WorkerHeartbeat.beat_at.desc())
         .limit(1)
     ).first()
-    alive = orm.scalar(select(func.count()).where(WorkerHeartbeat.beat_at > now - SILENT_AFTER))
+    alive = orm.scalar(select(func.count()).where(WorkerHeartbeat.beat_at > now - silent))
     if last is None:
         return WorkerState(None, 0, None, None)
     return WorkerState(last.beat_at, int(alive or 0), last.worker_id, last.version)

@@ -186,10 +186,12 @@ def _pending(current: str | None) -> list[str]:
     return [r.revision for r in reversed(revisions) if r.revision != current]
 
 
-def system_status(orm: OrmSession, now: datetime, limits: guards.Limits) -> SystemStatus:
+def system_status(
+    orm: OrmSession, now: datetime, limits: guards.Limits, silent: timedelta = SILENT_AFTER
+) -> SystemStatus:
     rows = orm.scalars(select(WorkerHeartbeat).order_by(WorkerHeartbeat.beat_at.desc())).all()
     workers = [
-        Worker(r.worker_id, r.started_at, r.beat_at, r.version, now - r.beat_at <= SILENT_AFTER)
+        Worker(r.worker_id, r.started_at, r.beat_at, r.version, now - r.beat_at <= silent)
         for r in rows
     ]
     counts = dict(

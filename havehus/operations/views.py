@@ -11,7 +11,7 @@ from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.messaging import guards
 from havehus.operations import status
-from havehus.operations.heartbeat import WorkerState, worker_state
+from havehus.operations.heartbeat import WorkerState, silent_after, worker_state
 from havehus.people.access import ADMINS, staff_required
 from havehus.timeutil import utcnow
 
@@ -22,7 +22,7 @@ bp = Blueprint("operations", __name__)
 def healthz_worker() -> ResponseReturnValue:
     """200 with the last beat while a worker beat within 5 minutes; 503 otherwise."""
     now = utcnow()
-    state = worker_state(db.session, now)
+    state = worker_state(db.session, now, silent_after(current_settings()))
     age = state.age(now)
     body = {
         "status": "unavailable" if state.silent else "ok",
@@ -39,8 +39,9 @@ def healthz_worker() -> ResponseReturnValue:
 @staff_required(*ADMINS)
 def system() -> ResponseReturnValue:
     """Workers, outbox, budget, backups, database and versions, for admins."""
+    settings = current_settings()
     found = status.system_status(
-        db.session, utcnow(), guards.Limits.from_settings(current_settings())
+        db.session, utcnow(), guards.Limits.from_settings(settings), silent_after(settings)
     )
     return render_template("operations/system.html", status=found)
 
@@ -49,7 +50,7 @@ def system() -> ResponseReturnValue:
 def _operations_globals() -> dict[str, Any]:
     def worker_silence() -> WorkerState | None:
         """The workers' state when none beat within 5 minutes; None while one runs."""
-        state = worker_state(db.session, utcnow())
+        state = worker_state(db.session, utcnow(), silent_after(current_settings()))
         return state if state.silent else None
 
     def operations_warnings() -> status.Warnings:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, insert, select, text, update
 
+from havehus import maintenance
 from havehus.config import change_settings, current_settings
 from havehus.extensions import db
 from havehus.models import (
@@ -108,12 +110,12 @@ def test_backup_under_writes_then_change_restore_and_compare(
     writer.start()
     try:
         while len(written) < 20:
-            threading.Event().wait(0.01)
+            time.sleep(0.01)  # not Event.wait: under libfaketime its timed wait never ends
         target = tmp_path / "copy" / "havehus.backup"
         result = invoke(migrated_app, "backup", "--output", str(target))
         during = len(written)
         while len(written) < during + 20:
-            threading.Event().wait(0.01)
+            time.sleep(0.01)  # not Event.wait: under libfaketime its timed wait never ends
     finally:
         stop.set()
         writer.join()
@@ -146,6 +148,9 @@ def test_backup_under_writes_then_change_restore_and_compare(
     restored = invoke(migrated_app, "restore", str(target), "--yes")
     assert restored.exit_code == 0, restored.output
     assert "Restored." in restored.output
+    # Meanwhile the web was in maintenance and the workers waited; not any more.
+    assert "The web is in maintenance and the workers wait" in restored.output
+    assert maintenance.current(migrated_app.instance_path) is None
     assert snapshot() == before
     pairs = db.session.execute(
         select(AuditEvent.target_id, func.count())
