@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -311,7 +312,10 @@ class Closure(Model):
 
 
 class ProgramVersion(Model):
-    """A single row whose number changes whenever the program changes; caches key on it."""
+    """A single row of two numbers caches key on: `version` changes whenever the program
+    changes (the planner, the horizon), `seats_version` whenever seats left or a waiting list
+    may have changed (bookings, cancellations, check-ins) — so a booking does not rebuild what
+    shows no seats (the public feeds)."""
 
     __tablename__ = "program_version"
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
@@ -319,6 +323,8 @@ class ProgramVersion(Model):
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
     version: Mapped[int] = mapped_column(default=1)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seats_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    seats_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<ProgramVersion {self.version}>"

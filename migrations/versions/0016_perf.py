@@ -1,0 +1,35 @@
+"""perf: a seats version beside the program version
+
+Bookings, cancellations and check-ins move `seats_version`; the planner moves `version`. Caches
+of what shows no seats (the public calendar feeds) key on the program version alone, so a
+booking no longer rebuilds every feed.
+
+Revision ID: 0016_perf
+Revises: 0015_imports
+Create Date: 2026-12-06 07:30:00
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+import havehus.orm
+
+# revision identifiers, used by Alembic.
+revision = '0016_perf'
+down_revision = '0015_imports'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.add_column(
+        'program_version',
+        sa.Column('seats_version', sa.Integer(), server_default=sa.text('0'), nullable=False),
+    )
+    op.add_column('program_version', sa.Column('seats_changed_at', havehus.orm.UTCDateTime(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('program_version', schema=None) as batch_op:
+        batch_op.drop_column('seats_changed_at')
+        batch_op.drop_column('seats_version')
