@@ -14,7 +14,7 @@ bp = Blueprint("core", __name__)
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     """200 when the database answers, 503 when it does not (for load balancers and monitors)."""
-    if not database_answers(db.session):
+    if not database_answers(db.engine):
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok"), 200
 

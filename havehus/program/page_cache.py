@@ -32,7 +32,7 @@ from werkzeug.wrappers import Response
 from havehus.extensions import db
 from havehus.models import Session
 from havehus.orm import OrmSession
-from havehus.program.services import Versions, read_versions
+from havehus.program.services import read_version_numbers
 from havehus.timeutil import house_tz, local_to_utc, utcnow
 
 #: Bump when a cached page's markup changes in a way its key does not show (never needed for
@@ -117,6 +117,8 @@ def session_moments(
 
 def _anonymous() -> bool:
     """Nothing personal can be on the page: no one signed in, no message waiting to be shown."""
+    if "HTTP_COOKIE" not in request.environ:
+        return True
     config = current_app.config
     if config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
         return False
@@ -131,7 +133,7 @@ def _cache() -> PageCache:
 
 
 def page_key(
-    versions: Versions, now: datetime, moments: list[datetime], variant: tuple[object, ...]
+    versions: tuple[int, int], now: datetime, moments: list[datetime], variant: tuple[object, ...]
 ) -> tuple[object, ...]:
     """What decides a public page: its address, language, the versions, the day, the time."""
     tz = house_tz()
@@ -143,8 +145,7 @@ def page_key(
         request.path,
         request.query_string,
         str(locale) if locale else "",
-        versions.program,
-        versions.seats,
+        *versions,
         now.astimezone(tz).date().isoformat(),
         next_moment,
         *variant,
@@ -171,10 +172,10 @@ def public_page(
     today = now.astimezone(tz).date()
     closes = timedelta(minutes=int(current_app.config["HAVEHUS_SIGNUP_CLOSES_MINUTES"]))
     all_leads = tuple(sorted({timedelta(0), closes, *leads}))
-    versions = read_versions(db.session)
+    versions = read_version_numbers(db.engine)
     cache = _cache()
     moments = cache.moments(
-        (versions.program, today, all_leads),
+        (versions[0], today, all_leads),
         lambda: session_moments(db.session, today, tz, all_leads),
     )
     key = page_key(versions, now, moments, variant)

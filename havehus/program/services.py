@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Select, select, update
+from sqlalchemy import Connection, Engine, Select, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from havehus.dbutil import execute_rowcount, insert_ignoring_conflicts
@@ -74,6 +74,23 @@ def read_versions(connection: OrmSession | Connection) -> Versions:
     if row is None:
         return Versions(0, None, 0, None)
     return Versions(row[0], row[1], row[2], row[3])
+
+
+_NUMBERS = "SELECT version, seats_version FROM program_version WHERE id = 1"
+
+
+def read_version_numbers(engine: Engine) -> tuple[int, int]:
+    """The program and seats version numbers, on the driver's own connection from the pool:
+    one statement, no transaction to begin and end (what every cached page pays)."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(_NUMBERS)
+        row = cursor.fetchone()
+        cursor.close()
+    finally:
+        connection.close()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
 def program_version(orm: OrmSession) -> int:

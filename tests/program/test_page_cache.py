@@ -32,7 +32,7 @@ def _book(session: Session) -> signup_services.BookingResult:
     return result
 
 
-def test_a_second_visit_costs_one_query_and_a_browser_copy_gets_304(client, program):
+def test_a_second_visit_sends_no_orm_query_and_a_browser_copy_gets_304(client, program):
     first = client.get("/")
     assert first.status_code == 200 and first.headers["Cache-Control"] == "no-cache"
     assert "Cookie" in first.headers["Vary"] and "Accept-Language" in first.headers["Vary"]
@@ -41,7 +41,9 @@ def test_a_second_visit_costs_one_query_and_a_browser_copy_gets_304(client, prog
     with counted_statements() as statements:
         again = client.get("/")
     assert again.get_data() == first.get_data() and again.headers["ETag"] == etag
-    assert len(statements) == 1  # the two versions, in one row
+    # Only the two versions are read, in one row on the driver's own connection (what the
+    # staleness tests below prove is read every time): nothing through the ORM.
+    assert statements == []
 
     assert client.get("/", headers={"If-None-Match": etag}).status_code == 304
 
