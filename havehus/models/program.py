@@ -224,6 +224,8 @@ class Session(Model):
         # A recurrence occurrence is created once, however often the horizon is expanded.
         UniqueConstraint("activity_id", "occurrence_start"),
         Index("ix_session_starts_at_status", "starts_at", "status"),
+        # What has not ended yet (the kiosk, an activity's coming dates, a page's next change).
+        Index("ix_session_ends_at", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

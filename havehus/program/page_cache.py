@@ -15,32 +15,28 @@ ETag is the key's digest and a browser's copy is answered with 304 Not Modified.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from havehus.extensions import db
 from havehus.models import Session
 from havehus.orm import OrmSession
 from havehus.program.services import read_version_numbers
-from havehus.timeutil import house_tz, local_to_utc, utcnow
+from havehus.timeutil import house_tz, utcnow
 
 #: Bump when a cached page's markup changes in a way its key does not show (never needed for
 #: a deploy: a new process starts with an empty cache; kept for ETags that browsers hold).
 FORMAT = "1"
 _EXTENSION = "havehus.page_cache"
-#: How far ahead session times are looked at for the next moment a page changes by itself.
-_AHEAD = timedelta(days=400)
 #: Times before a session's start at which a page changes, besides the start itself and the
 #: close of sign-up (the kiosk adds when "I am here" opens).
 DEFAULT_LEADS: tuple[timedelta, ...] = ()
@@ -53,13 +49,14 @@ class CachedPage:
 
 
 class PageCache:
-    """This process's rendered public pages, the least used dropped first, and the moments
-    (session starts and ends, less each lead time) of the current program version."""
+    """This process's rendered public pages, the least used dropped first; and the next
+    moment a page may change by time alone, for the current program version."""
 
     def __init__(self, max_entries: int = 512) -> None:
         self.max_entries = max_entries
         self._pages: OrderedDict[tuple[object, ...], CachedPage] = OrderedDict()
-        self._moments: dict[tuple[object, ...], list[datetime]] = {}
+        #: (program version, leads) → (the instant it was found at, the next moment or None).
+        self._next: dict[tuple[object, ...], tuple[datetime, datetime | None]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: tuple[object, ...]) -> CachedPage | None:
@@ -76,17 +73,24 @@ class PageCache:
             while len(self._pages) > self.max_entries:
                 self._pages.popitem(last=False)
 
-    def moments(
-        self, key: tuple[object, ...], load: Callable[[], list[datetime]]
-    ) -> list[datetime]:
-        """The sorted moments for a (program version, day, leads) key, loaded once."""
-        found = self._moments.get(key)
-        if found is None:
-            found = load()
-            with self._lock:
-                # Only the current program version's moments are ever asked for again.
-                self._moments = {key: found}
-        return found
+    def next_moment(
+        self,
+        key: tuple[object, ...],
+        now: datetime,
+        find: Callable[[], datetime | None],
+    ) -> datetime | None:
+        """The next moment after `now` for a (program version, leads) key: found again only
+        when it has passed (or the clock went back, as tests make it)."""
+        known = self._next.get(key)
+        if known is not None:
+            found_at, moment = known
+            if found_at <= now and (moment is None or now < moment):
+                return moment
+        moment = find()
+        with self._lock:
+            # Only the current program version's moment is ever asked for again.
+            self._next = {key: (now, moment)}
+        return moment
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -94,25 +98,25 @@ class PageCache:
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
-            self._moments = {}
+            self._next = {}
 
 
-def session_moments(
-    orm: OrmSession, today: date, tz: ZoneInfo, leads: Sequence[timedelta]
-) -> list[datetime]:
-    """Every instant at which a page may change by time alone: each session's start and end,
-    and its start less each lead (sign-up closes, check-in opens), from yesterday on."""
-    since = local_to_utc(today - timedelta(days=1), time(0), tz)
-    rows = orm.execute(
-        select(Session.starts_at, Session.ends_at).where(
-            Session.ends_at > since, Session.starts_at < since + _AHEAD
-        )
-    )
-    moments: set[datetime] = set()
-    for starts_at, ends_at in rows:
-        moments.add(ends_at)
-        moments.update(starts_at - lead for lead in leads)
-    return sorted(moments)
+def next_session_moment(
+    orm: OrmSession, now: datetime, leads: Sequence[timedelta]
+) -> datetime | None:
+    """The first instant after `now` at which a page may change by time alone: a session's
+    start or end, or its start less a lead (sign-up closes, check-in opens). One statement,
+    each part an indexed minimum."""
+    parts = [select(func.min(Session.ends_at)).where(Session.ends_at > now).scalar_subquery()]
+    parts += [
+        select(func.min(Session.starts_at)).where(Session.starts_at > now + lead).scalar_subquery()
+        for lead in leads
+    ]
+    row = orm.execute(select(*parts)).one()
+    found = [moment - lead for moment, lead in zip(row[1:], leads, strict=True) if moment]
+    if row[0] is not None:
+        found.append(row[0])
+    return min(found) if found else None
 
 
 def _anonymous() -> bool:
@@ -133,13 +137,11 @@ def _cache() -> PageCache:
 
 
 def page_key(
-    versions: tuple[int, int], now: datetime, moments: list[datetime], variant: tuple[object, ...]
+    versions: tuple[int, int], now: datetime, moment: datetime | None, variant: tuple[object, ...]
 ) -> tuple[object, ...]:
     """What decides a public page: its address, language, the versions, the day, the time."""
     tz = house_tz()
     locale = get_locale()
-    upcoming = bisect.bisect_right(moments, now)
-    next_moment = moments[upcoming].isoformat() if upcoming < len(moments) else ""
     return (
         FORMAT,
         request.path,
@@ -147,7 +149,7 @@ def page_key(
         str(locale) if locale else "",
         *versions,
         now.astimezone(tz).date().isoformat(),
-        next_moment,
+        moment.isoformat() if moment else "",
         *variant,
     )
 
@@ -168,17 +170,14 @@ def public_page(
     if request.method not in ("GET", "HEAD") or not _anonymous():
         return render()
     now = utcnow()
-    tz = house_tz()
-    today = now.astimezone(tz).date()
     closes = timedelta(minutes=int(current_app.config["HAVEHUS_SIGNUP_CLOSES_MINUTES"]))
     all_leads = tuple(sorted({timedelta(0), closes, *leads}))
     versions = read_version_numbers(db.engine)
     cache = _cache()
-    moments = cache.moments(
-        (versions[0], today, all_leads),
-        lambda: session_moments(db.session, today, tz, all_leads),
+    moment = cache.next_moment(
+        (versions[0], all_leads), now, lambda: next_session_moment(db.session, now, all_leads)
     )
-    key = page_key(versions, now, moments, variant)
+    key = page_key(versions, now, moment, variant)
     etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
     if request.if_none_match and request.if_none_match.contains(etag):
         response = Response(status=304)
