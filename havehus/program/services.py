@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Select, select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from havehus.dbutil import execute_rowcount, insert_ignoring_conflicts
 from havehus.errors import HavehusError
@@ -258,7 +258,8 @@ def public_activity(orm: OrmSession, slug: str) -> Activity | None:
             Activity.visibility == "public",
             Activity.archived_at.is_(None),
         )
-        .options(selectinload(Activity.location), selectinload(Activity.room))
+        # Each is one row: joined, not one more statement each.
+        .options(joinedload(Activity.location), joinedload(Activity.room))
     )
 
 
