@@ -88,8 +88,10 @@ class PageCache:
                 return moment
         moment = find()
         with self._lock:
-            # Only the current program version's moment is ever asked for again.
-            self._next = {key: (now, moment)}
+            # Only the current program version's moments are asked for again (one per set of
+            # leads: the pages', the kiosk's).
+            kept = {k: v for k, v in self._next.items() if k[0] == key[0]}
+            self._next = {**kept, key: (now, moment)}
         return moment
 
     def __len__(self) -> int:

@@ -4,11 +4,13 @@ database (as two gunicorn workers do), and nothing personal ever in a cached pag
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from havehus.extensions import db
 from havehus.models import Session
 from havehus.people.audit import CLI, Actor
+from havehus.program.page_cache import PageCache
 from havehus.program.sessions import cancel_session
 from havehus.signup import services as signup_services
 from tests.conftest import build_app
@@ -152,3 +154,27 @@ def test_a_signed_in_host_gets_their_link_and_visitors_never_see_it(client, prog
 
     client.delete_cookie("session")  # signed out: a visitor again
     assert client.get(path).get_data(as_text=True) == anonymous
+
+
+def test_the_next_moment_is_found_again_only_when_it_has_passed():
+    cache = PageCache()
+    asked: list[str] = []
+    moment = NOW + timedelta(hours=1)
+
+    def find(name: str) -> Callable[[], datetime | None]:
+        def found() -> datetime | None:
+            asked.append(name)
+            return moment
+
+        return found
+
+    pages, kiosk = (7, (timedelta(0),)), (7, (timedelta(minutes=30),))
+    for _ in range(3):  # the pages' and the kiosk's, asked in turn: each found once
+        assert cache.next_moment(pages, NOW, find("pages")) == moment
+        assert cache.next_moment(kiosk, NOW, find("kiosk")) == moment
+    assert asked == ["pages", "kiosk"]
+
+    cache.next_moment(pages, moment, find("pages"))  # it has come: found again
+    cache.next_moment(pages, NOW, find("pages"))  # the clock went back: found again
+    cache.next_moment((8, (timedelta(0),)), NOW, find("new version"))
+    assert asked == ["pages", "kiosk", "pages", "pages", "new version"]
