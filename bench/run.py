@@ -633,7 +633,7 @@ def postgres(workdir: Path) -> Iterator[Callable[[str], str]]:
     sys.path.insert(0, str(ROOT))
     from tests.pgserver import PostgresServer
 
-    server = PostgresServer(workdir / "pg")
+    server = PostgresServer()  # its own folder, one the postgres user may enter
     server.start()
     try:
         yield server.create_database
