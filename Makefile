@@ -78,9 +78,17 @@ i18n-check: $(STAMP)
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache $(FEED_JS)/node_modules
 
-## make bench: the feed, messaging and report benchmarks (ratios against baselines measured in the same run)
-.PHONY: bench
-bench: $(STAMP)
-	$(BIN)/python bench/feeds.py
-	$(BIN)/python bench/messaging.py
-	$(BIN)/python bench/reports.py
+## make bench: the whole performance table (python -m bench; ratios against baselines measured in the same run)
+.PHONY: bench bench-quick
+bench: $(STAMP) .wrk
+	$(BIN)/python -m bench
+
+bench-quick: $(STAMP) .wrk
+	$(BIN)/python -m bench --quick
+
+# wrk (Debian's package) gives the load; as root it is installed when missing, otherwise the
+# bench falls back to its bounded Python client.
+.PHONY: .wrk
+.wrk:
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
+		|| echo "wrk is not installed: the bench uses its bounded Python client"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +31,10 @@ from havehus import (
 from havehus.config import (
     Settings,
     SettingsConfig,
-    current_settings,
     flask_config,
     install_settings,
     load_settings,
+    settings_of,
 )
 from havehus.extensions import babel, csrf, db, login, migrate
 from havehus.paths import LOCALES_DIR, MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR
@@ -44,9 +46,23 @@ __all__ = ["create_app"]
 
 
 class HavehusApp(Flask):
-    """Flask, whose config holds Flask's own keys only: havehus's settings are a `Settings`."""
+    """Flask, whose config holds Flask's own keys only (havehus's settings are a `Settings`),
+    and whose hooks' sync-or-async check is made once rather than on every request."""
 
     config_class = SettingsConfig
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._synced: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        try:
+            return self._synced[func]
+        except (KeyError, TypeError):  # TypeError: an unhashable callable, not kept
+            synced = super().ensure_sync(func)
+            with contextlib.suppress(TypeError):
+                self._synced[func] = synced
+            return synced
 
 
 #: Only our own origin: no inline script or style anywhere, so whole pages can be cached.
@@ -119,19 +135,22 @@ def _register_request_hooks(app: Flask) -> None:
         if token is not None:
             database.reset_transaction_mode(token)
 
+    # Set here only, so added rather than looked up first (a miss costs an exception each).
+    headers = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+    ]
+    if settings_of(app).production:
+        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if private_answer(request.path, "Authorization" in request.headers):
+        response.headers.extend(headers)
+        if private_answer(request.path, "HTTP_AUTHORIZATION" in request.environ):
             # Someone's own data: no browser history, back button or proxy keeps a copy.
             response.headers["Cache-Control"] = "no-store"
-        if current_settings().production:
-            response.headers.setdefault(
-                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
-            )
         return response
 
 

@@ -77,14 +77,21 @@ def select_locale() -> str:
     """
     if not request:
         return default_language()
-    chosen = (
-        _offered(request.args.get("lang"))
-        or _offered(request.cookies.get(LANG_COOKIE))
-        or _offered(g.get("participant_language"))
-        or request.accept_languages.best_match(_choosable())
-        or default_language()
+    offered = list(current_settings().languages)
+    staff = is_staff_page()
+    choosable = offered + [c for c in STAFF_LANGUAGES if c not in offered] if staff else offered
+    environ = request.environ
+    # Each step only when the request has what it reads (most have no query and no cookie).
+    candidates = (
+        request.args.get("lang") if environ.get("QUERY_STRING") else None,
+        request.cookies.get(LANG_COOKIE) if "HTTP_COOKIE" in environ else None,
+        g.get("participant_language"),
     )
-    if is_staff_page() and chosen not in STAFF_LANGUAGES:
+    chosen = next((code for code in candidates if code and code in choosable), None)
+    if chosen is None and "HTTP_ACCEPT_LANGUAGE" in environ:
+        chosen = request.accept_languages.best_match(choosable)
+    chosen = chosen or offered[0]
+    if staff and chosen not in STAFF_LANGUAGES:
         return STAFF_FALLBACK
     return chosen
 

@@ -68,9 +68,14 @@ def refuse_hostile_input() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None or getattr(view, _RAW_INPUT, False):
         return
+    environ = request.environ
     fields = _bad((request.view_args or {}).items(), _CONTROL)
-    fields += _bad(request.args.items(multi=True), _CONTROL)
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    if environ.get("QUERY_STRING"):  # most requests have none: nothing to parse
+        fields += _bad(request.args.items(multi=True), _CONTROL)
+    if environ.get("CONTENT_TYPE") and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
         fields += _bad(request.form.items(multi=True), re.compile("\x00"))
     if fields:
         raise InvalidInput(list(dict.fromkeys(fields)))

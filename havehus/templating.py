@@ -7,8 +7,8 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from babel.dates import format_skeleton
-from flask import Flask, request
-from flask_babel import format_date, format_time, get_locale
+from flask import Flask, current_app, request, url_for
+from flask_babel import format_date, get_locale
 from markupsafe import Markup
 
 from havehus import i18n
@@ -16,10 +16,23 @@ from havehus.config import Settings, current_settings
 from havehus.program.labels import CATEGORY_LABELS, language_name
 from havehus.timeutil import house_tz, iso_week_label
 
+_STATIC_URLS = "havehus.static_urls"
+
 
 def local_time(moment: datetime) -> str:
-    """HH:MM in the house's time zone (24-hour clock)."""
-    return format_time(moment, "HH:mm")
+    """HH:MM in the house's time zone (24-hour clock; the same digits in every language, as
+    Babel's "HH:mm" gives, without its pattern parsing on each of a page's many times)."""
+    return moment.astimezone(house_tz()).strftime("%H:%M")
+
+
+def static_url(filename: str) -> str:
+    """A static file's address (url_for('static', ...)), made once per file and mount point."""
+    key = (request.script_root, filename)
+    known: dict[tuple[str, str], str] = current_app.extensions.setdefault(_STATIC_URLS, {})
+    address = known.get(key)
+    if address is None:
+        address = known[key] = url_for("static", filename=filename)
+    return address
 
 
 #: Weekday-and-date patterns with the weekday written out (CLDR's skeletons abbreviate it in
@@ -111,6 +124,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(language_list)
     app.add_template_global(category_label)
     app.add_template_filter(local_time)
+    app.add_template_global(static_url)
     app.add_template_filter(day_label)
     app.add_template_filter(long_date)
     app.add_template_filter(translated)

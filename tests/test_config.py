@@ -152,6 +152,8 @@ READS_THE_APP = re.compile(
     r"(views|_views/\w+|webhooks|forms|blueprint)\.py$"
     r"|^(__init__|cli|worker|templating|dashboard|config|errors|input_guard|maintenance|i18n|timeutil)\.py$"
     r"|^people/access\.py$|^api/(activities|bookings)\.py$"
+    # the public pages' cache: it reads the request (cookies, ETag) around a view
+    r"|^program/page_cache\.py$"
 )
 
 

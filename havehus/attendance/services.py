@@ -40,6 +40,7 @@ from havehus.models.signup import LIVE, SEAT_HOLDING
 from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
+from havehus.program.services import bump_seats_version
 from havehus.signup import services as signup_services
 from havehus.signup.services import sees_who_booked
 from havehus.signup.sign_up import Person, identify
@@ -200,7 +201,7 @@ def mark_not_came(
         )
     )
     if visit is not None:
-        _forget_visit(orm, visit)
+        _forget_visit(orm, visit, now)
     elif booking.status == BookingStatus.ATTENDED:  # marked before visits were kept
         booking.status, booking.attended_at = BookingStatus.CONFIRMED, None
     _trace(orm, session, "not_came", now, actor, booking=booking.id)
@@ -216,6 +217,7 @@ def _came(
         return visit  # a course's enrolment stays; its sessions' visits tell who came
     if booking.status == BookingStatus.WAITLISTED:
         signup_services.take_seat(orm, session, seats=booking.seats, overbook=True)
+        bump_seats_version(orm, now)  # a walk-in from the waiting list fills a seat
     before = booking.status
     changed = execute_rowcount(
         orm,
@@ -258,7 +260,7 @@ def _visit(
     return visit
 
 
-def _forget_visit(orm: OrmSession, visit: Visit) -> None:
+def _forget_visit(orm: OrmSession, visit: Visit, now: datetime) -> None:
     """Remove a named visit; a booking marked by it goes back to what it was."""
     booking = visit.booking
     before = visit.booking_status_before
@@ -267,6 +269,7 @@ def _forget_visit(orm: OrmSession, visit: Visit) -> None:
         booking.attended_at = None
         if before == BookingStatus.WAITLISTED and booking.session is not None:
             signup_services.release_seat(orm, booking.session, seats=booking.seats)
+            bump_seats_version(orm, now)
     orm.delete(visit)
     orm.flush()
 
@@ -282,7 +285,7 @@ def remove_visit(
         return False  # gone already: the same tap again, or another host was quicker
     if not claim_tap(orm, session, key, "remove_visit", f"visit:{visit.id}", now, actor):
         return False
-    _forget_visit(orm, visit)
+    _forget_visit(orm, visit, now)
     _trace(orm, session, "remove_visit", now, actor, participant=visit.participant_id)
     return True
 

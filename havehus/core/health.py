@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import text
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-
-from havehus.orm import OrmSession
 
 log = logging.getLogger("havehus.health")
 
 
-def database_answers(orm: OrmSession) -> bool:
-    """True when the database answers a trivial query; a failure is logged and rolled back."""
+def database_answers(engine: Engine) -> bool:
+    """True when the database answers a trivial query; a failure is logged.
+
+    On a bare connection, not an ORM session: a monitor's poll costs no more than it must.
+    """
     try:
-        orm.execute(text("SELECT 1"))
-    except SQLAlchemyError as exc:
-        orm.rollback()
+        # The driver's own connection from the pool: no transaction to begin and end.
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+            cursor.close()
+        finally:
+            connection.close()
+    except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as exc:
         log.warning("Health check: database unreachable: %s", exc)
         return False
     return True

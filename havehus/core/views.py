@@ -21,7 +21,7 @@ def healthz() -> ResponseReturnValue:
         # The database may be being replaced: not asked.
         since = down.since.isoformat() if down.since else None
         return jsonify(status="maintenance", maintenance=True, since=since), 503
-    if not database_answers(db.session):
+    if not database_answers(db.engine):
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok"), 200
 

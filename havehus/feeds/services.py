@@ -34,7 +34,6 @@ from havehus.models import (
     BookingStatus,
     FeedToken,
     Mode,
-    ProgramVersion,
     Session,
     SessionStatus,
 )
@@ -42,6 +41,7 @@ from havehus.models.program import CATEGORIES
 from havehus.models.signup import OPEN
 from havehus.orm import OrmSession
 from havehus.program.labels import CATEGORY_LABELS
+from havehus.program.services import Versions, read_versions
 from havehus.timeutil import local_to_utc
 
 #: Bump when the ICS output changes shape, so every ETag changes with the code.
@@ -226,17 +226,12 @@ def feed_window(now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
     )
 
 
-# Built once: on the 304 path, making the statement would cost as much as running it.
-_VERSION = select(ProgramVersion.version, ProgramVersion.changed_at).where(ProgramVersion.id == 1)
-
-
-ProgramStamp = tuple[int, datetime | None]
+ProgramStamp = Versions
 
 
 def read_program_version(connection: OrmSession | Connection) -> ProgramStamp:
-    """The program's version number and when it last changed."""
-    row = connection.execute(_VERSION).first()
-    return (row.version, row.changed_at) if row else (0, None)
+    """The program's and the seats' versions and when each last changed (one query)."""
+    return read_versions(connection)
 
 
 def feed_state(
@@ -248,35 +243,38 @@ def feed_state(
 ) -> FeedState:
     """The feed's version and last change, from a query or two and no building.
 
-    `program` may be given (a recently read program version); `orm` is then needed only for
-    feeds that also depend on bookings (partner and personal feeds).
+    `program` may be given (recently read versions); `orm` is then needed only for personal
+    feeds, which depend on one person's bookings.
     """
     if program is None:
         assert orm is not None, "either a connection or the program version is needed"
         program = read_program_version(orm)
-    version, changed_at = program
     parts: list[object] = [
         FORMAT_VERSION,
         spec.key,
         spec.language,
-        version,
+        program.program,
         settings.public_url,
         settings.site_name,
         settings.tz.key,
     ]
-    moments = [changed_at]
+    moments = [program.changed_at]
     if spec.windowed:
         # The window moves at local midnight, so the feed may change then without any edit.
         start, _end = feed_window(now, settings.tz)
         parts.append(start.isoformat())
         moments.append(local_to_utc(now.astimezone(settings.tz).date(), time(0), settings.tz))
-    if spec.kind in ("partner", "personal"):
-        # Seats left (partner) and one's own bookings (personal) change with bookings, which
-        # do not touch the program version: every booking change sets its updated_at.
-        bookings = select(func.count(Booking.id), func.max(Booking.updated_at))
-        if spec.kind == "personal":
-            bookings = bookings.where(Booking.participant_id == spec.participant_id)
-        assert orm is not None, "partner and personal feeds read the bookings"
+    if spec.kind == "partner":
+        # Partner feeds show seats left: bookings, cancellations and check-ins move the seats
+        # version. The public feeds show no seats, so a booking does not rebuild them.
+        parts.append(f"seats:{program.seats}")
+        moments.append(program.seats_changed_at)
+    if spec.kind == "personal":
+        # One's own bookings: every booking change sets its updated_at.
+        bookings = select(func.count(Booking.id), func.max(Booking.updated_at)).where(
+            Booking.participant_id == spec.participant_id
+        )
+        assert orm is not None, "personal feeds read the bookings"
         count, latest = orm.execute(bookings).one()
         parts += [count, latest.isoformat() if latest else ""]
         moments.append(latest)

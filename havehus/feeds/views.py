@@ -91,7 +91,7 @@ def _serve(spec: FeedSpec | None, now: datetime, filename: str | None = None) ->
         abort(404)
     settings = _settings()
     program = _recent_program_version()
-    if program is not None and spec.kind not in ("partner", "personal"):
+    if program is not None and spec.kind != "personal":
         state = services.feed_state(None, spec, now, settings, program)
     else:
         # All a 304 needs is this check; on a bare connection it costs half what a session does.

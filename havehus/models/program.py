@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -223,6 +224,8 @@ class Session(Model):
         # A recurrence occurrence is created once, however often the horizon is expanded.
         UniqueConstraint("activity_id", "occurrence_start"),
         Index("ix_session_starts_at_status", "starts_at", "status"),
+        # What has not ended yet (the kiosk, an activity's coming dates, a page's next change).
+        Index("ix_session_ends_at", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -311,7 +314,10 @@ class Closure(Model):
 
 
 class ProgramVersion(Model):
-    """A single row whose number changes whenever the program changes; caches key on it."""
+    """A single row of two numbers caches key on: `version` changes whenever the program
+    changes (the planner, the horizon), `seats_version` whenever seats left or a waiting list
+    may have changed (bookings, cancellations, check-ins) — so a booking does not rebuild what
+    shows no seats (the public feeds)."""
 
     __tablename__ = "program_version"
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
@@ -319,6 +325,8 @@ class ProgramVersion(Model):
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
     version: Mapped[int] = mapped_column(default=1)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seats_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    seats_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<ProgramVersion {self.version}>"

@@ -8,8 +8,19 @@ from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, flash, g, redirect, request, session, url_for
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask import (
+    Flask,
+    Request,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -157,6 +168,8 @@ def current_kiosk() -> KioskDevice | None:
 
 def _enforce_session_timeouts() -> None:
     # Most requests (residents, calendar apps) carry no session cookie: nothing to check.
+    if "HTTP_COOKIE" not in request.environ:
+        return
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         return
     if "_user_id" not in session:
@@ -206,7 +219,21 @@ class StaffSessionCookie(SecureCookieSessionInterface):
     on its own). Any other session cookie stays a browser-session cookie.
     """
 
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        # Most requests (residents, calendar apps) bring no cookie: an empty session, without
+        # building the signing serializer that reading a cookie needs.
+        if "HTTP_COOKIE" not in request.environ or not request.cookies.get(
+            self.get_cookie_name(app)
+        ):
+            return self.session_class()
+        return super().open_session(app, request)
+
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if not session and not session.modified:
+            # Nothing to write or delete (Flask's own path, without its cookie settings).
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
         if not session.permanent or "signed_in_at" not in session or not session.get("_user_id"):
             super().save_session(app, session, response)
             return

@@ -10,7 +10,7 @@ def init_app(app: Flask) -> None:
     of the change texts."""
     # Imported here, as the app factory imports blueprints: importing a service module of the
     # package must not pull in every page.
-    from havehus.program import notices
+    from havehus.program import notices, page_cache
     from havehus.program.photo_views import bp as photos_bp
     from havehus.program.planner_views import bp as planner_bp
     from havehus.program.views import bp as public_bp
@@ -19,3 +19,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(planner_bp)
     app.register_blueprint(photos_bp)
     notices.register_samples()
+    page_cache.init_app(app)

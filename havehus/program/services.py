@@ -6,11 +6,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Connection, Engine, Select, select, update
+from sqlalchemy.orm import joinedload
 
 from havehus.dbutil import execute_rowcount, insert_ignoring_conflicts
 from havehus.errors import HavehusError
@@ -33,6 +33,64 @@ def bump_program_version(orm: OrmSession, now: datetime) -> None:
     )
     if not bumped:
         insert_ignoring_conflicts(orm, ProgramVersion, [{"id": 1, "version": 1, "changed_at": now}])
+
+
+def bump_seats_version(orm: OrmSession, now: datetime) -> None:
+    """Record that seats left or a waiting list may have changed (a booking, a cancellation,
+    a check-in): pages showing seats drop their copies, feeds without seats keep theirs."""
+    bumped = execute_rowcount(
+        orm,
+        update(ProgramVersion)
+        .where(ProgramVersion.id == 1)
+        .values(seats_version=ProgramVersion.seats_version + 1, seats_changed_at=now),
+    )
+    if not bumped:
+        # The program itself has not changed: its version stays what reading it gave (0).
+        first = {"version": 0, "changed_at": now, "seats_version": 1, "seats_changed_at": now}
+        insert_ignoring_conflicts(orm, ProgramVersion, [{"id": 1, **first}])
+
+
+class Versions(NamedTuple):
+    """The program's and the seats' version numbers and when each last changed."""
+
+    program: int
+    changed_at: datetime | None
+    seats: int
+    seats_changed_at: datetime | None
+
+
+# Built once: on a cached page or a 304, making the statement would cost as much as running it.
+_VERSIONS = select(
+    ProgramVersion.version,
+    ProgramVersion.changed_at,
+    ProgramVersion.seats_version,
+    ProgramVersion.seats_changed_at,
+).where(ProgramVersion.id == 1)
+
+
+def read_versions(connection: OrmSession | Connection) -> Versions:
+    """Both versions in one query (zeros before the first change)."""
+    row = connection.execute(_VERSIONS).first()
+    if row is None:
+        return Versions(0, None, 0, None)
+    return Versions(row[0], row[1], row[2], row[3])
+
+
+_NUMBERS = "SELECT version, seats_version FROM program_version WHERE id = 1"
+
+
+def read_version_numbers(engine: Engine) -> tuple[int, int]:
+    """The program and seats version numbers, on the driver's own connection from the pool:
+    one statement, no transaction to begin and end (what every cached page pays)."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(_NUMBERS)
+        row = cursor.fetchone()
+        cursor.close()
+    finally:
+        connection.close()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
 def program_version(orm: OrmSession) -> int:
@@ -200,7 +258,8 @@ def public_activity(orm: OrmSession, slug: str) -> Activity | None:
             Activity.visibility == "public",
             Activity.archived_at.is_(None),
         )
-        .options(selectinload(Activity.location), selectinload(Activity.room))
+        # Each is one row: joined, not one more statement each.
+        .options(joinedload(Activity.location), joinedload(Activity.room))
     )
 
 

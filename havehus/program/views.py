@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from havehus.extensions import db
 from havehus.input_guard import page_number
 from havehus.program import services
+from havehus.program.page_cache import public_page
 from havehus.timeutil import house_tz, iso_week_label, parse_iso_week, utcnow, week_monday
 
 bp = Blueprint("program", __name__)
@@ -21,8 +22,12 @@ COMING_DAYS = 6
 
 
 @bp.get("/")
-def index() -> str:
+def index() -> str | Response:
     """Today and the next six days: on a Sunday evening, the coming week rather than the last."""
+    return public_page(_render_index)
+
+
+def _render_index() -> str:
     now = utcnow()
     today = now.astimezone(house_tz()).date()
     return render_template(
@@ -44,7 +49,7 @@ def week(week: str) -> str | Response:
         monday = parse_iso_week(week)
     except ValueError:
         abort(404)
-    return _render_week(monday, utcnow())
+    return public_page(lambda: _render_week(monday, utcnow()))
 
 
 def _render_week(monday: date, now: datetime) -> str:
@@ -64,11 +69,15 @@ def _render_week(monday: date, now: datetime) -> str:
 
 
 @bp.get("/activities/<slug>")
-def activity(slug: str) -> str:
+def activity(slug: str) -> str | Response:
+    page = page_number()
+    return public_page(lambda: _render_activity(slug, page))
+
+
+def _render_activity(slug: str, page: int) -> str:
     found = services.public_activity(db.session, slug)
     if found is None:
         abort(404)
-    page = page_number()
     now = utcnow()
     sessions, has_more = services.upcoming_sessions(
         db.session, found, now, page, services.DEFAULT_PAGE_SIZE
@@ -84,7 +93,11 @@ def activity(slug: str) -> str:
 
 
 @bp.get("/sessions/<int:session_id>")
-def session(session_id: int) -> str:
+def session(session_id: int) -> str | Response:
+    return public_page(lambda: _render_session(session_id))
+
+
+def _render_session(session_id: int) -> str:
     found = services.public_session(db.session, session_id)
     if found is None:
         abort(404)

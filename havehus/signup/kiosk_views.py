@@ -34,10 +34,12 @@ from havehus.i18n import current_language
 from havehus.messaging import outgoing
 from havehus.models import Mode, Session
 from havehus.people.access import client_ip, current_actor, current_kiosk
+from havehus.program.page_cache import public_page
 from havehus.program.services import public_session
 from havehus.signup import challenges, services, texts
 from havehus.signup.forms import guest_choices, posted_guests
 from havehus.signup.kiosk import (
+    CHECK_IN_EARLY,
     CODE_DIGITS,
     DONE_KEY,
     MAX_DIGITS,
@@ -100,12 +102,19 @@ def _finish(
 @bp.get("/kiosk")
 def start() -> ResponseReturnValue:
     forget_screen()  # an idle reset lands here: nothing of the last person stays, here or on screen
+    enrolled = current_kiosk() is not None
+    return public_page(
+        lambda: _render_start(enrolled), variant=(enrolled,), leads=(CHECK_IN_EARLY,)
+    )
+
+
+def _render_start(enrolled: bool) -> str:
     now = utcnow()
     return render_template(
         "signup/kiosk/start.html",
         days=kiosk_days(db.session, now, house_tz()),
         now=now,
-        enrolled=current_kiosk() is not None,
+        enrolled=enrolled,
         accepts_check_in=accepts_check_in,
         form=KioskForm(),
     )

@@ -37,7 +37,7 @@ from havehus.models.signup import LIVE, MAX_GUESTS, OPEN, SEAT_HOLDING
 from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
-from havehus.program.services import bump_program_version
+from havehus.program.services import bump_seats_version
 from havehus.security import derived_token, hash_token
 from havehus.signup import texts
 from havehus.signup.texts import BOOKING_PATH
@@ -391,7 +391,7 @@ def book(
             details={"session": session.id, "course": course, "status": booking.status,
                      "overbook": overbook},
         )  # fmt: skip
-    bump_program_version(orm, now)
+    bump_seats_version(orm, now)
     if participant.phone:
         from havehus.signup.me import personal_token
 
@@ -484,7 +484,7 @@ def cancel(
         return None
     if actor.kind in ("user", "token"):
         audit.record(orm, "booking.cancel", now, actor, target=booking)
-    bump_program_version(orm, now)
+    bump_seats_version(orm, now)
     holder = _holder(booking)
     if not held or holder is None:
         return None
@@ -555,7 +555,7 @@ def promote_waitlist(
         promoted.append(candidate)
         _promotion_text(orm, candidate, now, settings)
     if promoted:
-        bump_program_version(orm, now)
+        bump_seats_version(orm, now)
     return promoted
 
 
@@ -596,7 +596,7 @@ def expire_offers(orm: OrmSession, now: datetime, settings: Settings) -> int:
             release_seat(orm, holder, seats=booking.seats)
             promote_waitlist(orm, holder, now, settings)
     if count:
-        bump_program_version(orm, now)
+        bump_seats_version(orm, now)
     return count
 
 

@@ -17,7 +17,7 @@ from havehus.attendance.follow_up import (
     send_text,
     set_state,
 )
-from havehus.attendance.services import close, mark_came
+from havehus.attendance.services import close, mark_came, mark_not_came
 from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
@@ -25,6 +25,7 @@ from havehus.messaging.quiet import QuietHours
 from havehus.models import AuditEvent, FollowUp, OptOut, OutboundMessage, Participant, Visit
 from havehus.people.audit import Actor
 from havehus.people.retention import anonymise
+from havehus.program.services import read_versions
 from tests.attendance.conftest import booking_of
 from tests.conftest import DEFAULT_NOW
 from tests.factories import add_booking, add_participant
@@ -542,3 +543,20 @@ def test_marks_that_cannot_be_read_are_refused_clearly(client, signed_in, house,
             assert "ikke på opfølgningslisten" in client.get(response.location).get_data(
                 as_text=True
             )
+
+
+def test_a_walk_in_from_the_waiting_list_moves_the_seats_version(app, tonight, host, clock):
+    session = tonight("Amina", capacity=1)
+    waiting = add_booking(session, person("Ole"), "waitlisted", at=NOW)
+    db.session.commit()
+    before = read_versions(db.session)
+
+    mark_came(db.session, session, waiting.id, "came-tonight-ole-1", clock.now, host)
+    db.session.commit()
+    came = read_versions(db.session)
+    mark_not_came(db.session, session, waiting.id, "not-came-tonight-ole-1", clock.now, host)
+    db.session.commit()
+    after = read_versions(db.session)
+
+    assert before.seats < came.seats < after.seats
+    assert before.program == after.program

@@ -6,9 +6,12 @@ from datetime import timedelta
 
 import pytest
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.feeds.tokens import create_feed_token, revoke_feed_token
 from havehus.models import FeedToken
+from havehus.people.audit import Actor
+from havehus.signup import services as signup_services
 from tests.feeds.conftest import NOW, expected, in_window, occurrences, parse
 
 
@@ -94,19 +97,43 @@ def test_public_feeds_carry_no_personal_data(house, bookings, feed_client):
 
 
 def test_a_booking_changes_the_partner_feed_without_a_program_change(
-    house, bookings, feed_client, make_participant, book
+    house, bookings, feed_client, make_participant
 ):
     path = f"/feeds/{_partner_token(categories=['food'])}.ics"
     before = feed_client.get(path)
 
     dinner = house.on(house.dinner, NOW.date() + timedelta(days=2))
-    book(make_participant("Carl", "+4520777888"), dinner)
+    carl = make_participant("Carl", "+4520777888")
+    signup_services.book(
+        db.session, dinner, carl, NOW, Actor("public"), source="web", settings=current_settings()
+    )
     db.session.commit()
     after = feed_client.get(path, headers={"If-None-Match": before.headers["ETag"]})
 
     assert after.status_code == 200
     event = next(e for e in parse(after.data).walk("VEVENT") if e["UID"] == dinner.uid)
     assert "18 pladser tilbage" in str(event["DESCRIPTION"])
+
+
+def test_a_booking_and_its_cancellation_leave_the_public_feeds_alone(
+    house, bookings, feed_client, make_participant
+):
+    """They show no seats: a booking must not rebuild them (only the seats version moves)."""
+    paths = ("/calendar.ics", "/calendar/food.ics", "/activities/sammen-om-maden.ics")
+    before = {path: feed_client.get(path).headers["ETag"] for path in paths}
+
+    dinner = house.on(house.dinner, NOW.date() + timedelta(days=2))
+    carl = make_participant("Carl", "+4520777888")
+    booked = signup_services.book(
+        db.session, dinner, carl, NOW, Actor("public"), source="web", settings=current_settings()
+    )
+    db.session.commit()
+    for path in paths:
+        assert feed_client.get(path, headers={"If-None-Match": before[path]}).status_code == 304
+    signup_services.cancel(db.session, booked.booking, NOW, Actor("public"), current_settings())
+    db.session.commit()
+    for path in paths:
+        assert feed_client.get(path, headers={"If-None-Match": before[path]}).status_code == 304
 
 
 def test_personal_feed_holds_own_live_bookings_with_neutral_title(house, bookings, feed_client):

@@ -13,6 +13,7 @@ from havehus.extensions import db
 from havehus.models import Booking, OutboundMessage
 from havehus.people.audit import CLI, Actor
 from havehus.people.services import create_staff_user
+from havehus.program.services import read_versions
 from havehus.signup import services
 from havehus.signup.sign_up import Person, SignUp, sign_up
 from tests.signup.conftest import NOW
@@ -251,3 +252,21 @@ def test_sensitive_activities_are_texted_by_their_neutral_name(any_app, bookable
     _book(session, make_person(health=True))
     body = db.session.scalar(select(OutboundMessage.body))
     assert "Aftale i Havehuset" in body and "vaccination" not in body.lower()
+
+
+def test_bookings_and_cancellations_move_the_seats_version_not_the_program_version(
+    any_app, bookable, make_person
+):
+    session = bookable(capacity=1)
+    start = read_versions(db.session)
+    first = _book(session, make_person())
+    booked = read_versions(db.session)
+    _book(session, make_person())  # the waiting list
+    waiting = read_versions(db.session)
+    services.cancel(db.session, first.booking, NOW, PUBLIC, current_settings())  # promotes
+    db.session.commit()
+    cancelled = read_versions(db.session)
+
+    assert booked.program == waiting.program == cancelled.program == start.program
+    assert start.seats < booked.seats < waiting.seats < cancelled.seats
+    assert cancelled.seats_changed_at == NOW
