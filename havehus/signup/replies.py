@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
@@ -18,7 +19,7 @@ from havehus.models.signup import OPEN, SEAT_HOLDING
 from havehus.orm import OrmSession
 from havehus.people.audit import PUBLIC
 from havehus.program.wording import activity_name, when_text
-from havehus.signup import me, services
+from havehus.signup import me, services, texts
 
 
 def register() -> None:
@@ -26,6 +27,7 @@ def register() -> None:
     replies.register_handler("yes", _yes)
     replies.register_handler("no", _no)
     replies.register_handler("link", _link)
+    replies.register_handler("ask_no", _ask_no)
 
 
 def upcoming(
@@ -118,6 +120,26 @@ def _no(orm: OrmSession, people: list[Participant], now: datetime) -> Outcome:
                 )
                 % values
             )
+    return outcome
+
+
+def _ask_no(orm: OrmSession, people: list[Participant], now: datetime) -> Outcome:
+    """A reply that might mean "cancel": ask which, change nothing, and keep it for staff."""
+    found = upcoming(orm, people, OPEN, now)
+    site = current_app.config["HAVEHUS_SITE_NAME"]
+    if not found:
+        return Outcome(
+            "other",
+            _("Thank you for your message. Someone from %(site)s will read it.") % {"site": site},
+        )
+    booking, session = found[0]
+    outcome = Outcome("other", session=session, participant=booking.participant)
+    with force_locale(booking.participant.language):
+        outcome.reply = _(
+            'Do you want to cancel %(name)s, %(when)s? Then reply "%(word)s".',
+            **_about(booking, session),
+            word=texts.cancel_word(booking.participant.language),
+        )
     return outcome
 
 
