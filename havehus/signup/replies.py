@@ -79,10 +79,11 @@ def _yes(orm: OrmSession, people: list[Participant], now: datetime) -> Outcome:
         if booking.status == BookingStatus.OFFERED:
             if services.accept_offer(orm, booking, now):
                 values["link"] = services.booking_url(booking)
+                values["word"] = texts.cancel_word(booking.participant.language)
                 outcome.reply = (
                     _(
-                        "The seat is yours: %(name)s, %(when)s. Cannot come after all? Reply NO "
-                        "or cancel here: %(link)s"
+                        "The seat is yours: %(name)s, %(when)s. If you cannot come after all, "
+                        'reply "%(word)s" or cancel here: %(link)s'
                     )
                     % values
                 )

@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from havehus.i18n import pick
+from havehus.i18n import LRI, PDI, left_to_right, pick
 from havehus.messaging import kinds
 from havehus.messaging.outgoing import public_link, replies_possible
 from havehus.models import Session
@@ -44,7 +44,7 @@ def opted_out_advice() -> str:
     sender = str(current_app.config.get("HAVEHUS_TWILIO_FROM") or "")
     if sender.startswith("+"):
         # Isolated left-to-right (LRI … PDI): a phone number inside Arabic or Urdu text.
-        number = "\u2066" + sender + "\u2069"
+        number = LRI + sender + PDI
         return _(
             "This number said STOP, so we send it no texts. Send START to %(number)s "
             "to get texts again, then try once more.",
@@ -74,8 +74,8 @@ def confirmation_text(session: Session, language: str, link: str, *, waitlisted:
                 **values,
             )
         return _(
-            "You have a seat: %(name)s, %(when)s. Cannot come? Cancel here, so your seat "
-            "can go to someone on the waiting list: %(link)s",
+            "You have a seat: %(name)s, %(when)s. If you cannot come, cancel here, so your "
+            "seat can go to someone on the waiting list: %(link)s",
             **values,
         )
 
@@ -86,14 +86,14 @@ def promotion_text(session: Session, language: str, link: str, *, can_reply: boo
     with force_locale(language):
         if can_reply:
             return _(
-                "A seat is free for you: %(name)s, %(when)s. You have it now. Cannot come? "
-                "Reply %(word)s. Your booking: %(link)s",
+                "A seat is free for you: %(name)s, %(when)s. You have it now. If you cannot "
+                'come, reply "%(word)s". Your booking: %(link)s',
                 **values,
                 word=cancel_word(language),
             )
         return _(
-            "A seat is free for you: %(name)s, %(when)s. You have it now. Cannot come? "
-            "Cancel here: %(link)s",
+            "A seat is free for you: %(name)s, %(when)s. You have it now. If you cannot "
+            "come, cancel here: %(link)s",
             **values,
         )
 
@@ -104,7 +104,7 @@ def offer_text(session: Session, language: str, link: str, *, can_reply: bool) -
     with force_locale(language):
         if can_reply:
             return _(
-                "A seat is free for you: %(name)s, %(when)s. Reply %(word)s to take it, or "
+                'A seat is free for you: %(name)s, %(when)s. To take it, reply "%(word)s" or '
                 "take it here, before it goes to the next person: %(link)s",
                 **values,
                 word=yes_word(language),
@@ -125,14 +125,14 @@ def reminder_text(session: Session, language: str, link: str, *, can_reply: bool
     with force_locale(language):
         if can_reply:
             return _(
-                "Reminder: %(name)s, %(when)s. Cannot come? Reply %(word)s, so your seat can go "
-                "to someone on the waiting list. Your booking: %(link)s",
+                'Reminder: %(name)s, %(when)s. If you cannot come, reply "%(word)s", so your '
+                "seat can go to someone on the waiting list. Your booking: %(link)s",
                 **values,
                 word=cancel_word(language),
             )
         return _(
-            "Reminder: %(name)s, %(when)s. Cannot come? Cancel here, so your seat can go to "
-            "someone on the waiting list: %(link)s",
+            "Reminder: %(name)s, %(when)s. If you cannot come, cancel here, so your seat can "
+            "go to someone on the waiting list: %(link)s",
             **values,
         )
 
@@ -173,9 +173,9 @@ def code_text(site: str, code: str, minutes: int, language: str) -> str:
     """The code that proves a phone number when signing up in a browser."""
     with force_locale(language):
         return _(
-            "%(site)s: your code is %(code)s. It works for %(minutes)d minutes.",
+            "Your code for %(site)s is %(code)s. It works for %(minutes)d minutes.",
             site=site,
-            code=code,
+            code=left_to_right(code, language),
             minutes=minutes,
         )
 
