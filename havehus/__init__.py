@@ -23,6 +23,7 @@ from havehus import (
     program,
     reports,
     signup,
+    translations,
 )
 from havehus.config import flask_config, load_settings
 from havehus.extensions import babel, csrf, db, login, migrate
@@ -129,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
         api,
         reports,
         operations,
+        translations,
     )
     for package in packages:
         package.init_app(app)
