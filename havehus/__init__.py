@@ -27,6 +27,7 @@ from havehus import (
     program,
     reports,
     signup,
+    translations,
 )
 from havehus.config import (
     Settings,
@@ -169,6 +170,7 @@ def _register_blueprints(app: Flask) -> None:
         api,
         reports,
         operations,
+        translations,
     )
     for package in packages:
         package.init_app(app)

@@ -142,11 +142,18 @@ def demo_command() -> None:
 
 @click.command("create-user")
 @click.argument("email")
-@click.option("--role", required=True, type=click.Choice(["admin", "manager", "host", "partner"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "manager", "host", "partner", "translator"]),
+)
 @click.option("--name", default="", help="The name shown to colleagues.")
+@click.option("--translates", help="A translator's language, e.g. ar (translators only).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
-def create_user_command(email: str, role: str, name: str, password_stdin: bool) -> None:
+def create_user_command(
+    email: str, role: str, name: str, translates: str | None, password_stdin: bool
+) -> None:
     """Create a staff user.
 
     Asks for the password unless --password-stdin is given.
@@ -160,7 +167,9 @@ def create_user_command(email: str, role: str, name: str, password_stdin: bool) 
     else:
         raise click.UsageError("No terminal to ask for a password: use --password-stdin.")
     try:
-        user = create_staff_user(db.session, email, role, password, utcnow(), name=name)
+        user = create_staff_user(
+            db.session, email, role, password, utcnow(), name=name, translates=translates
+        )
     except HavehusError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from None

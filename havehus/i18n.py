@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import Flask, Response, g, request
+from flask_babel import get_locale
 
 from havehus.config import current_settings
 from havehus.staff_area import speaks_two_languages
@@ -32,6 +33,28 @@ KNOWN_LANGUAGES = {
         Language("uk", "Українська"),
     )
 }
+#: Left-to-right isolate and its end (U+2066, U+2069): a number or a code inside right-to-left
+#: text keeps its order ("20 12 34 56", not "56 34 12 20").
+LRI, PDI = "\u2066", "\u2069"
+
+
+def left_to_right(text: str, language: str) -> str:
+    """A number or a code for a text in `language`: isolated left to right in Arabic and Urdu.
+
+    Only there: the isolates are not GSM-7 characters, so a Danish text would cost more.
+    """
+    known = KNOWN_LANGUAGES.get(language)
+    if known is not None and known.direction == "rtl":
+        return LRI + text + PDI
+    return text
+
+
+def left_to_right_here(text: str) -> str:
+    """A number or a code isolated left to right if the current language is right to left."""
+    locale = get_locale()
+    return left_to_right(text, locale.language if locale else "da")
+
+
 LANG_COOKIE = "lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 

@@ -154,6 +154,8 @@ READS_THE_APP = re.compile(
     r"|^people/access\.py$|^api/(activities|bookings)\.py$"
     # the public pages' cache: it reads the request (cookies, ETag) around a view
     r"|^program/page_cache\.py$"
+    # the corrections laid over the catalogues whenever gettext asks (like i18n.py)
+    r"|^translations/overrides\.py$"
 )
 
 

@@ -219,3 +219,49 @@ def test_self_check_in_and_pulse_keep_every_session_and_booking(database_url):
             assert list(taps) == ["came"]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_translators_may_be_staff_users_and_no_staff_users_child_is_lost(database_url):
+    """0016: the role check allows "translator" (SQLite: the check's text changed in place, so
+    nothing hanging on a staff user is deleted, as rebuilding the table would); a translator is
+    refused again after the downgrade."""
+    app = build_app(database_url)
+    created = datetime(2026, 11, 1, 9)
+    with app.app_context():
+        upgrade(revision="0015_imports")
+        with db.engine.begin() as connection:
+            manager = _insert(
+                connection, "staff_user", email="m@h.example", name="M", role="manager",
+                active=True, language="da", session_generation=0, created_at=created,
+            )  # fmt: skip
+            _insert(
+                connection, "staff_session", staff_user_id=manager, token_hash="h" * 64,
+                created_at=created, expires_at=created,
+            )  # fmt: skip
+        upgrade()
+        with db.engine.begin() as connection:
+            _insert(
+                connection, "staff_user", email="t@h.example", name="T", role="translator",
+                translates="ar", active=True, language="da", session_generation=0,
+                created_at=created,
+            )  # fmt: skip
+            assert connection.execute(text("SELECT count(*) FROM staff_session")).scalar() == 1
+            roles = connection.execute(text("SELECT role FROM staff_user ORDER BY id")).scalars()
+            assert list(roles) == ["manager", "translator"]
+        with db.engine.connect() as connection:
+            with pytest.raises(IntegrityError):
+                _insert(
+                    connection, "staff_user", email="x@h.example", name="X", role="boss",
+                    active=True, language="da", session_generation=0, created_at=created,
+                )  # fmt: skip
+            connection.rollback()
+        downgrade(revision="0015_imports")
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM staff_session")).scalar() == 1
+        with db.engine.connect() as connection:
+            with pytest.raises(IntegrityError):
+                _insert(
+                    connection, "staff_user", email="t2@h.example", name="T", role="translator",
+                    active=True, language="da", session_generation=0, created_at=created,
+                )  # fmt: skip
+            connection.rollback()

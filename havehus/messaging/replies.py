@@ -1,8 +1,13 @@
 """Replies to our texts: what a reply means, what it does, and what we answer.
 
-The first word decides (or a known two-word phrase such as "kan ikke"), whatever follows:
-"Nej tak!", "ja jeg kommer" and "No thanks" are understood. Words are compared without case,
-accents or Arabic vowel marks, so "HJAELP", "hjælp" and "Hjælp!" are the same word.
+A reply is acted on only when it is unmistakable: a keyword on its own ("Nej", "Nej tak!",
+"Hej, NEJ 🙏", "nej Amina" — greetings, thanks, emoji, punctuation and the person's name around
+it do not count), or one of the short sentences whose meaning is clear ("jeg kommer ikke",
+"gelemem", "не прийду"). Anything longer or mixed goes to staff; when such a reply holds a word
+that would cancel or opt out ("Nej, men kan jeg komme senere?", «جی، میں نہیں آ سکتی»), the
+person is asked back ("Do you want to cancel …? Then reply “NEJ”") instead of acted on. Words are
+compared without case, accents or Arabic vowel marks, so "HJAELP", "hjælp" and "Hjælp!" are the
+same word.
 
 Twilio's own keywords are respected: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE and
 OPTOUT block the number on Twilio's side, so they are opt-outs here too (never "cancel my
@@ -16,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,17 +49,22 @@ log = logging.getLogger("havehus.messaging")
 
 #: What a reply can be understood as (InboundMessage.interpreted_as); staff read the "other"s.
 MEANINGS = ("yes", "no", "stop", "start", "help", "link", "other")
+#: What `interpret` can answer: a meaning, or a question back before a cancel or an opt-out
+#: (the reply is kept for staff as "other" too).
+READINGS = (*MEANINGS, "ask_no", "ask_stop")
 #: Longest text kept of a reply (Twilio joins at most 10 segments, 1,600 characters).
 MAX_BODY = 1600
 
-#: Keywords per meaning and language. Matching ignores case and accents (see `normalise`).
+#: Keywords per meaning and language, understood from everyone, on their own. Matching ignores
+#: case and accents (see `normalise`). No word here may be a common name or a common word in a
+#: language of the house: those are in OWN_LANGUAGE_ONLY.
 KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "stop": {
         # Twilio's opt-out words: Twilio blocks the number whatever we answer.
         "twilio": ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"),
         "da": ("STOP", "STOPP"),
         "ar": ("توقف", "ايقاف", "قف"),
-        "tr": ("DUR", "DURDUR"),
+        "tr": ("DURDUR",),
         "so": ("JOOJI", "JOOGSO"),
         "ur": ("بند", "روکیں", "روکو"),
         "uk": ("СТОП", "ЗУПИНИТИ"),
@@ -70,11 +80,13 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "yes": {
         "da": ("JA", "JAH", "JEP"),
         "en": ("YES", "Y", "YEP", "YEAH"),
-        "ar": ("نعم", "ايوه", "ايوا", "اجل"),
+        # Not «اجل»: without its marks it is «أجّل», "postpone".
+        "ar": ("نعم", "ايوه", "ايوا"),
         "tr": ("EVET",),
-        "so": ("HAA", "HAAH"),
+        "so": ("HAA", "HAAH", "HAYE"),
         "ur": ("ہاں", "جی", "HAAN"),
-        "uk": ("ТАК",),
+        # Many Ukrainians text in Russian.
+        "uk": ("ТАК", "ДА"),
     },
     "no": {
         # Never CANCEL: that is Twilio's opt-out word.
@@ -82,9 +94,9 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "en": ("NO", "N", "NOPE", "CANT", "CANNOT"),
         "ar": ("لا", "كلا", "إلغاء"),
         "tr": ("HAYIR", "İPTAL", "GELEMEM"),
-        "so": ("MAYA", "BAAJI"),
-        "ur": ("نہیں", "نہ", "منسوخ", "NAHI", "NAHIN"),
-        "uk": ("НІ", "СКАСУВАТИ", "ВІДМОВА"),
+        "so": ("BAAJI",),
+        "ur": ("نہیں", "نہ", "منسوخ", "NAHI", "NAHIN", "NHI"),
+        "uk": ("НІ", "СКАСУВАТИ", "ВІДМОВА", "НЕТ"),
     },
     "help": {
         "twilio": ("HELP", "INFO"),
@@ -100,25 +112,113 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "da": ("MINE", "BOOKINGER"),
         "ar": ("رابط", "حجوزاتي"),
         "tr": ("BAĞLANTI", "LINKIM", "REZERVASYONLARIM"),
-        "so": ("LINKIGA", "BALLANSKAYGA"),
+        "so": ("LINKIGA",),
         "ur": ("لنک", "بکنگ"),
         "uk": ("ПОСИЛАННЯ", "МОЇ", "БРОНЮВАННЯ"),
     },
 }
-#: Two-word phrases whose first word alone means something else, or nothing.
+#: Keywords that are also a common word or name in another language of the house ("dur ikke"
+#: is Danish for "doesn't work", Maya a common name, "han" Danish "he", "ret" Danish "dish" or
+#: "right"): understood only from someone whose saved language is the keyword's.
+OWN_LANGUAGE_ONLY: dict[str, dict[str, tuple[str, ...]]] = {
+    "stop": {"tr": ("DUR", "RET")},
+    "yes": {"ur": ("HAN",)},
+    "no": {"so": ("MAYA",)},
+}
+#: Keywords of more than one word: understood on their own, like a keyword.
 PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
     "stop": {"en": ("STOP ALL", "OPT OUT"), "ar": ("الغاء الاشتراك",)},
+    "yes": {"ur": ("جی ہاں", "JI HAAN", "JEE HAAN")},
     "no": {
-        "da": ("KAN IKKE", "KOMMER IKKE"),
+        "da": ("KAN IKKE", "KOMMER IKKE", "AFMELD MIG"),
         "en": ("NOT COMING",),
+        "tr": ("İPTAL ET", "İPTAL EDİN"),
         "so": ("KA NOQO",),
-        "ur": ("جی نہیں",),
+        "ur": ("جی نہیں", "JI NAHI", "JI NAHIN"),
     },
     "link": {"da": ("MINE BOOKINGER",), "en": ("MY BOOKINGS",), "uk": ("МОЇ БРОНЮВАННЯ",)},
 }
-#: "My"/"mine" open many messages meant for staff ("Mine børn er syge"): they ask for the link
-#: only on their own or in a phrase above.
-ALONE_ONLY = ("MY", "MINE", "МОЇ")
+#: Short sentences whose meaning is clear, acted on as their keyword is.
+SENTENCES: dict[str, dict[str, tuple[str, ...]]] = {
+    "yes": {
+        "da": (
+            "jeg kommer", "ja jeg kommer", "vi kommer", "ja vi kommer", "jeg kommer gerne",
+            "ja jeg kommer gerne", "jeg er med", "ja jeg er med", "ja gerne", "ja det gør jeg",
+        ),
+        "en": (
+            "i will come", "yes i will come", "ill be there", "yes ill be there",
+            "i will be there", "yes i will be there", "i am coming", "yes i am coming",
+            "im coming", "yes im coming", "yes please", "yes i will",
+        ),
+        "ar": ("سآتي", "نعم سآتي", "سأحضر", "نعم سأحضر", "نعم سوف آتي", "سوف آتي", "نعم أنا قادم"),
+        "tr": ("geliyorum", "evet geliyorum", "geleceğim", "evet geleceğim", "gelirim",
+               "evet gelirim"),
+        "so": ("waan imanayaa", "haa waan imanayaa", "waan iman doonaa", "haa waan iman doonaa",
+               "waan imaan doonaa", "haa waan imaan doonaa", "haa waan imaanayaa"),
+        "ur": ("میں آؤں گا", "میں آؤں گی", "ہاں میں آؤں گا", "ہاں میں آؤں گی", "ہاں آؤں گا",
+               "ہاں آؤں گی", "جی ہاں میں آؤں گا", "جی ہاں میں آؤں گی", "haan main aaunga",
+               "haan main aaungi", "main aaunga", "main aaungi"),
+        "uk": ("прийду", "так прийду", "я прийду", "так я прийду", "буду", "так буду",
+               "так я буду", "да приду", "приду", "я приду"),
+    },
+    "no": {
+        "da": (
+            "jeg kan ikke komme", "kan ikke komme", "nej jeg kan ikke komme", "jeg kommer ikke",
+            "nej jeg kommer ikke", "vi kommer ikke", "vi kan ikke komme", "nej jeg kan ikke",
+            "jeg kan ikke", "jeg melder afbud", "jeg afmelder", "nej vi kommer ikke",
+            "kan desværre ikke komme", "jeg kan desværre ikke komme",
+            "nej jeg kan desværre ikke komme",
+        ),
+        "en": (
+            "cant come", "i cant come", "i cannot come", "no i cant come", "no i cannot come",
+            "cannot come", "im not coming", "i am not coming", "i wont come", "i will not come",
+            "no i wont come", "cant make it", "i cant make it", "cannot make it",
+            "i cannot make it", "no i cant make it", "sorry i cant come",
+        ),
+        "ar": ("لا أستطيع الحضور", "لا لا أستطيع الحضور", "لن آتي", "لن أحضر", "لا لن آتي",
+               "لا أستطيع المجيء", "لا لن أحضر"),
+        "tr": ("gelemiyorum", "gelemeyeceğim", "hayır gelemem", "hayır gelemiyorum",
+               "iptal ediyorum", "hayır gelemeyeceğim", "maalesef gelemem",
+               "maalesef gelemiyorum"),
+        "so": ("ma imaan karo", "ma iman karo", "ma imanayo", "maya ma imaan karo",
+               "maya ma iman karo", "ma iman doono", "baaji ballanta"),
+        "ur": ("میں نہیں آ سکتا", "میں نہیں آ سکتی", "نہیں آ سکتا", "نہیں آ سکتی",
+               "میں نہیں آؤں گا", "میں نہیں آؤں گی", "nahi aa sakta", "nahi aa sakti",
+               "main nahi aa sakta", "main nahi aa sakti", "nahin aa sakta", "nahin aa sakti"),
+        "uk": ("не прийду", "я не прийду", "ні не прийду", "не можу прийти", "я не можу прийти",
+               "ні я не можу прийти", "не зможу прийти", "я не зможу прийти", "не зможу",
+               "ні не зможу", "нет не приду", "не приду", "я не приду", "не могу прийти"),
+    },
+}  # fmt: skip
+#: Words around a keyword that change nothing: greetings, thanks, please, sorry, per language.
+FILLERS: dict[str, tuple[str, ...]] = {
+    "da": ("hej", "hejsa", "hallo", "goddag", "godmorgen", "tak", "mange tak", "tusind tak",
+           "venligst", "undskyld", "desværre", "kære", "hilsen", "mvh", "venlig hilsen"),
+    "en": ("hi", "hello", "hey", "thanks", "thank you", "please", "sorry", "dear",
+           "good morning", "regards"),
+    "ar": ("مرحبا", "السلام عليكم", "سلام", "شكرا", "شكرا لكم", "شكرا جزيلا", "من فضلك",
+           "عفوا", "آسف", "اسف"),
+    "tr": ("merhaba", "selam", "selamlar", "teşekkürler", "teşekkür ederim", "sağol",
+           "sağolun", "lütfen", "kusura bakmayın", "iyi günler"),
+    "so": ("salaan", "asc", "salaamu calaykum", "nabad", "mahadsanid", "fadlan", "waan ka xumahay"),
+    "ur": ("السلام علیکم", "سلام", "شکریہ", "بہت شکریہ", "مہربانی", "معاف کیجیے",
+           "shukriya", "salam", "assalam o alaikum"),
+    "uk": ("привіт", "добрий день", "дякую", "щиро дякую", "будь ласка", "вибачте",
+           "спасибі", "спасибо", "здравствуйте"),
+}  # fmt: skip
+#: Words that would cancel or opt out if the reply were clear: in an unclear reply they make us
+#: ask back. The cancel words: every "no" keyword, phrase and sentence (but not the letter N),
+#: and these; CANCEL alone is Twilio's opt-out, but in a sentence it means the booking.
+NO_CUES = ("CANCEL", "AFLYS", "AFLYSE", "AFMELDE", "GELEMİYORUM", "НЕ ПРИЙДУ", "НЕ МОЖУ")
+#: Cancel words that are ordinary words in a sentence of another language: Arabic «لا» ("no")
+#: is Urdu "bring" («بہن کو لا سکتی ہوں»).
+NOT_A_CUE_IN: dict[str, tuple[str, ...]] = {"ur": ("لا",)}
+#: The opt-out words that ask back inside a sentence: not END, QUIT or «بند» ("closed"), which
+#: are ordinary words in sentences ("senere end", "دروازہ بند ہے").
+STOP_CUES = (
+    "STOP", "STOPP", "STOPALL", "STOP ALL", "UNSUBSCRIBE", "OPTOUT", "OPT OUT", "توقف",
+    "ايقاف", "الغاء الاشتراك", "DURDUR", "JOOJI", "JOOGSO", "روکیں", "روکو", "СТОП", "ЗУПИНИТИ",
+)  # fmt: skip
 
 # Arabic and Urdu letters typed in several forms: alef variants, taa marbuta, alef maqsura,
 # the Persian/Urdu yeh, kaf and heh. Tatweel (a stretching stroke) is dropped.
@@ -155,39 +255,96 @@ def normalise(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", bare.translate(_LETTER_FOLDS)).split())
 
 
-def _index() -> tuple[dict[str, str], dict[str, str]]:
-    """Normalised word → meaning, and phrase → meaning; a word with two meanings is a bug."""
-    words: dict[str, str] = {}
-    phrases: dict[str, str] = {}
-    for table, target in ((KEYWORDS, words), (PHRASES, phrases)):
+Table = dict[str, dict[str, tuple[str, ...]]]
+
+
+def _index(*tables: Table) -> dict[str, str]:
+    """Normalised words → meaning; a word with two meanings is a bug."""
+    found: dict[str, str] = {}
+    for table in tables:
         for meaning, by_language in table.items():
-            for keywords in by_language.values():
-                for keyword in keywords:
-                    key = normalise(keyword)
-                    if target.get(key, meaning) != meaning:
-                        raise ValueError(
-                            f"keyword {keyword!r} means both {target[key]} and {meaning}"
-                        )
-                    target[key] = meaning
-    return words, phrases
+            for words in by_language.values():
+                for word in words:
+                    key = normalise(word)
+                    if found.get(key, meaning) != meaning:
+                        raise ValueError(f"{word!r} means both {found[key]} and {meaning}")
+                    found[key] = meaning
+    return found
 
 
-_WORDS, _PHRASES = _index()
-_ALONE_ONLY = {normalise(word) for word in ALONE_ONLY}
+_CLEAR = _index(KEYWORDS, PHRASES, SENTENCES)
+_OWN_LANGUAGE = {
+    language: {normalise(word): meaning for word in words}
+    for meaning, by_language in OWN_LANGUAGE_ONLY.items()
+    for language, words in by_language.items()
+}
+_FILLERS = sorted(
+    {tuple(normalise(words).split()) for fillers in FILLERS.values() for words in fillers},
+    key=len,
+    reverse=True,
+)
+_CUES = {
+    "no": {tuple(key.split()) for key, said in _CLEAR.items() if said == "no" and key != "n"}
+    | {tuple(normalise(word).split()) for word in NO_CUES},
+    "stop": {tuple(normalise(word).split()) for word in STOP_CUES},
+}
+if _CLEAR.keys() & {key for fillers in _FILLERS for key in [" ".join(fillers)]}:
+    raise ValueError("a filler is also a keyword")
 
 
-def interpret(body: str) -> str:
-    """What a reply means: one of MEANINGS, decided by its first word or two."""
-    words = normalise(body).split()
-    if not words:
-        return "other"
-    if len(words) > 1:
-        phrase = _PHRASES.get(f"{words[0]} {words[1]}")
-        if phrase is not None:
-            return phrase
-        if words[0] in _ALONE_ONLY:
-            return "other"
-    return _WORDS.get(words[0], "other")
+def _without(words: list[str], ignored: Iterable[tuple[str, ...]]) -> list[str]:
+    """The words with every run of `ignored` words taken out."""
+    runs = sorted(set(ignored), key=len, reverse=True)
+    kept: list[str] = []
+    i = 0
+    while i < len(words):
+        for run in runs:
+            if run and tuple(words[i : i + len(run)]) == run:
+                i += len(run)
+                break
+        else:
+            kept.append(words[i])
+            i += 1
+    return kept
+
+
+def _holds(words: list[str], cues: set[tuple[str, ...]]) -> bool:
+    return any(tuple(words[i : i + len(cue)]) == cue for cue in cues for i in range(len(words)))
+
+
+def interpret(body: str, languages: Iterable[str] = (), names: Iterable[str] = ()) -> str:
+    """What a reply means: one of READINGS.
+
+    `languages` are the saved languages of the people with the sender's number (their own
+    language's words that are common words elsewhere count only then); `names` are their names
+    and the house's, which may stand around a keyword.
+    """
+    own = {
+        word: meaning for lang in languages for word, meaning in _OWN_LANGUAGE.get(lang, {}).items()
+    }
+    name_words = {
+        (word,)
+        for name in names
+        for word in normalise(name).split()
+        if word not in _CLEAR and word not in own
+    }
+    words = _without(normalise(body).split(), [*_FILLERS, *name_words])
+    said = " ".join(words)
+    if said in _CLEAR:
+        return _CLEAR[said]
+    if said in own:
+        return own[said]
+    not_cues = {(normalise(word),) for lang in languages for word in NOT_A_CUE_IN.get(lang, ())}
+    cues = {
+        meaning: (_CUES[meaning] - not_cues)
+        | {(word,) for word, said in own.items() if said == meaning}
+        for meaning in ("no", "stop")
+    }
+    if _holds(words, cues["no"]):
+        return "ask_no"
+    if _holds(words, cues["stop"]):
+        return "ask_stop"
+    return "other"
 
 
 # ---------------------------------------------------------------- acting on a reply
@@ -205,7 +362,8 @@ class Outcome:
     kind: str = "confirmation"
 
 
-#: What a reply does, for the meanings a domain owns (yes, no, link: the sign-ups).
+#: What a reply does, for the meanings a domain owns (yes, no, link: the sign-ups), and the
+#: question back before a cancel (ask_no: the sign-ups know which booking it would cancel).
 ReplyHandler = Callable[[OrmSession, list[Participant], datetime, Settings], Outcome]
 _HANDLERS: dict[str, ReplyHandler] = {}
 
@@ -215,7 +373,7 @@ def register_handler(meaning: str, handler: ReplyHandler) -> None:
 
     A meaning nobody handles is kept for staff, as "other" is.
     """
-    if meaning not in MEANINGS or meaning in ("stop", "start", "help", "other"):
+    if meaning not in READINGS or meaning in ("stop", "start", "help", "other", "ask_stop"):
         raise ValueError(f"{meaning!r} is not a meaning a domain can handle")
     _HANDLERS[meaning] = handler
 
@@ -263,6 +421,11 @@ def _act(
         orm.execute(delete(OptOut).where(OptOut.phone == phone))
         optout_log.append(settings, phone, optout_log.START, "sms", now)
         return Outcome("start")
+    if meaning == "ask_stop":
+        return Outcome(
+            "other",
+            _('Should %(site)s stop sending you texts? Then reply "STOP".') % {"site": site},
+        )
     handler = _HANDLERS.get(meaning)
     if handler is not None:
         return handler(orm, people, now, settings)
@@ -270,8 +433,8 @@ def _act(
         return Outcome(
             "help",
             _(
-                "%(site)s: reply YES if you are coming, NO to cancel your next booking, LINK for "
-                "your bookings, or STOP for no more texts."
+                'If you are coming, reply "YES". To cancel your next booking, reply "NO". For '
+                'your bookings, reply "LINK". For no more texts, reply "STOP". %(site)s'
             )
             % {"site": site},
         )
@@ -331,7 +494,12 @@ def handle_inbound(
         select(InboundMessage).where(InboundMessage.provider_sid == message_sid)
     ).one()
     people = people_with(orm, phone)
-    meaning = interpret(body)
+    site = settings.site_name
+    meaning = interpret(
+        body,
+        languages={person.language for person in people},
+        names=[*(person.display_name for person in people), site],
+    )
     with force_locale(people[0].language if people else "da"):
         outcome = _act(orm, meaning, phone, people, now, settings)
     person = outcome.participant or (people[0] if people else None)

@@ -50,8 +50,10 @@ from havehus.models.reports import (
     YearSnapshot,
 )
 from havehus.models.signup import Booking, BookingSource, BookingStatus, SignupChallenge
+from havehus.models.translations import TranslationReview
 
 __all__ = [
+    "TranslationReview",
     "YearSnapshot",
     "Target",
     "RegisterValue",

@@ -25,6 +25,9 @@ from havehus.orm import UTCDateTime
 CHANNELS = ("drop-in", "sundhedsformidler", "social-henvisning", "housing-staff", "friend", "other")
 CONSENT_KINDS = ("sms", "health", "marketing")
 ROLES = ("admin", "manager", "host", "partner")
+#: A staff user's roles: those above, and a translator — a resident or health communicator who
+#: reviews the texts of their own language and sees nothing else (no API token has this role).
+STAFF_ROLES = (*ROLES, "translator")
 #: Roles that change the program and see who booked a health appointment.
 MANAGERS = ("admin", "manager")
 
@@ -170,7 +173,7 @@ class StaffUser(UserMixin, Model):
     """A person who works in the house or with it: admin, manager, host or partner."""
 
     __tablename__ = "staff_user"
-    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+    __table_args__ = (CheckConstraint(_in("role", STAFF_ROLES), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -182,6 +185,8 @@ class StaffUser(UserMixin, Model):
     #: For shift reminders by text; E.164.
     phone: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(10), default="da")
+    #: A translator's language: the one whose strings they review.
+    translates: Mapped[str | None] = mapped_column(String(10))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     #: Last TOTP time step accepted, so a code cannot be used twice.
     totp_last_step: Mapped[int | None]

@@ -10,8 +10,9 @@ from sqlalchemy import Select, func, select, update
 
 from havehus.dbutil import execute_rowcount
 from havehus.errors import HavehusError
+from havehus.i18n import KNOWN_LANGUAGES
 from havehus.models import StaffInvite, StaffUser
-from havehus.models.people import ROLES
+from havehus.models.people import STAFF_ROLES
 from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
@@ -39,9 +40,9 @@ def _normalise_email(email: str) -> str:
 
 
 def _check_role(role: str) -> None:
-    if role not in ROLES:
+    if role not in STAFF_ROLES:
         raise HavehusError(
-            _("The role must be one of: %(roles)s.", roles=", ".join(ROLES)), "invalid_role"
+            _("The role must be one of: %(roles)s.", roles=", ".join(STAFF_ROLES)), "invalid_role"
         )
 
 
@@ -54,10 +55,19 @@ def create_staff_user(
     *,
     name: str = "",
     actor: Actor = audit.CLI,
+    translates: str | None = None,
 ) -> StaffUser:
-    """Create a staff user (password None: they set it through an invite link)."""
+    """Create a staff user (password None: they set it through an invite link).
+
+    A translator reviews one language of the house's residents (`translates`), not Danish or
+    English; no other role translates.
+    """
     email = _normalise_email(email)
     _check_role(role)
+    if (role == "translator") != (translates is not None) or translates in ("da", "en"):
+        raise HavehusError(_("A translator reviews one of the residents' languages."), "translates")
+    if translates is not None and translates not in KNOWN_LANGUAGES:
+        raise HavehusError(_("A translator reviews one of the residents' languages."), "translates")
     if orm.scalar(select(func.count()).where(StaffUser.email == email)):
         raise HavehusError(_("A user with this e-mail address exists already."), "exists")
     if password is not None:
@@ -66,6 +76,7 @@ def create_staff_user(
         email=email,
         role=role,
         name=name.strip()[:120],
+        translates=translates,
         password_hash=hash_password(password) if password is not None else None,
         created_at=now,
     )

@@ -78,7 +78,14 @@ def _signed_in(user: StaffUser, failed: int, now: datetime) -> ResponseReturnVal
         )
     if two_factor_required(user) and not user.totp_secret:
         return remember_device(redirect(url_for("staff.two_factor_setup")), user)
-    return remember_device(redirect(next_url or url_for("dashboard.overview")), user)
+    return remember_device(redirect(next_url or _home(user)), user)
+
+
+def _home(user: StaffUser) -> str:
+    """Where a signed-in user starts: a translator has only the review page."""
+    if user.role == "translator":
+        return url_for("translations.strings")
+    return url_for("dashboard.overview")
 
 
 def _clear_session_keeping_next() -> None:
@@ -91,7 +98,7 @@ def _clear_session_keeping_next() -> None:
 
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
-        return redirect(url_for("dashboard.overview"))
+        return redirect(_home(current_user))
     form = LoginForm()
     if request.method == "GET":
         if next_url := _safe_next(request.args.get("next")):
@@ -199,7 +206,7 @@ def change_password() -> ResponseReturnValue:
             start_staff_session(user, now)  # this device stays signed in
             db.session.commit()
             flash(_("Your password is changed. Other devices are signed out."))
-            return redirect(url_for("dashboard.overview"))
+            return redirect(_home(current_user))
     status = 400 if request.method == "POST" else 200
     return render_template("people/password.html", form=form), status
 

@@ -6,18 +6,36 @@ is named by the neutral wording the manager chose, never by its public title.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_skeleton
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 
 from havehus.i18n import KNOWN_LANGUAGES, pick
 from havehus.models import Activity, Session
 
-#: Weekday and date in a change text, where CLDR's skeleton would abbreviate the weekday.
-_NOTICE_DAY_PATTERNS = {"da": "EEEE 'den' d. MMMM", "en": "EEEE d MMMM"}
+#: The year in a CLDR date pattern, with the separator before it and a word after it ("р.").
+_YEAR = re.compile(r"[\s,،]*y+(?:[\s\u202f]*'[^']*'\.?)?")
+
+
+@cache
+def full_day_pattern(language: str) -> str:
+    """CLDR's full date pattern of the language without the year: the whole weekday and month.
+
+    E.g. "EEEE 'den' d. MMMM" (da), "d MMMM EEEE" (tr), "EEEE, d MMMM" (uk): CLDR's skeletons
+    would abbreviate the weekday ("Per", "Khms", "чт").
+    """
+    try:
+        # The language as written in Denmark where CLDR knows it (English: "Tuesday, 10 March").
+        locale = Locale.parse(f"{language}_DK")
+    except UnknownLocaleError:
+        locale = Locale.parse(language)
+    return _YEAR.sub("", locale.date_formats["full"].pattern).strip()
 
 
 def activity_name(activity: Activity, language: str) -> str:
@@ -43,9 +61,5 @@ def notice_when(moment: datetime, language: str, tz: ZoneInfo) -> str:
     """E.g. "tirsdag den 10. marts 10:00" / "Tuesday 10 March 10:00", in local time."""
     local = moment.astimezone(tz)
     locale = language if language in KNOWN_LANGUAGES else "da"
-    pattern = _NOTICE_DAY_PATTERNS.get(locale)
-    if pattern:
-        day = format_date(local.date(), pattern, locale=locale)
-    else:
-        day = format_skeleton("MMMMEEEEd", local, locale=locale)
+    day = format_date(local.date(), full_day_pattern(locale), locale=locale)
     return f"{day} {local:%H:%M}"

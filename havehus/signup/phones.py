@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from phonenumbers import NumberParseException, PhoneNumberType
 
 from havehus.errors import HavehusError
+from havehus.i18n import left_to_right_here
 
 #: Numbers that cost the house money or reach no person are refused.
 _REFUSED_TYPES = {
@@ -35,11 +36,19 @@ def normalise_phone(raw: str, regions: Sequence[str]) -> str:
         number = phonenumbers.parse(text, regions[0] if regions else "DK")
     except NumberParseException:
         raise HavehusError(
-            _("This is not a phone number. Write it like 20 12 34 56."), "invalid_phone"
+            _(
+                "This is not a phone number. Write it like %(example)s.",
+                example=left_to_right_here("20 12 34 56"),
+            ),
+            "invalid_phone",
         ) from None
     if not phonenumbers.is_valid_number(number):
         raise HavehusError(
-            _("This is not a phone number. Write it like 20 12 34 56."), "invalid_phone"
+            _(
+                "This is not a phone number. Write it like %(example)s.",
+                example=left_to_right_here("20 12 34 56"),
+            ),
+            "invalid_phone",
         )
     region = phonenumbers.region_code_for_number(number)
     if region not in regions:

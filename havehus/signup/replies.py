@@ -19,7 +19,7 @@ from havehus.models.signup import OPEN, SEAT_HOLDING
 from havehus.orm import OrmSession
 from havehus.people.audit import PUBLIC
 from havehus.program.wording import activity_name, when_text
-from havehus.signup import me, services
+from havehus.signup import me, services, texts
 
 
 def register() -> None:
@@ -27,6 +27,7 @@ def register() -> None:
     replies.register_handler("yes", _yes)
     replies.register_handler("no", _no)
     replies.register_handler("link", _link)
+    replies.register_handler("ask_no", _ask_no)
 
 
 def upcoming(
@@ -78,10 +79,11 @@ def _yes(orm: OrmSession, people: list[Participant], now: datetime, settings: Se
         if booking.status == BookingStatus.OFFERED:
             if services.accept_offer(orm, booking, now, settings):
                 values["link"] = services.booking_url(booking, settings)
+                values["word"] = texts.cancel_word(booking.participant.language)
                 outcome.reply = (
                     _(
-                        "The seat is yours: %(name)s, %(when)s. Cannot come after all? Reply NO "
-                        "or cancel here: %(link)s"
+                        "The seat is yours: %(name)s, %(when)s. If you cannot come after all, "
+                        'reply "%(word)s" or cancel here: %(link)s'
                     )
                     % values
                 )
@@ -119,6 +121,28 @@ def _no(orm: OrmSession, people: list[Participant], now: datetime, settings: Set
                 )
                 % values
             )
+    return outcome
+
+
+def _ask_no(
+    orm: OrmSession, people: list[Participant], now: datetime, settings: Settings
+) -> Outcome:
+    """A reply that might mean "cancel": ask which, change nothing, and keep it for staff."""
+    found = upcoming(orm, people, OPEN, now)
+    site = settings.site_name
+    if not found:
+        return Outcome(
+            "other",
+            _("Thank you for your message. Someone from %(site)s will read it.") % {"site": site},
+        )
+    booking, session = found[0]
+    outcome = Outcome("other", session=session, participant=booking.participant)
+    with force_locale(booking.participant.language):
+        outcome.reply = _(
+            'Do you want to cancel %(name)s, %(when)s? Then reply "%(word)s".',
+            **_about(booking, session),
+            word=texts.cancel_word(booking.participant.language),
+        )
     return outcome
 
 

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from havehus.config import Settings
-from havehus.i18n import pick
+from havehus.i18n import LRI, PDI, left_to_right, pick
 from havehus.messaging import kinds
 from havehus.messaging.outgoing import replies_possible
 from havehus.models import Session
@@ -44,7 +44,7 @@ def opted_out_advice(settings: Settings) -> str:
     sender = settings.twilio_from
     if sender.startswith("+"):
         # Isolated left-to-right (LRI … PDI): a phone number inside Arabic or Urdu text.
-        number = "\u2066" + sender + "\u2069"
+        number = LRI + sender + PDI
         return _(
             "This number said STOP, so we send it no texts. Send START to %(number)s "
             "to get texts again, then try once more.",
@@ -77,8 +77,8 @@ def confirmation_text(session: Session, language: str, link: str, *, waitlisted:
         )
     else:
         message = _l(
-            "You have a seat: %(name)s, %(when)s. Cannot come? Cancel here, so your seat "
-            "can go to someone on the waiting list: %(link)s"
+            "You have a seat: %(name)s, %(when)s. If you cannot come, cancel here, so your "
+            "seat can go to someone on the waiting list: %(link)s"
         )
     return _worded(session, language, link, message)
 
@@ -109,12 +109,12 @@ def promotion_text(session: Session, language: str, link: str, *, can_reply: boo
         can_reply=can_reply,
         word=cancel_word(language),
         by_reply=_l(
-            "A seat is free for you: %(name)s, %(when)s. You have it now. Cannot come? "
-            "Reply %(word)s. Your booking: %(link)s"
+            "A seat is free for you: %(name)s, %(when)s. You have it now. If you cannot "
+            'come, reply "%(word)s". Your booking: %(link)s'
         ),
         by_link=_l(
-            "A seat is free for you: %(name)s, %(when)s. You have it now. Cannot come? "
-            "Cancel here: %(link)s"
+            "A seat is free for you: %(name)s, %(when)s. You have it now. If you cannot "
+            "come, cancel here: %(link)s"
         ),
     )
 
@@ -128,7 +128,7 @@ def offer_text(session: Session, language: str, link: str, *, can_reply: bool) -
         can_reply=can_reply,
         word=yes_word(language),
         by_reply=_l(
-            "A seat is free for you: %(name)s, %(when)s. Reply %(word)s to take it, or "
+            'A seat is free for you: %(name)s, %(when)s. To take it, reply "%(word)s" or '
             "take it here, before it goes to the next person: %(link)s"
         ),
         by_link=_l(
@@ -139,7 +139,10 @@ def offer_text(session: Session, language: str, link: str, *, can_reply: bool) -
 
 
 def reminder_text(session: Session, language: str, link: str, *, can_reply: bool) -> str:
-    """The reminder: what a no-show costs others, and how to cancel in one word."""
+    """The reminder: what a no-show costs others, and how to cancel in one word.
+
+    From an alphanumeric sender nobody can reply, so the link cancels instead.
+    """
     return _by_reply_or_link(
         session,
         language,
@@ -147,12 +150,12 @@ def reminder_text(session: Session, language: str, link: str, *, can_reply: bool
         can_reply=can_reply,
         word=cancel_word(language),
         by_reply=_l(
-            "Reminder: %(name)s, %(when)s. Cannot come? Reply %(word)s, so your seat can go "
-            "to someone on the waiting list. Your booking: %(link)s"
+            'Reminder: %(name)s, %(when)s. If you cannot come, reply "%(word)s", so your '
+            "seat can go to someone on the waiting list. Your booking: %(link)s"
         ),
         by_link=_l(
-            "Reminder: %(name)s, %(when)s. Cannot come? Cancel here, so your seat can go to "
-            "someone on the waiting list: %(link)s"
+            "Reminder: %(name)s, %(when)s. If you cannot come, cancel here, so your seat can "
+            "go to someone on the waiting list: %(link)s"
         ),
     )
 
@@ -190,9 +193,9 @@ def code_text(site: str, code: str, minutes: int, language: str) -> str:
     """The code that proves a phone number when signing up in a browser."""
     with force_locale(language):
         return _(
-            "%(site)s: your code is %(code)s. It works for %(minutes)d minutes.",
+            "Your code for %(site)s is %(code)s. It works for %(minutes)d minutes.",
             site=site,
-            code=code,
+            code=left_to_right(code, language),
             minutes=minutes,
         )
 

@@ -28,6 +28,7 @@ from havehus.models import (
     Session,
     StaffUser,
     Target,
+    TranslationReview,
 )
 from havehus.operations.heartbeat import beat
 from havehus.people.audit import CLI
@@ -238,7 +239,14 @@ def build_world(app: Flask) -> World:
         count=1,
         channel="friend",
     )
-    db.session.add_all([target, indicator, contact])
+    suggestion = TranslationReview(
+        language="ar",
+        msgid="Thank you for your message. Someone from %(site)s will read it.",
+        verdict="needs-change",
+        suggestion="شكرا " + MARKUP[0] + " %(site)s",
+        created_at=NOW,
+    )
+    db.session.add_all([target, indicator, contact, suggestion])
     beat(db.session, "sweep-worker:1", NOW, starting=True)  # a worker runs: /healthz/worker is 200
     tokens = (
         services.booking_token(booked, current_settings()),
@@ -268,6 +276,8 @@ def build_world(app: Flask) -> World:
         "partner_feed": partner_feed,
         "personal_feed": personal_feed,
         "reply_id": str(reply.id),
+        "review_id": str(suggestion.id),
+        "decision": ("accept", "decline"),
         "request_id": str(reminder.id),
         # The activity and session whose texts hold what older versions let in: their pages
         # and feeds must show them harmlessly (the planner's forms use the clean dinner). A

@@ -226,7 +226,7 @@ def test_a_notice_is_written_in_the_persons_language(world):
     db.session.commit()
     bodies = dict(db.session.execute(select(OutboundMessage.language, OutboundMessage.body)).all())
     assert bodies["da"] == "Aflyst: Gå-tur, tirsdag den 10. marts 10:00. Storm"
-    assert bodies["en"] == "Cancelled: Walk, Tuesday 10 March 10:00. Storm"
+    assert bodies["en"] == "Cancelled: Walk, Tuesday, 10 March 10:00. Storm"
 
 
 def test_a_sensitive_activity_is_named_neutrally_in_notices(world):

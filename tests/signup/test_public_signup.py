@@ -183,7 +183,7 @@ def test_the_demo_shows_the_code_because_nothing_is_sent(client, bookable):
     session = bookable()
     response = _ask_code(client, session)
     page = client.get(response.location).get_data(as_text=True)
-    assert f"Koden er {_code_text()}" in page
+    assert f'Koden er <bdi dir="ltr">{_code_text()}</bdi>' in page
 
 
 def test_a_booking_link_that_does_not_exist_is_not_found(client):

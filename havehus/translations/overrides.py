@@ -1,0 +1,104 @@
+"""Accepted corrections replace the catalogue's text at once, in every process, until they are
+exported into the `.po` files (`flask --app havehus translations-export`, then `make i18n`).
+
+The database holds the decisions; the file `instance/translation-overrides.json` holds the texts
+now in force (written on every decision), and `OverlayDomain` lays it over the compiled
+catalogues, reading the file again when it changes (a web process and the worker share it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from babel import support
+from flask import current_app, g, has_app_context
+from flask_babel import Domain, get_locale
+from sqlalchemy import select
+
+from havehus.models import TranslationReview
+from havehus.orm import OrmSession
+
+FILE_NAME = "translation-overrides.json"
+
+
+def accepted(orm: OrmSession) -> dict[str, dict[str, str]]:
+    """Per language, msgid → the latest accepted correction."""
+    rows = orm.scalars(
+        select(TranslationReview)
+        .where(TranslationReview.decision == "accepted")
+        .order_by(TranslationReview.decided_at, TranslationReview.id)
+    )
+    found: dict[str, dict[str, str]] = {}
+    for row in rows:
+        if row.suggestion:
+            found.setdefault(row.language, {})[row.msgid] = row.suggestion
+    return found
+
+
+def write(orm: OrmSession, instance_path: str) -> Path:
+    """Write the corrections in force for every process to read (atomically)."""
+    folder = Path(instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / FILE_NAME
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(accepted(orm), ensure_ascii=False, indent=1), "utf-8")
+    os.replace(partial, path)
+    return path
+
+
+class OverlayDomain(Domain):
+    """The app's message domain: the compiled catalogues with the accepted corrections on top."""
+
+    def __init__(self) -> None:
+        super().__init__(domain="messages")
+        self._overlaid: dict[tuple[str, int, int, str], Any] = {}
+
+    def get_translations(self) -> Any:
+        base = super().get_translations()
+        if not has_app_context():
+            return base
+        # Every gettext asks: look at the file once per request and catalogue (force_locale
+        # gives another), not once per string.
+        memo = g.get("_havehus_overlay")
+        if memo is not None and memo[0] is base:
+            return memo[1]
+        found = self._overlaid_for(base)
+        g._havehus_overlay = (base, found)
+        return found
+
+    def _overlaid_for(self, base: Any) -> Any:
+        path = Path(current_app.instance_path) / FILE_NAME
+        try:
+            stat = path.stat()
+        except OSError:
+            return base
+        locale = get_locale()
+        language = locale.language if locale else "da"
+        key = (str(path), stat.st_mtime_ns, stat.st_size, language)
+        found = self._overlaid.get(key)
+        if found is None:
+            found = self._overlay(base, path, language)
+            # Only the newest version of a file is kept per language.
+            self._overlaid = {
+                k: v for k, v in self._overlaid.items() if (k[0], k[3]) != (key[0], language)
+            }
+            self._overlaid[key] = found
+        return found
+
+    @staticmethod
+    def _overlay(base: Any, path: Path, language: str) -> Any:
+        try:
+            texts = json.loads(path.read_text("utf-8")).get(language) or {}
+        except (OSError, ValueError):
+            return base
+        if not texts:
+            return base
+        merged = support.Translations()
+        merged.merge(base)
+        if hasattr(base, "plural"):
+            merged.plural = base.plural
+        merged._catalog.update(texts)
+        return merged

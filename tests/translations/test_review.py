@@ -1,0 +1,153 @@
+"""Native speakers review their language: a translator signs in, corrects an Arabic string,
+a manager accepts it, and the next text uses it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from havehus.config import change_settings, settings_of
+from havehus.errors import HavehusError
+from havehus.extensions import db
+from havehus.models import AuditEvent, StaffUser, TranslationReview
+from havehus.people.services import create_staff_user
+from havehus.translations import review
+from tests.factories import add_participant
+from tests.messaging.fake_twilio import AUTH_TOKEN, post_inbound
+from tests.messaging.test_inbound import answer
+from tests.staff_fixtures import PASSWORD, post_form, sign_in, submit_page_form
+
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+HELP = (
+    'If you are coming, reply "YES". To cancel your next booking, reply "NO". For your '
+    'bookings, reply "LINK". For no more texts, reply "STOP". %(site)s'
+)
+BETTER = (
+    "إذا كنت ستحضر، أرسل «نعم». للإلغاء، أرسل «لا». لحجوزاتك: «رابط». لإيقاف الرسائل: «STOP». "
+    "%(site)s"
+)
+
+
+def _translator(language: str = "ar") -> StaffUser:
+    user = create_staff_user(
+        db.session, f"translator-{language}@havehus.example", "translator", PASSWORD, NOW,
+        name="Amina", translates=language,
+    )  # fmt: skip
+    db.session.commit()
+    return user
+
+
+def _strings_page(client, language: str = "") -> str:
+    response = client.get(
+        "/staff/translations/?lang=en" + (f"&language={language}" if language else "")
+    )
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def test_a_translator_corrects_an_arabic_text_the_manager_accepts_and_the_next_text_uses_it(
+    app, client, make_user, clock
+):
+    change_settings(app, twilio_auth_token=AUTH_TOKEN)
+    clock.set(NOW)
+    translator = _translator("ar")
+
+    # The translator signs in and lands on the strings of their language.
+    response = sign_in(client, translator.email)
+    assert response.status_code == 302 and response.location.endswith("/staff/translations/")
+    page = _strings_page(client)
+    assert "العربية" in page and HELP.replace('"', "&#34;") in page
+    assert "segments" in page and "draft" in page
+    # Only their language: not Ukrainian, not the manager's list.
+    assert "Українська" not in _strings_page(client, "uk")
+    assert client.get("/staff/translations/suggestions").status_code == 403
+    assert client.get("/staff/").status_code == 403
+
+    # They correct the help text (placeholders kept) ...
+    response = submit_page_form(
+        client, "/staff/translations/", f'value="{HELP.replace(chr(34), "&#34;")}"',
+        verdict="needs-change", suggestion=BETTER,
+    )  # fmt: skip
+    assert response.status_code == 302
+    (suggested,) = db.session.scalars(select(TranslationReview)).all()
+    assert (suggested.language, suggested.msgid, suggested.decision) == ("ar", HELP, None)
+    assert "needs change" in _strings_page(client)
+
+    # ... a manager accepts it ...
+    client.post("/staff/logout")
+    client.delete_cookie("session")
+    manager = make_user("manager")
+    assert sign_in(client, manager.email).status_code == 302
+    suggestions = client.get("/staff/translations/suggestions").get_data(as_text=True)
+    assert BETTER.replace("%(site)s", "").strip() in suggestions.replace("&#34;", '"')
+    response = post_form(
+        client,
+        "/staff/translations/suggestions",
+        f"/staff/translations/suggestions/{suggested.id}/accept",
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(TranslationReview, suggested.id).decision == "accepted"
+    assert db.session.scalar(
+        select(AuditEvent.action).where(AuditEvent.action == "translation.accept")
+    )
+
+    # ... and the next text an Arabic speaker gets is the corrected one.
+    someone = add_participant("ليلى", at=NOW, phone="auto", language="ar")
+    db.session.commit()
+    (text,) = answer(post_inbound(client, someone.phone, "مساعدة"))
+    assert text == BETTER % {"site": settings_of(app).site_name}
+    # A Danish speaker's help is unchanged.
+    dane = add_participant("Jens", at=NOW, phone="auto", language="da")
+    db.session.commit()
+    (danish,) = answer(post_inbound(client, dane.phone, "hjælp"))
+    assert danish.startswith('Hvis du kommer, så svar "JA"')
+    # The string counts as reviewed by a native speaker now.
+    assert review.progress(db.session)["ar"] == 1
+
+
+def test_a_suggestion_must_keep_the_placeholders_and_be_a_resident_string(app, clock):
+    translator = _translator("ar")
+    with pytest.raises(HavehusError) as refused:
+        review.review(
+            db.session, translator, "ar", HELP, "needs-change", "بدون الاسم", NOW, review_actor()
+        )
+    assert refused.value.code == "suggestion"
+    with pytest.raises(HavehusError) as refused:
+        review.review(db.session, translator, "ar", "Users", "reviewed", "", NOW, review_actor())
+    assert refused.value.code == "unknown_msgid"
+    with pytest.raises(HavehusError) as refused:
+        review.review(
+            db.session, translator, "ar", "%(num)d seat left", "needs-change", "%(num)d",
+            NOW, review_actor(),
+        )  # fmt: skip
+    assert refused.value.code == "plural"
+    with pytest.raises(HavehusError) as refused:
+        review.review(db.session, translator, "uk", HELP, "reviewed", "", NOW, review_actor())
+    assert refused.value.code == "forbidden"
+
+
+def test_a_host_or_partner_cannot_review_and_only_a_manager_decides(app, make_user):
+    host, partner, manager = make_user("host"), make_user("partner"), make_user("manager")
+    translator = _translator("so")
+    assert not review.may_review(host, "ar") and not review.may_review(partner, "ar")
+    assert review.may_review(manager, "ar") and not review.may_review(manager, "da")
+    assert review.may_review(translator, "so") and not review.may_review(translator, "ar")
+    assert review.may_decide(manager) and not review.may_decide(translator)
+
+
+def test_a_translator_needs_one_residents_language(app):
+    for role, translates in (("translator", None), ("translator", "da"), ("host", "ar")):
+        with pytest.raises(HavehusError):
+            create_staff_user(
+                db.session, f"x-{role}-{translates}@havehus.example", role, PASSWORD, NOW,
+                translates=translates,
+            )  # fmt: skip
+
+
+def review_actor():
+    from havehus.people.audit import CLI
+
+    return CLI
