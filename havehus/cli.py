@@ -468,6 +468,26 @@ def import_attendance_command(file: str) -> None:
     _print_import(result)
 
 
+@click.command("translations-export")
+@click.option(
+    "--locales",
+    "folder",
+    type=click.Path(file_okay=False, exists=True),
+    help="The catalogues' folder (default: the checkout's locales/).",
+)
+@with_appcontext
+def translations_export_command(folder: str | None) -> None:
+    """Write the translators' accepted corrections into the .po files (then: make i18n)."""
+    from havehus.paths import LOCALES_DIR
+    from havehus.translations.overrides import export_to_catalogues
+
+    changed = export_to_catalogues(db.session, Path(folder) if folder else LOCALES_DIR)
+    if not changed:
+        click.echo("No accepted corrections.")
+    for language, count in sorted(changed.items()):
+        click.echo(f"{language}: {count} text(s) written")
+
+
 COMMANDS = (
     serve_command,
     worker_command,
@@ -483,6 +503,7 @@ COMMANDS = (
     maintenance_command,
     import_departments_command,
     import_attendance_command,
+    translations_export_command,
 )
 
 

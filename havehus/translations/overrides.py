@@ -1,5 +1,5 @@
 """Accepted corrections replace the catalogue's text at once, in every process, until they are
-exported into the `.po` files (`flask --app havehus translations-export`, then `make i18n`).
+exported into the `.po` files (`havehus translations-export`, then `make i18n`).
 
 The database holds the decisions; the file `instance/translation-overrides.json` holds the texts
 now in force (written on every decision), and `OverlayDomain` lays it over the compiled
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import support
+from babel.messages import pofile
 from flask import current_app, g, has_app_context
 from flask_babel import Domain, get_locale
 from sqlalchemy import select
@@ -47,6 +48,32 @@ def write(orm: OrmSession, instance_path: str) -> Path:
     partial.write_text(json.dumps(accepted(orm), ensure_ascii=False, indent=1), "utf-8")
     os.replace(partial, path)
     return path
+
+
+def export_to_catalogues(orm: OrmSession, locales: Path) -> dict[str, int]:
+    """Write every accepted correction into `locales/<language>/LC_MESSAGES/messages.po`
+    (the msgstr of its msgid; a msgid the catalogue no longer has is left out). Returns how
+    many texts changed per language; `make i18n` compiles them."""
+    changed: dict[str, int] = {}
+    for language, texts in accepted(orm).items():
+        path = locales / language / "LC_MESSAGES" / "messages.po"
+        if not path.exists():
+            continue
+        with path.open("rb") as handle:
+            catalogue = pofile.read_po(handle, locale=language)
+        count = 0
+        for msgid, text in texts.items():
+            message = catalogue.get(msgid)
+            if message is None or message.pluralizable or message.string == text:
+                continue
+            message.string = text
+            message.flags.discard("fuzzy")
+            count += 1
+        if count:
+            with path.open("wb") as handle:
+                pofile.write_po(handle, catalogue, width=100)
+        changed[language] = count
+    return changed
 
 
 class OverlayDomain(Domain):

@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from babel.messages.pofile import read_po
 from sqlalchemy import select
 
 from havehus.config import change_settings, settings_of
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.models import AuditEvent, StaffUser, TranslationReview
+from havehus.paths import LOCALES_DIR
 from havehus.people.services import create_staff_user
 from havehus.translations import review
 from tests.factories import add_participant
@@ -151,3 +153,33 @@ def review_actor():
     from havehus.people.audit import CLI
 
     return CLI
+
+
+def test_accepted_corrections_are_exported_into_the_catalogue(app, clock, tmp_path):
+    """`havehus translations-export` writes what managers accepted into the .po files, so a
+    release carries it (then `make i18n` compiles it) and the override file may be emptied."""
+    catalogue = tmp_path / "ar" / "LC_MESSAGES" / "messages.po"
+    catalogue.parent.mkdir(parents=True)
+    catalogue.write_bytes((LOCALES_DIR / "ar" / "LC_MESSAGES" / "messages.po").read_bytes())
+    for msgid, suggestion, decision in (
+        (HELP, BETTER, "accepted"),
+        ("Cancelled", "ملغى؟", None),  # still waiting: not exported
+        ("no longer in the catalogue", "نص", "accepted"),  # left out, nothing breaks
+    ):
+        db.session.add(
+            TranslationReview(
+                language="ar", msgid=msgid, verdict="needs-change", suggestion=suggestion,
+                created_at=NOW, decision=decision, decided_at=NOW if decision else None,
+            )
+        )  # fmt: skip
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["translations-export", "--locales", str(tmp_path)])
+
+    assert result.exit_code == 0 and "ar: 1 text(s) written" in result.output
+    with catalogue.open("rb") as handle:
+        exported = read_po(handle, locale="ar")
+    assert exported[HELP].string == BETTER
+    assert exported["Cancelled"].string != "ملغى؟"
+    again = app.test_cli_runner().invoke(args=["translations-export", "--locales", str(tmp_path)])
+    assert "ar: 0 text(s) written" in again.output  # the same file twice changes nothing
