@@ -98,6 +98,8 @@ def validate(settings: Mapping[str, Any]) -> None:
         if settings[key] < 0:
             raise ConfigError(f"HAVEHUS_{key.upper()} must not be negative")
     if settings["env"] == "production":
+        if settings["opt_out_key"] and len(settings["opt_out_key"]) < 32:
+            raise ConfigError("HAVEHUS_OPT_OUT_KEY must be at least 32 characters (or empty)")
         secret = settings["secret_key"]
         if secret == DEFAULT_SECRET_KEY or len(secret) < 32:
             raise ConfigError(

@@ -80,6 +80,18 @@ def test_production_refuses_the_console_sms_backend():
     assert load_settings(environ={**example, "HAVEHUS_SECRET_KEY": STRONG_SECRET})
 
 
+def test_production_refuses_a_short_opt_out_key():
+    production = {
+        "HAVEHUS_ENV": "production",
+        "HAVEHUS_SECRET_KEY": STRONG_SECRET,
+        "HAVEHUS_SMS_BACKEND": "twilio",
+    }
+    with pytest.raises(ConfigError, match="HAVEHUS_OPT_OUT_KEY"):
+        load_settings(environ={**production, "HAVEHUS_OPT_OUT_KEY": "short"})
+    assert load_settings(environ={**production, "HAVEHUS_OPT_OUT_KEY": STRONG_SECRET[::-1]})
+    assert load_settings(environ=production)["opt_out_key"] == ""  # the secret key is used
+
+
 def test_production_uses_secure_cookies_and_hsts(sqlite_url: str):
     app = create_app(
         {

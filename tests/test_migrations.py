@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from havehus.extensions import db
 from havehus.models import ProgramVersion
+from havehus.security import keyed_hash
 from havehus.signup.invariants import seat_drift
 from tests.conftest import build_app
 
@@ -217,5 +218,31 @@ def test_self_check_in_and_pulse_keep_every_session_and_booking(database_url):
             assert connection.execute(text("SELECT count(*) FROM session")).scalar() == 1
             taps = connection.execute(text("SELECT action FROM attendance_tap")).scalars()
             assert list(taps) == ["came"]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_opt_outs_keep_the_numbers_keyed_hash_and_not_the_number(database_url, tmp_path):
+    """0016: each opt-out row becomes the number's keyed hash, and so does each line of the
+    opt-out log; the number itself is gone from both."""
+    app = build_app(database_url)
+    app.config["HAVEHUS_OPT_OUT_LOG"] = str(tmp_path / "opt-outs.jsonl")
+    (tmp_path / "opt-outs.jsonl").write_text(
+        '{"at": "2026-11-01T10:00:00+00:00", "phone": "+4520123456", "action": "stop", '
+        '"source": "sms"}\n'
+    )
+    with app.app_context():
+        upgrade(revision="0015_imports")
+        with db.engine.begin() as connection:
+            _insert(connection, "opt_out", phone="+4520123456", source="sms")
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(text("SELECT * FROM opt_out")).mappings().all()
+        assert [row["phone_hash"] for row in rows] == [
+            keyed_hash(app.config["SECRET_KEY"], "opt-out", "+4520123456")
+        ]
+        assert "phone" not in rows[0]
+        assert "+4520123456" not in (tmp_path / "opt-outs.jsonl").read_text()
+        downgrade(revision="0015_imports")
         db.session.remove()
         db.engine.dispose()

@@ -6,9 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import update
 
-from havehus.dbutil import insert_ignoring_conflicts
-from havehus.messaging import optout_log
-from havehus.models import OptOut, Participant
+from havehus.messaging import outgoing
+from havehus.models import Participant
 from havehus.orm import OrmSession
 
 #: Twilio's error codes for an invalid number and for one that replied STOP on Twilio's side.
@@ -27,7 +26,4 @@ def mark_number(orm: OrmSession, phone: str, code: int | None, now: datetime) ->
         )
     elif code == UNSUBSCRIBED:
         # Twilio blocks the number on its side after STOP: mirror it, so nothing else is queued.
-        insert_ignoring_conflicts(
-            orm, OptOut, [{"phone": phone, "opted_out_at": now, "source": "provider"}]
-        )
-        optout_log.append(phone, optout_log.STOP, "provider", now)
+        outgoing.record_stop(orm, phone, now, "provider")

@@ -5,6 +5,10 @@ would be texted again. Every opt-out and opt-in is therefore also appended to a 
 in the instance folder (`opt_out_log` setting), and a restore applies the lines written after
 the backup again. Lines are written as the change is recorded, before the transaction commits:
 a line for a change that was then rolled back only repeats what the person asked for.
+
+Neither the log nor the opt-out table holds a number: both keep its keyed hash
+(`number_key`), which recognises the number when it comes again but cannot be read back.
+Lines written before that (with "phone" in clear) are still read, and hashed as they are.
 """
 
 from __future__ import annotations
@@ -21,8 +25,25 @@ from sqlalchemy import delete
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.models import OptOut
 from havehus.orm import OrmSession
+from havehus.security import keyed_hash
 
 STOP, START = "stop", "start"
+#: What the keyed hash of an opted-out number is for (see havehus.security.keyed_hash).
+PURPOSE = "opt-out"
+
+
+def opt_out_key() -> str:
+    """The key opt-outs are hashed with: the `opt_out_key` setting, else the secret key."""
+    return str(current_app.config.get("HAVEHUS_OPT_OUT_KEY") or current_app.config["SECRET_KEY"])
+
+
+def number_key(phone: str) -> str:
+    """The keyed hash under which an opted-out number is stored, logged and looked up.
+
+    The number itself is never kept for an opt-out: the hash recognises it when it comes
+    again (an import, a sign-up, a text) but cannot be read back, nor tried without the key.
+    """
+    return keyed_hash(opt_out_key(), PURPOSE, phone)
 
 
 def log_path() -> Path:
@@ -31,12 +52,17 @@ def log_path() -> Path:
     return path if path.is_absolute() else Path(current_app.instance_path) / path
 
 
-def append(phone: str, action: str, source: str, now: datetime) -> None:
-    """Append one STOP or START to the log and flush it to disk."""
+def append(phone_hash: str, action: str, source: str, now: datetime) -> None:
+    """Append one STOP or START (of the number's keyed hash) to the log and flush it."""
     path = log_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps(
-        {"at": now.astimezone(UTC).isoformat(), "phone": phone, "action": action, "source": source}
+        {
+            "at": now.astimezone(UTC).isoformat(),
+            "phone_hash": phone_hash,
+            "action": action,
+            "source": source,
+        }
     )
     with path.open("a", encoding="utf-8") as fh:
         fh.write(line + "\n")
@@ -47,9 +73,15 @@ def append(phone: str, action: str, source: str, now: datetime) -> None:
 @dataclass(frozen=True)
 class Entry:
     at: datetime
-    phone: str
+    phone_hash: str
     action: str
     source: str
+
+
+def _hash_of(item: dict[str, object]) -> str:
+    if "phone_hash" in item:
+        return str(item["phone_hash"])
+    return number_key(str(item["phone"]))  # a line written before numbers were hashed
 
 
 def entries_since(path: Path, since: datetime | None) -> list[Entry]:
@@ -64,13 +96,41 @@ def entries_since(path: Path, since: datetime | None) -> list[Entry]:
         try:
             item = json.loads(raw)
             entry = Entry(
-                datetime.fromisoformat(item["at"]), item["phone"], item["action"], item["source"]
+                datetime.fromisoformat(item["at"]), _hash_of(item), item["action"], item["source"]
             )
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             continue
         if entry.action in (STOP, START) and (since is None or entry.at > since):
             found.append(entry)
     return found
+
+
+def hash_old_lines(path: Path) -> int:
+    """Rewrite lines that still hold a number in clear with its keyed hash; how many.
+
+    The one exception to "append-only", run once by the migration that hashed the table
+    (and safe to run again): the file is replaced whole, so a crash leaves the old one.
+    """
+    if not path.exists():
+        return 0
+    changed = 0
+    lines = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        try:
+            item = json.loads(raw)
+        except ValueError:
+            lines.append(raw)
+            continue
+        if isinstance(item, dict) and "phone" in item:
+            item["phone_hash"] = number_key(str(item.pop("phone")))
+            raw = json.dumps(item)
+            changed += 1
+        lines.append(raw)
+    if changed:
+        fresh = path.with_name(path.name + ".new")
+        fresh.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        os.replace(fresh, path)
+    return changed
 
 
 def reapply(orm: OrmSession, entries: list[Entry]) -> int:
@@ -81,9 +141,15 @@ def reapply(orm: OrmSession, entries: list[Entry]) -> int:
             changed += insert_ignoring_conflicts(
                 orm,
                 OptOut,
-                [{"phone": entry.phone, "opted_out_at": entry.at, "source": entry.source}],
+                [
+                    {
+                        "phone_hash": entry.phone_hash,
+                        "opted_out_at": entry.at,
+                        "source": entry.source,
+                    }
+                ],
             )
         else:
-            result = orm.execute(delete(OptOut).where(OptOut.phone == entry.phone))
+            result = orm.execute(delete(OptOut).where(OptOut.phone_hash == entry.phone_hash))
             changed += int(getattr(result, "rowcount", 0) or 0)
     return changed

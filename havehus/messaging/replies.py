@@ -24,16 +24,15 @@ import phonenumbers
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from havehus.dbutil import insert_ignoring_conflicts
-from havehus.messaging import optout_log, outgoing
+from havehus.messaging import outgoing
 from havehus.messaging.segments import count_segments
 from havehus.models import (
     Booking,
     InboundMessage,
     MessageStatus,
-    OptOut,
     OutboundMessage,
     Participant,
     Session,
@@ -249,14 +248,10 @@ def _act(
     site = current_app.config["HAVEHUS_SITE_NAME"]
     if meaning == "stop":
         # Twilio blocks the number and answers STOP itself: mirror it and stay silent.
-        insert_ignoring_conflicts(
-            orm, OptOut, [{"phone": phone, "opted_out_at": now, "source": "sms"}]
-        )
-        optout_log.append(phone, optout_log.STOP, "sms", now)
+        outgoing.record_stop(orm, phone, now, "sms")
         return Outcome("stop")
     if meaning == "start":
-        orm.execute(delete(OptOut).where(OptOut.phone == phone))
-        optout_log.append(phone, optout_log.START, "sms", now)
+        outgoing.record_start(orm, phone, now, "sms")
         return Outcome("start")
     handler = _HANDLERS.get(meaning)
     if handler is not None:

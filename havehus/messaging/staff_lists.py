@@ -37,13 +37,17 @@ def mask_phone(phone: str | None) -> str:
     return f"•••• {last[:2]} {last[2:]}"
 
 
-def _unreachable_phones() -> Select[str]:
-    """Every number that opted out or cannot be reached, as a subquery for the outbox list."""
-    opted_out = outgoing.opted_out_numbers()
-    unreachable = select(Participant.phone).where(
+def _unreachable_phones() -> Select[str | None]:
+    """Every number that cannot be reached, as a subquery for the outbox list."""
+    return select(Participant.phone).where(
         Participant.phone_unreachable.is_(True), Participant.phone.is_not(None)
     )
-    return opted_out.union(unreachable)  # type: ignore[return-value]
+
+
+def _opted_out_in_outbox(orm: OrmSession) -> list[str]:
+    """The outbox's numbers that said STOP (opt-outs are keyed hashes: hashed here)."""
+    numbers = orm.scalars(select(OutboundMessage.to_phone).distinct()).all()
+    return sorted(outgoing.opted_out_among(orm, numbers))
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ class OutboxFilter:
     digits: str = ""
 
 
-def outbox_query(selected: OutboxFilter) -> Select[OutboundMessage]:
+def outbox_query(orm: OrmSession, selected: OutboxFilter) -> Select[OutboundMessage]:
     """The outbox, newest first, narrowed by status, kind and the number's last digits."""
     query = select(OutboundMessage).order_by(
         OutboundMessage.created_at.desc(), OutboundMessage.id.desc()
@@ -63,6 +67,7 @@ def outbox_query(selected: OutboxFilter) -> Select[OutboundMessage]:
         query = query.where(
             or_(
                 OutboundMessage.to_phone.in_(_unreachable_phones()),
+                OutboundMessage.to_phone.in_(_opted_out_in_outbox(orm)),
                 OutboundMessage.error_code.in_((INVALID_NUMBER, UNSUBSCRIBED)),
             )
         )

@@ -171,7 +171,10 @@ def outbox() -> ResponseReturnValue:
     else:
         status = 400
     page = db.paginate(
-        staff_lists.outbox_query(selected), page=_page(), per_page=PER_PAGE, error_out=False
+        staff_lists.outbox_query(db.session, selected),
+        page=_page(),
+        per_page=PER_PAGE,
+        error_out=False,
     )
     phones = sorted({m.to_phone for m in page.items})
     filters = {k: v for k, v in request.args.items() if k != "page" and v}

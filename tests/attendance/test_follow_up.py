@@ -20,6 +20,7 @@ from havehus.attendance.follow_up import (
 from havehus.attendance.services import close, mark_came
 from havehus.errors import HavehusError
 from havehus.extensions import db
+from havehus.messaging.optout_log import number_key
 from havehus.messaging.quiet import QuietHours
 from havehus.models import AuditEvent, FollowUp, OptOut, OutboundMessage, Participant, Visit
 from havehus.people.audit import Actor
@@ -387,7 +388,7 @@ def test_no_text_without_consent_a_number_or_after_stop(app, house, host, setup,
     stop = setup.pop("stop", False)
     amina = person("Amina", **setup)
     if stop:
-        db.session.add(OptOut(phone=amina.phone, opted_out_at=NOW, source="sms"))
+        db.session.add(OptOut(phone_hash=number_key(amina.phone), opted_out_at=NOW, source="sms"))
     house.came(amina, 3)
     db.session.commit()
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from havehus.extensions import db
 from havehus.messaging import broadcasts, guards
+from havehus.messaging.optout_log import number_key
 from havehus.models import (
     Activity,
     AuditEvent,
@@ -104,7 +105,7 @@ def test_a_practical_notice_goes_to_booked_people_with_sms_consent(any_app):
     book(session, person(phone=None))  # no number
     stopped = person()
     book(session, stopped)
-    db.session.add(OptOut(phone=stopped.phone, opted_out_at=NOW, source="sms"))
+    db.session.add(OptOut(phone_hash=number_key(stopped.phone), opted_out_at=NOW, source="sms"))
     unreachable = person()
     unreachable.phone_unreachable = True
     book(session, unreachable)
@@ -146,7 +147,7 @@ def test_news_goes_only_to_people_with_marketing_consent(any_app):
         .values(withdrawn_at=NOW)
     )
     stopped = person(consents=("marketing",))
-    db.session.add(OptOut(phone=stopped.phone, opted_out_at=NOW, source="sms"))
+    db.session.add(OptOut(phone_hash=number_key(stopped.phone), opted_out_at=NOW, source="sms"))
     db.session.commit()
     group = broadcasts.audience(
         db.session, broadcasts.Target(session.activity, session), "marketing", ["da"], NOW,

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from havehus.extensions import db
+from havehus.messaging.optout_log import number_key
 from havehus.messaging.outbox import process_due
 from havehus.messaging.replies import KEYWORDS, MEANINGS, interpret
 from havehus.models import Booking, InboundMessage, OptOut, OutboundMessage, Participant
@@ -455,7 +456,7 @@ def test_stop_blocks_reminders_and_start_allows_them_again(sms, dinner, person):
 
     assert answer(post_inbound(sms, someone.phone, "STOP")) == []
     optout = db.session.scalars(select(OptOut)).one()
-    assert optout.phone == someone.phone and optout.source == "sms"
+    assert optout.phone_hash == number_key(someone.phone) and optout.source == "sms"
     (message,) = inbound()
     assert message.interpreted_as == "stop" and message.handled_at == NOW
 
@@ -515,7 +516,7 @@ def test_staff_see_who_said_stop_beside_their_name(client, signed_in, dinner, pe
     someone = person(name="Zainab")
     session = dinner(capacity=2)
     sign_up(session, someone)
-    db.session.add(OptOut(phone=someone.phone, opted_out_at=NOW, source="sms"))
+    db.session.add(OptOut(phone_hash=number_key(someone.phone), opted_out_at=NOW, source="sms"))
     db.session.commit()
     listing = client.get(f"/staff/sessions/{session.id}/bookings?q=Zainab")
     assert listing.get_data(as_text=True).count("no texts (STOP)") == 0  # Danish page

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from havehus.extensions import db
+from havehus.messaging.optout_log import number_key
 from havehus.messaging.outbox import process_due
 from havehus.messaging.quiet import due_at
 from havehus.models import Booking, OptOut, OutboundMessage, Session
@@ -172,7 +173,7 @@ def test_stop_then_a_reminder_is_not_sent(any_app, booked):
     now = START - timedelta(hours=3)
     queue_at(now)
     phone = booking.participant.phone
-    db.session.add(OptOut(phone=phone, opted_out_at=now, source="sms"))
+    db.session.add(OptOut(phone_hash=number_key(phone), opted_out_at=now, source="sms"))
     db.session.commit()
     gateway = RecordingGateway()
     process_due(db.session, gateway, now, "w", 300)
@@ -183,7 +184,9 @@ def test_stop_then_a_reminder_is_not_sent(any_app, booked):
 
 def test_a_number_that_opted_out_gets_no_reminder_queued(any_app, booked):
     _, (booking,) = booked()
-    db.session.add(OptOut(phone=booking.participant.phone, opted_out_at=JOINED, source="sms"))
+    db.session.add(
+        OptOut(phone_hash=number_key(booking.participant.phone), opted_out_at=JOINED, source="sms")
+    )
     db.session.commit()
     assert queue_at(START - timedelta(hours=3)) == 0
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from havehus.extensions import db
+from havehus.messaging.optout_log import number_key
 from havehus.messaging.outgoing import replies_possible
 from havehus.messaging.segments import count_segments, describe
 from havehus.models import Activity, InboundMessage, OptOut, OutboundMessage, Participant, Session
@@ -136,7 +137,7 @@ def test_numbers_we_cannot_reach_are_one_filter_away(client, signed_in):
     unreachable = text(phone="+4520990002")
     by_code = text(phone="+4520990003", status="failed", error_code=21610)
     fine = text(phone="+4520990004")
-    db.session.add(OptOut(phone="+4520990001", opted_out_at=NOW, source="sms"))
+    db.session.add(OptOut(phone_hash=number_key("+4520990001"), opted_out_at=NOW, source="sms"))
     db.session.add(Participant(public_id="p-x", display_name="Ali", phone="+4520990002",
                                phone_unreachable=True, created_at=NOW))  # fmt: skip
     db.session.commit()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from havehus.extensions import db
 from havehus.messaging import optout_log
+from havehus.messaging.optout_log import number_key
 from havehus.messaging.outbox import process_due
 from havehus.messaging.replies import handle_inbound
 from havehus.models import OptOut, OutboundMessage
@@ -82,13 +83,17 @@ def test_texts_pending_at_the_backup_are_looked_up_not_sent_twice(
             now=NOW + timedelta(minutes=6),
         )  # fmt: skip
     db.session.commit()
-    log = [
-        json.loads(line)
-        for line in (tmp_path / "instance" / "opt-outs.jsonl").read_text().splitlines()
-    ]
+    written = (tmp_path / "instance" / "opt-outs.jsonl").read_text()
+    log = [json.loads(line) for line in written.splitlines()]
     assert log == [
-        {"at": "2026-12-02T11:06:00+00:00", "phone": SAYS_STOP, "action": "stop", "source": "sms"}
+        {
+            "at": "2026-12-02T11:06:00+00:00",
+            "phone_hash": number_key(SAYS_STOP),
+            "action": "stop",
+            "source": "sms",
+        }
     ]
+    assert SAYS_STOP not in written and SAYS_STOP[3:] not in written  # the number is not kept
 
     clock.advance(timedelta(minutes=10))
     result = migrated_app.test_cli_runner().invoke(args=["restore", str(target), "--yes"])
@@ -96,7 +101,7 @@ def test_texts_pending_at_the_backup_are_looked_up_not_sent_twice(
     assert "Texts to look up at the provider before sending: 3" in result.output
     assert "opt-outs applied again: 1" in result.output
     assert set(statuses().values()) == {"unknown"}
-    assert db.session.scalar(select(OptOut.phone)) == SAYS_STOP
+    assert db.session.scalar(select(OptOut.phone_hash)) == number_key(SAYS_STOP)
     db.session.rollback()
 
     # The worker looks every one up before sending anything.
@@ -119,23 +124,50 @@ def test_the_opt_out_log_replays_stop_and_start_in_order(migrated_app, tmp_path)
     path = tmp_path / "log.jsonl"
     with migrated_app.test_request_context():
         migrated_app.config["HAVEHUS_OPT_OUT_LOG"] = str(path)
-        optout_log.append(SAYS_STOP, optout_log.STOP, "sms", NOW - timedelta(hours=1))
-        optout_log.append(SAYS_STOP, optout_log.START, "sms", NOW + timedelta(minutes=1))
-        optout_log.append(DUE_TOMORROW, optout_log.STOP, "provider", NOW + timedelta(minutes=2))
-        optout_log.append(DUE_TOMORROW, optout_log.START, "sms", NOW + timedelta(minutes=3))
-        optout_log.append(DUE_TOMORROW, optout_log.STOP, "sms", NOW + timedelta(minutes=4))
+        optout_log.append(number_key(SAYS_STOP), optout_log.STOP, "sms", NOW - timedelta(hours=1))
+        optout_log.append(
+            number_key(SAYS_STOP), optout_log.START, "sms", NOW + timedelta(minutes=1)
+        )
+        optout_log.append(
+            number_key(DUE_TOMORROW), optout_log.STOP, "provider", NOW + timedelta(minutes=2)
+        )
+        optout_log.append(
+            number_key(DUE_TOMORROW), optout_log.START, "sms", NOW + timedelta(minutes=3)
+        )
+        optout_log.append(
+            number_key(DUE_TOMORROW), optout_log.STOP, "sms", NOW + timedelta(minutes=4)
+        )
     with path.open("a") as fh:
         fh.write('{"at": "2026-12-02T11:05:00+00:00", "phone": "+45209')  # a torn last line
-    db.session.add(OptOut(phone=SAYS_STOP, opted_out_at=NOW - timedelta(hours=1), source="sms"))
+    db.session.add(
+        OptOut(
+            phone_hash=number_key(SAYS_STOP), opted_out_at=NOW - timedelta(hours=1), source="sms"
+        )
+    )
     db.session.commit()
 
     entries = optout_log.entries_since(path, NOW)
-    assert [(e.phone, e.action) for e in entries] == [
-        (SAYS_STOP, "start"),
-        (DUE_TOMORROW, "stop"),
-        (DUE_TOMORROW, "start"),
-        (DUE_TOMORROW, "stop"),
+    assert [(e.phone_hash, e.action) for e in entries] == [
+        (number_key(SAYS_STOP), "start"),
+        (number_key(DUE_TOMORROW), "stop"),
+        (number_key(DUE_TOMORROW), "start"),
+        (number_key(DUE_TOMORROW), "stop"),
     ]
     optout_log.reapply(db.session, entries)
     db.session.commit()
-    assert set(db.session.scalars(select(OptOut.phone))) == {DUE_TOMORROW}
+    assert set(db.session.scalars(select(OptOut.phone_hash))) == {number_key(DUE_TOMORROW)}
+
+
+def test_lines_written_with_numbers_in_clear_are_read_hashed_and_rewritten(migrated_app, tmp_path):
+    """A log from before opt-outs were hashed still works, and the migration's rewrite leaves
+    no number in it."""
+    path = tmp_path / "old.jsonl"
+    line = {"at": "2026-12-02T11:06:00+00:00", "phone": SAYS_STOP, "action": "stop"}
+    path.write_text(json.dumps(line | {"source": "sms"}) + "\n")
+    with migrated_app.test_request_context():
+        [entry] = optout_log.entries_since(path, None)
+        assert entry.phone_hash == number_key(SAYS_STOP) and entry.action == "stop"
+        assert optout_log.hash_old_lines(path) == 1
+        assert SAYS_STOP not in path.read_text()
+        assert optout_log.entries_since(path, None) == [entry]
+        assert optout_log.hash_old_lines(path) == 0

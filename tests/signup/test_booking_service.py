@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from havehus.errors import HavehusError
 from havehus.extensions import db
+from havehus.messaging.optout_log import number_key
 from havehus.models import Booking, OutboundMessage
 from havehus.people.audit import CLI, Actor
 from havehus.people.services import create_staff_user
@@ -195,7 +196,7 @@ def test_a_confirmation_text_needs_consent_and_respects_stop(any_app, bookable, 
     _book(session, make_person(consent=True))
     _book(session, make_person(consent=False))
     stopped = make_person(consent=True)
-    db.session.add(OptOut(phone=stopped.phone, opted_out_at=NOW, source="sms"))
+    db.session.add(OptOut(phone_hash=number_key(stopped.phone), opted_out_at=NOW, source="sms"))
     _book(session, stopped)
     texts = db.session.scalars(select(OutboundMessage.kind)).all()
     assert texts == ["confirmation"]

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from havehus.extensions import db
+from havehus.messaging.optout_log import number_key
 from havehus.models import (
     Booking,
     Consent,
@@ -296,7 +297,7 @@ def test_signing_up_twice_at_the_kiosk_says_so_and_texts_once(client, bookable):
 
 def test_a_number_that_said_stop_is_told_to_send_start_first(client, bookable):
     session = bookable(capacity=20)
-    db.session.add(OptOut(phone="+4520123456", opted_out_at=NOW, source="sms"))
+    db.session.add(OptOut(phone_hash=number_key("+4520123456"), opted_out_at=NOW, source="sms"))
     db.session.commit()
     _english(client)
     _type_number(client, session)
@@ -311,7 +312,7 @@ def test_a_number_that_said_stop_is_told_to_send_start_first(client, bookable):
 
 def test_an_enrolled_kiosk_says_why_a_number_that_said_stop_gets_no_text(client, bookable):
     session = bookable(capacity=20)
-    db.session.add(OptOut(phone="+4520123456", opted_out_at=NOW, source="sms"))
+    db.session.add(OptOut(phone_hash=number_key("+4520123456"), opted_out_at=NOW, source="sms"))
     db.session.commit()
     _enrol(client)
     _english(client)

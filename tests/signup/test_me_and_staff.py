@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from havehus.extensions import db
+from havehus.messaging.optout_log import number_key
 from havehus.models import AuditEvent, Booking, Consent, FeedToken, OptOut
 from havehus.people.audit import Actor
 from havehus.signup import me, services
@@ -266,7 +267,7 @@ def test_staff_are_told_when_the_promoted_person_said_stop(
     first = _booked(session, make_person("Amina"))
     waiting = make_person("Hodan")
     _booked(session, waiting)
-    db.session.add(OptOut(phone=waiting.phone, opted_out_at=NOW, source="sms"))
+    db.session.add(OptOut(phone_hash=number_key(waiting.phone), opted_out_at=NOW, source="sms"))
     db.session.commit()
     page = f"/staff/sessions/{session.id}/bookings"
 

@@ -1,0 +1,52 @@
+"""privacy: an opt-out keeps the number's keyed hash, never the number
+
+A number that said STOP must be remembered after everything else about it is gone, so no later
+import or sign-up texts it; it is kept as an HMAC of the number (the `opt_out_key` setting, or
+the secret key) in opt_out.phone_hash. Existing rows are hashed here, and so are the lines of
+the opt-out log (outside the database) that still hold a number.
+
+A downgrade cannot turn the hashes back into numbers: it empties the opt-out table.
+
+Revision ID: 0016_privacy
+Revises: 0015_imports
+Create Date: 2026-12-06 08:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from havehus.messaging import optout_log
+
+
+# revision identifiers, used by Alembic.
+revision = '0016_privacy'
+down_revision = '0015_imports'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('opt_out', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('phone_hash', sa.String(length=64), nullable=True))
+    connection = op.get_bind()
+    rows = connection.execute(sa.text('SELECT id, phone FROM opt_out')).all()
+    for row_id, phone in rows:
+        connection.execute(
+            sa.text('UPDATE opt_out SET phone_hash = :hash WHERE id = :id'),
+            {'hash': optout_log.number_key(phone), 'id': row_id},
+        )
+    with op.batch_alter_table('opt_out', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('uq_opt_out_phone'), type_='unique')
+        batch_op.drop_column('phone')
+        batch_op.alter_column('phone_hash', existing_type=sa.String(length=64), nullable=False)
+        batch_op.create_unique_constraint(op.f('uq_opt_out_phone_hash'), ['phone_hash'])
+    optout_log.hash_old_lines(optout_log.log_path())
+
+
+def downgrade():
+    op.execute('DELETE FROM opt_out')
+    with op.batch_alter_table('opt_out', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('uq_opt_out_phone_hash'), type_='unique')
+        batch_op.drop_column('phone_hash')
+        batch_op.add_column(sa.Column('phone', sa.String(length=20), nullable=False))
+        batch_op.create_unique_constraint(op.f('uq_opt_out_phone'), ['phone'])
