@@ -13,6 +13,16 @@ from havehus.paths import CONFIG_DIR
 
 ENV_PREFIX = "HAVEHUS_"
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
+#: How long each kind of record is kept (havehus.people.retention.Periods reads them).
+RETENTION_SETTINGS = (
+    "retention_months",
+    "sensitive_retention_days",
+    "text_retention_days",
+    "signup_code_retention_days",
+    "login_attempt_retention_days",
+    "staff_session_retention_days",
+    "audit_retention_months",
+)
 ENVIRONMENTS = ("development", "production")
 SMS_BACKENDS = ("console", "twilio")
 
@@ -88,6 +98,11 @@ def validate(settings: Mapping[str, Any]) -> None:
     for key in ("quiet_start", "quiet_end", "backup_time"):
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", str(settings[key])):
             raise ConfigError(f"HAVEHUS_{key.upper()} must be a time like 21:00")
+    for key in RETENTION_SETTINGS:
+        if not isinstance(settings[key], int) or isinstance(settings[key], bool):
+            raise ConfigError(f"HAVEHUS_{key.upper()} must be a whole number")
+        if settings[key] < 1:
+            raise ConfigError(f"HAVEHUS_{key.upper()} must be at least 1")
     if settings["backup_keep"] < 1:
         raise ConfigError("HAVEHUS_BACKUP_KEEP must be at least 1")
     if not settings["languages"]:

@@ -111,10 +111,7 @@ def apply_retention(app: Flask, now: datetime) -> dict[str, int]:
     """Erase what the privacy page says is erased, when it says so."""
     with app.app_context():
         run = retention.apply_retention(
-            db.session,
-            now,
-            months=int(app.config["HAVEHUS_RETENTION_MONTHS"]),
-            sensitive_days=int(app.config["HAVEHUS_SENSITIVE_RETENTION_DAYS"]),
+            db.session, now, retention.Periods.from_settings(app.config)
         )
         db.session.commit()
         return asdict(run)

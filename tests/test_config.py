@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from havehus import create_app
-from havehus.config import DEFAULT_SECRET_KEY, ConfigError, load_settings
+from havehus.config import DEFAULT_SECRET_KEY, RETENTION_SETTINGS, ConfigError, load_settings
 from havehus.paths import CONFIG_DIR
 
 STRONG_SECRET = "x" * 40
@@ -78,6 +78,15 @@ def test_production_refuses_the_console_sms_backend():
     assert demo["sms_backend"] == "console"
     example = {"HAVEHUS_CONFIG": str(CONFIG_DIR / "production.example.toml")}
     assert load_settings(environ={**example, "HAVEHUS_SECRET_KEY": STRONG_SECRET})
+
+
+@pytest.mark.parametrize("key", RETENTION_SETTINGS)
+def test_every_retention_period_must_be_a_positive_whole_number(key):
+    with pytest.raises(ConfigError, match=f"HAVEHUS_{key.upper()} must be at least 1"):
+        load_settings(environ={f"HAVEHUS_{key.upper()}": "0"})
+    with pytest.raises(ConfigError, match=f"HAVEHUS_{key.upper()}"):
+        load_settings(environ={f"HAVEHUS_{key.upper()}": "ninety"})
+    assert load_settings(environ={f"HAVEHUS_{key.upper()}": "7"})[key] == 7
 
 
 def test_production_refuses_a_short_opt_out_key():

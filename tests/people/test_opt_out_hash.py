@@ -13,6 +13,7 @@ from havehus.messaging.replies import handle_inbound
 from havehus.models import OptOut
 from havehus.people.retention import apply_retention
 from tests.factories import add_participant
+from tests.people.test_retention import PERIODS
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 PHONE = "+4520998877"
@@ -28,7 +29,7 @@ def test_a_stop_outlives_the_anonymised_person_and_no_later_text_reaches_the_num
         )
     db.session.commit()
 
-    apply_retention(db.session, NOW + timedelta(days=400), months=12, sensitive_days=30)
+    apply_retention(db.session, NOW + timedelta(days=400), PERIODS)
     db.session.commit()
     db.session.refresh(person)
     assert person.phone is None  # everything else about the number is gone
