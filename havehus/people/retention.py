@@ -28,7 +28,7 @@ from havehus.models import (
 )
 from havehus.models.signup import SEAT_COUNTED
 from havehus.orm import OrmSession
-from havehus.people import audit, staff_sessions
+from havehus.people import audit, erasure, staff_sessions
 
 #: A month for retention purposes (the promise is "at most N months").
 MONTH = timedelta(days=30)
@@ -104,7 +104,12 @@ def anonymise_inactive(orm: OrmSession, now: datetime, months: int) -> int:
 
 
 def anonymise(orm: OrmSession, ids: list[int], now: datetime) -> None:
-    """Erase the personal data of these participants; their bookings stay, nameless."""
+    """Erase the personal data of these participants everywhere (their texts, notes, the
+    follow-up list, the audit trail's details: `erasure.erase_traces`); their bookings,
+    visits and counts stay, nameless, so the figures do not change."""
+    erasure.erase_traces(
+        orm, orm.scalars(select(Participant).where(Participant.id.in_(ids))).all(), now
+    )
     orm.execute(
         update(Participant)
         .where(Participant.id.in_(ids))
@@ -113,6 +118,7 @@ def anonymise(orm: OrmSession, ids: list[int], now: datetime) -> None:
             phone=None,
             birth_year=None,
             staff_note=None,
+            import_key=None,
             erasure_requested_at=None,
             anonymised_at=now,
         )
