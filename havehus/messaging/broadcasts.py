@@ -33,7 +33,7 @@ from havehus.models import (
 )
 from havehus.models.signup import OPEN
 from havehus.orm import OrmSession
-from havehus.people import audit
+from havehus.people import audit, consents
 from havehus.people.audit import Actor
 
 PURPOSES = ("practical", "marketing")
@@ -142,9 +142,7 @@ def _booked(orm: OrmSession, target: Target, now: datetime) -> list[Participant]
 
 
 def _with_consent(orm: OrmSession, kind: str, ids: list[int] | None = None) -> set[int]:
-    query = select(Consent.participant_id).where(
-        Consent.kind == kind, Consent.withdrawn_at.is_(None)
-    )
+    query = select(Consent.participant_id).where(consents.live(kind))
     if ids is not None:
         query = query.where(Consent.participant_id.in_(ids))
     return set(orm.scalars(query))

@@ -5,6 +5,9 @@ import or sign-up texts it; it is kept as an HMAC of the number (the `opt_out_ke
 the secret key) in opt_out.phone_hash. Existing rows are hashed here, and so are the lines of
 the opt-out log (outside the database) that still hold a number.
 
+A person may ask for a copy of their data from "my bookings" (participant.copy_requested_at),
+queued for a manager like a request to be deleted.
+
 A downgrade cannot turn the hashes back into numbers: it empties the opt-out table.
 
 Revision ID: 0016_privacy
@@ -14,6 +17,8 @@ Create Date: 2026-12-06 08:00:00
 """
 from alembic import op
 import sqlalchemy as sa
+
+import havehus.orm
 
 from havehus.messaging import optout_log
 
@@ -41,9 +46,13 @@ def upgrade():
         batch_op.alter_column('phone_hash', existing_type=sa.String(length=64), nullable=False)
         batch_op.create_unique_constraint(op.f('uq_opt_out_phone_hash'), ['phone_hash'])
     optout_log.hash_old_lines(optout_log.log_path())
+    # participant has children (bookings, visits …): rebuilding it, as batch mode does on
+    # SQLite, would delete those rows through ON DELETE CASCADE. A plain ALTER.
+    op.add_column('participant', sa.Column('copy_requested_at', havehus.orm.UTCDateTime(), nullable=True))
 
 
 def downgrade():
+    op.drop_column('participant', 'copy_requested_at')
     op.execute('DELETE FROM opt_out')
     with op.batch_alter_table('opt_out', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('uq_opt_out_phone_hash'), type_='unique')
