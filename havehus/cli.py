@@ -421,6 +421,15 @@ def import_attendance_command(file: str) -> None:
     _print_import(result)
 
 
+@click.command("retention-table")
+@with_appcontext
+def retention_table_command() -> None:
+    """Print the retention table of docs/privacy.md from this installation's settings."""
+    from havehus.people.retention import retention_table
+
+    click.echo(retention_table(current_app.config), nl=False)
+
+
 COMMANDS = (
     serve_command,
     worker_command,
@@ -435,6 +444,7 @@ COMMANDS = (
     restore_command,
     import_departments_command,
     import_attendance_command,
+    retention_table_command,
 )
 
 

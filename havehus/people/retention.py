@@ -74,6 +74,46 @@ class Periods:
         return cls(**{field.name: value(field.name) for field in fields(cls)})
 
 
+#: What each period ends, for the retention table of docs/privacy.md (`havehus retention-table`).
+ENDS: dict[str, tuple[str, str]] = {
+    "retention_months": (
+        "months after the last visit or booking",
+        "a participant's name, number, year of birth, notes, consents, calendar links, texts "
+        "and follow-up entries (a nameless row stays, so the figures stay true)",
+    ),
+    "sensitive_retention_days": (
+        "days after the session",
+        "sign-ups and named visits of sensitive (health) activities (an anonymous head count "
+        "stays) and the health consent",
+    ),
+    "text_retention_days": (
+        "days after the text",
+        "the words and number of texts sent (once settled) and received (kind, status, "
+        "segments, costs and times stay)",
+    ),
+    "signup_code_retention_days": ("days after it was asked for", "a texted sign-up code"),
+    "login_attempt_retention_days": ("days", "staff sign-in attempts (e-mail, address)"),
+    "staff_session_retention_days": ("days after it ended", "a staff session"),
+    "audit_retention_months": ("months", "audit entries, access log included"),
+    "backup_keep": ("nights", "nightly backups (the oldest is deleted)"),
+}
+
+
+def retention_table(settings: Mapping[str, Any]) -> str:
+    """The retention table of docs/privacy.md, from the settings (Markdown)."""
+    lines = ["| setting | kept for | what ends |", "|---|---|---|"]
+    for key, (unit, what) in ENDS.items():
+        value = settings[key] if key in settings else settings[f"HAVEHUS_{key.upper()}"]
+        if value == 1:  # "1 day", "1 month", "1 night"
+            unit = unit.replace("s", "", 1) if unit.split()[0].endswith("s") else unit
+        lines.append(f"| `{key}` | {value} {unit} | {what} |")
+    lines.append(
+        "| opt-outs (STOP) | never | kept as a keyed hash of the number, so no later import or "
+        "sign-up texts the number |"
+    )
+    return "\n".join(lines) + "\n"
+
+
 @dataclass
 class RetentionRun:
     anonymised: int = 0
