@@ -350,6 +350,7 @@ def restore_command(file: str, yes: bool) -> None:
             utcnow(),
             opt_out_log=optout_log.log_path(current_settings()),
             pg_bindir=pg_bindir,
+            settings=current_settings(),
         )
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
@@ -488,6 +489,15 @@ def translations_export_command(folder: str | None) -> None:
         click.echo(f"{language}: {count} text(s) written")
 
 
+@click.command("retention-table")
+@with_appcontext
+def retention_table_command() -> None:
+    """Print the retention table of docs/privacy.md from this installation's settings."""
+    from havehus.people.retention import retention_table
+
+    click.echo(retention_table(current_settings()), nl=False)
+
+
 COMMANDS = (
     serve_command,
     worker_command,
@@ -504,6 +514,7 @@ COMMANDS = (
     import_departments_command,
     import_attendance_command,
     translations_export_command,
+    retention_table_command,
 )
 
 

@@ -19,6 +19,16 @@ from havehus.paths import CONFIG_DIR
 
 ENV_PREFIX = "HAVEHUS_"
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
+#: How long each kind of record is kept (havehus.people.retention.Periods reads them).
+RETENTION_SETTINGS = (
+    "retention_months",
+    "sensitive_retention_days",
+    "text_retention_days",
+    "signup_code_retention_days",
+    "login_attempt_retention_days",
+    "staff_session_retention_days",
+    "audit_retention_months",
+)
 ENVIRONMENTS = ("development", "production")
 SMS_BACKENDS = ("console", "twilio")
 
@@ -96,6 +106,11 @@ def validate(settings: Mapping[str, Any]) -> None:
             raise ConfigError(f"HAVEHUS_{key.upper()} must be a time like 21:00")
     if settings["worker_silent_after_seconds"] < 1:
         raise ConfigError("HAVEHUS_WORKER_SILENT_AFTER_SECONDS must be at least 1")
+    for key in RETENTION_SETTINGS:
+        if not isinstance(settings[key], int) or isinstance(settings[key], bool):
+            raise ConfigError(f"HAVEHUS_{key.upper()} must be a whole number")
+        if settings[key] < 1:
+            raise ConfigError(f"HAVEHUS_{key.upper()} must be at least 1")
     if settings["backup_keep"] < 1:
         raise ConfigError("HAVEHUS_BACKUP_KEEP must be at least 1")
     if not settings["languages"]:
@@ -106,6 +121,8 @@ def validate(settings: Mapping[str, Any]) -> None:
         if settings[key] < 0:
             raise ConfigError(f"HAVEHUS_{key.upper()} must not be negative")
     if settings["env"] == "production":
+        if settings["opt_out_key"] and len(settings["opt_out_key"]) < 32:
+            raise ConfigError("HAVEHUS_OPT_OUT_KEY must be at least 32 characters (or empty)")
         secret = settings["secret_key"]
         if secret == DEFAULT_SECRET_KEY or len(secret) < 32:
             raise ConfigError(
@@ -180,10 +197,17 @@ class Settings:
     signup_codes_per_client_hour: int
     retention_months: int
     sensitive_retention_days: int
+    text_retention_days: int
+    signup_code_retention_days: int
+    login_attempt_retention_days: int
+    staff_session_retention_days: int
+    audit_retention_months: int
     api_token_requests_per_minute: int
     api_public_requests_per_minute: int
     feed_version_seconds: float
     opt_out_log: str
+    #: The key opt-outs are hashed with (empty: the secret key).
+    opt_out_key: str
     backup_dir: str
     backup_time: str
     backup_keep: int
@@ -205,6 +229,11 @@ class Settings:
         """The typed settings of `load_settings`' result (keys it does not know are ignored)."""
         names = {field.name for field in dataclasses.fields(cls)}
         return cls(**{key: value for key, value in settings.items() if key in names})
+
+    @property
+    def opt_out_secret(self) -> str:
+        """The key opted-out numbers are hashed with: `opt_out_key`, else the secret key."""
+        return self.opt_out_key or self.secret_key
 
     @property
     def production(self) -> bool:

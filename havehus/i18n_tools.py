@@ -54,6 +54,7 @@ RESIDENT_SOURCES = (
     "templates/signup/code.html",
     "templates/signup/form.html",
     "templates/signup/me.html",
+    "templates/signup/record_pdf.html",
     "templates/signup/remind.html",
     "havehus/program/labels.py",
     "havehus/program/poster.py",

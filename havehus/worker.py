@@ -119,10 +119,7 @@ def apply_retention(app: Flask, now: datetime) -> dict[str, int]:
     """Erase what the privacy page says is erased, when it says so."""
     with app.app_context():
         run = retention.apply_retention(
-            db.session,
-            now,
-            months=int(settings_of(app).retention_months),
-            sensitive_days=int(settings_of(app).sensitive_retention_days),
+            db.session, now, retention.Periods.from_settings(settings_of(app))
         )
         db.session.commit()
         return asdict(run)

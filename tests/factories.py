@@ -95,3 +95,11 @@ def add_booking(
 def sms_limits() -> Limits:
     """The running test app's SMS guard rails, as the worker hands them to the outbox."""
     return Limits.from_settings(current_settings())
+
+
+def number_key(phone: str) -> str:
+    """The keyed hash an opt-out keeps of `phone`, under the running app's settings."""
+    from havehus.config import current_settings
+    from havehus.messaging import optout_log
+
+    return optout_log.number_key(phone, current_settings())

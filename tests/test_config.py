@@ -13,6 +13,7 @@ import havehus
 from havehus import create_app
 from havehus.config import (
     DEFAULT_SECRET_KEY,
+    RETENTION_SETTINGS,
     ConfigError,
     Settings,
     change_settings,
@@ -89,6 +90,27 @@ def test_production_refuses_the_console_sms_backend():
     assert demo["sms_backend"] == "console"
     example = {"HAVEHUS_CONFIG": str(CONFIG_DIR / "production.example.toml")}
     assert load_settings(environ={**example, "HAVEHUS_SECRET_KEY": STRONG_SECRET})
+
+
+@pytest.mark.parametrize("key", RETENTION_SETTINGS)
+def test_every_retention_period_must_be_a_positive_whole_number(key):
+    with pytest.raises(ConfigError, match=f"HAVEHUS_{key.upper()} must be at least 1"):
+        load_settings(environ={f"HAVEHUS_{key.upper()}": "0"})
+    with pytest.raises(ConfigError, match=f"HAVEHUS_{key.upper()}"):
+        load_settings(environ={f"HAVEHUS_{key.upper()}": "ninety"})
+    assert load_settings(environ={f"HAVEHUS_{key.upper()}": "7"})[key] == 7
+
+
+def test_production_refuses_a_short_opt_out_key():
+    production = {
+        "HAVEHUS_ENV": "production",
+        "HAVEHUS_SECRET_KEY": STRONG_SECRET,
+        "HAVEHUS_SMS_BACKEND": "twilio",
+    }
+    with pytest.raises(ConfigError, match="HAVEHUS_OPT_OUT_KEY"):
+        load_settings(environ={**production, "HAVEHUS_OPT_OUT_KEY": "short"})
+    assert load_settings(environ={**production, "HAVEHUS_OPT_OUT_KEY": STRONG_SECRET[::-1]})
+    assert load_settings(environ=production)["opt_out_key"] == ""  # the secret key is used
 
 
 def test_production_uses_secure_cookies_and_hsts(sqlite_url: str):

@@ -12,8 +12,10 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import MetaData, Table, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
+from havehus.config import change_settings, settings_of
 from havehus.extensions import db
 from havehus.models import ProgramVersion
+from havehus.security import keyed_hash
 from havehus.signup.invariants import seat_drift
 from tests.conftest import build_app
 
@@ -222,7 +224,7 @@ def test_self_check_in_and_pulse_keep_every_session_and_booking(database_url):
 
 
 def test_translators_may_be_staff_users_and_no_staff_users_child_is_lost(database_url):
-    """0016: the role check allows "translator" (SQLite: the check's text changed in place, so
+    """0018: the role check allows "translator" (SQLite: the check's text changed in place, so
     nothing hanging on a staff user is deleted, as rebuilding the table would); a translator is
     refused again after the downgrade."""
     app = build_app(database_url)
@@ -265,3 +267,29 @@ def test_translators_may_be_staff_users_and_no_staff_users_child_is_lost(databas
                     active=True, language="da", session_generation=0, created_at=created,
                 )  # fmt: skip
             connection.rollback()
+
+
+def test_opt_outs_keep_the_numbers_keyed_hash_and_not_the_number(database_url, tmp_path):
+    """0019: each opt-out row becomes the number's keyed hash, and so does each line of the
+    opt-out log; the number itself is gone from both."""
+    app = build_app(database_url)
+    change_settings(app, opt_out_log=str(tmp_path / "opt-outs.jsonl"))
+    (tmp_path / "opt-outs.jsonl").write_text(
+        '{"at": "2026-11-01T10:00:00+00:00", "phone": "+4520123456", "action": "stop", '
+        '"source": "sms"}\n'
+    )
+    with app.app_context():
+        upgrade(revision="0015_imports")
+        with db.engine.begin() as connection:
+            _insert(connection, "opt_out", phone="+4520123456", source="sms")
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(text("SELECT * FROM opt_out")).mappings().all()
+        assert [row["phone_hash"] for row in rows] == [
+            keyed_hash(settings_of(app).opt_out_secret, "opt-out", "+4520123456")
+        ]
+        assert "phone" not in rows[0]
+        assert "+4520123456" not in (tmp_path / "opt-outs.jsonl").read_text()
+        downgrade(revision="0015_imports")
+        db.session.remove()
+        db.engine.dispose()

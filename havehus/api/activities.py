@@ -159,6 +159,7 @@ def activity_update(slug: str) -> ResponseReturnValue:
             expected_version=changes.version,
             tz=house_tz(),
             horizon_weeks=int(current_settings().horizon_weeks),
+            settings=current_settings(),
         )
     except HavehusError as error:
         db.session.rollback()
@@ -189,7 +190,13 @@ def session_cancel(session_id: int) -> ResponseReturnValue:
     try:
         reason = parse_body(shapes.CancelRequest).reason
         summary = cancel_session(
-            db.session, session, reason, utcnow(), current_actor(), tz=house_tz()
+            db.session,
+            session,
+            reason,
+            utcnow(),
+            current_actor(),
+            tz=house_tz(),
+            settings=current_settings(),
         )
     except HavehusError as error:
         db.session.rollback()

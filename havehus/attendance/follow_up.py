@@ -284,6 +284,7 @@ def follow_up_list(
     *,
     reason: str | None = None,
     done: bool = False,
+    settings: Settings,
 ) -> list[Entry]:
     """Everyone to follow up (or, with `done`, those marked done), most pressing first: by
     reason, then the latest occurrence first."""
@@ -298,7 +299,7 @@ def follow_up_list(
         )
     }
     marks = _marks(orm, people)
-    problems = _text_problems(orm, list(people.values()))
+    problems = _text_problems(orm, list(people.values()), settings)
     entries = []
     for why, person, occurrence, session in found:
         mark = marks.get((person, why, occurrence))
@@ -329,7 +330,9 @@ def _marks(orm: OrmSession, people: Iterable[int]) -> dict[tuple[int, str, str],
     return {(row.participant_id, row.reason, row.occurrence): row for row in rows}
 
 
-def _text_problems(orm: OrmSession, people: list[Participant]) -> dict[int, str]:
+def _text_problems(
+    orm: OrmSession, people: list[Participant], settings: Settings
+) -> dict[int, str]:
     """Why each of these people cannot get a text, for those who cannot."""
     consenting = set(
         orm.scalars(
@@ -340,7 +343,7 @@ def _text_problems(orm: OrmSession, people: list[Participant]) -> dict[int, str]
             )
         )
     )
-    stopped = outgoing.opted_out_among(orm, [person.phone for person in people])
+    stopped = outgoing.opted_out_among(orm, [person.phone for person in people], settings)
     problems = {}
     for person in people:
         if not person.phone:
@@ -355,7 +358,13 @@ def _text_problems(orm: OrmSession, people: list[Participant]) -> dict[int, str]
 
 
 def entry_of(
-    orm: OrmSession, participant_id: int, reason: str, occurrence: str, now: datetime, actor: Actor
+    orm: OrmSession,
+    participant_id: int,
+    reason: str,
+    occurrence: str,
+    now: datetime,
+    actor: Actor,
+    settings: Settings,
 ) -> Entry:
     """The person's entry for this reason as this actor's list has it now; refused when the
     person is not (or no longer) on it for that occurrence."""
@@ -371,7 +380,7 @@ def entry_of(
     if participant is None:
         raise HavehusError(_("This person is not on the follow-up list any more."), "not_found")
     mark = _marks(orm, [participant_id]).get((participant_id, reason, occurrence))
-    problem = _text_problems(orm, [participant]).get(participant_id)
+    problem = _text_problems(orm, [participant], settings).get(participant_id)
     return Entry(participant, reason, occurrence, found[0][3], mark, problem)
 
 
@@ -386,11 +395,12 @@ def set_state(
     state: str,
     now: datetime,
     actor: Actor,
+    settings: Settings,
 ) -> None:
     """Mark what was done about one occurrence ("" clears it: back to the list as new)."""
     if state and state not in FOLLOW_UP_STATES:
         raise HavehusError(_("This choice could not be read. Reload the page."), "invalid")
-    entry = entry_of(orm, participant_id, reason, occurrence, now, actor)
+    entry = entry_of(orm, participant_id, reason, occurrence, now, actor, settings)
     _mark(orm, entry, state, now, actor)
 
 
@@ -453,7 +463,7 @@ def send_text(
     The text says nothing of the session it is about. One asked for at night waits for the
     end of quiet hours.
     """
-    entry = entry_of(orm, participant_id, reason, occurrence, now, actor)
+    entry = entry_of(orm, participant_id, reason, occurrence, now, actor, settings)
     if entry.text_problem is not None:
         raise HavehusError(text_problem_message(entry.text_problem), entry.text_problem)
     person = entry.participant
@@ -479,6 +489,7 @@ def send_text(
         send_after=send_after,
         expires_at=send_after + TEXT_EXPIRES_AFTER,
         created_by_id=actor.user_id,
+        settings=settings,
     )
     if entry.state != "done":
         _mark(orm, entry, "texted", now, actor)

@@ -77,6 +77,7 @@ def follow_up() -> ResponseReturnValue:
         actor,
         reason=filters["reason"],
         done=filters["show"] == "done",
+        settings=current_settings(),
     )
     return render_template(
         "attendance/follow_up.html",
@@ -109,7 +110,7 @@ def follow_up_mark() -> ResponseReturnValue:
     state = request.form.get("state", "")
     try:
         rules.set_state(db.session, participant, reason, occurrence, state, utcnow(),
-                        current_actor())  # fmt: skip
+                        current_actor(), current_settings())  # fmt: skip
     except HavehusError as error:
         db.session.rollback()
         flash(error.message, "error")

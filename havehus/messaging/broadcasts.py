@@ -18,6 +18,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
+from havehus.config import Settings
 from havehus.errors import HavehusError
 from havehus.messaging import guards, outgoing
 from havehus.messaging.segments import SegmentInfo, describe
@@ -33,7 +34,7 @@ from havehus.models import (
 )
 from havehus.models.signup import OPEN
 from havehus.orm import OrmSession
-from havehus.people import audit
+from havehus.people import audit, consents
 from havehus.people.audit import Actor
 
 PURPOSES = ("practical", "marketing")
@@ -142,9 +143,7 @@ def _booked(orm: OrmSession, target: Target, now: datetime) -> list[Participant]
 
 
 def _with_consent(orm: OrmSession, kind: str, ids: list[int] | None = None) -> set[int]:
-    query = select(Consent.participant_id).where(
-        Consent.kind == kind, Consent.withdrawn_at.is_(None)
-    )
+    query = select(Consent.participant_id).where(consents.live(kind))
     if ids is not None:
         query = query.where(Consent.participant_id.in_(ids))
     return set(orm.scalars(query))
@@ -157,6 +156,7 @@ def audience(
     languages: list[str],
     now: datetime,
     limits: guards.Limits,
+    settings: Settings,
 ) -> Audience:
     """Who gets the broadcast, in which language, and how many cannot get texts."""
     if purpose == "marketing":
@@ -173,7 +173,7 @@ def audience(
         people = _booked(orm, target, now)
         allowed = _with_consent(orm, "sms", [p.id for p in people])
     phones = [p.phone for p in people if p.phone]
-    opted_out = outgoing.opted_out_among(orm, phones)
+    opted_out = outgoing.opted_out_among(orm, phones, settings)
     recipients: list[Recipient] = []
     seen: set[str] = set()
     excluded = 0
@@ -209,9 +209,10 @@ def preview(
     cleaned: dict[str, str],
     now: datetime,
     limits: guards.Limits,
+    settings: Settings,
 ) -> Preview:
     """Recipients, segments and cost of a broadcast before it is sent."""
-    group = audience(orm, target, purpose, list(cleaned), now, limits)
+    group = audience(orm, target, purpose, list(cleaned), now, limits, settings)
     people: dict[str, int] = {}
     for recipient in group.recipients:
         language, _text = _pick_text(cleaned, recipient.language)
@@ -251,6 +252,7 @@ def send(
     now: datetime,
     actor: Actor,
     limits: guards.Limits,
+    settings: Settings,
 ) -> tuple[Broadcast, bool]:
     """Put the broadcast's texts in the outbox; (broadcast, False) when this key sent already.
 
@@ -263,7 +265,7 @@ def send(
     done = existing(orm, key)
     if done is not None:
         return done, False
-    group = audience(orm, target, purpose, list(cleaned), now, limits)
+    group = audience(orm, target, purpose, list(cleaned), now, limits, settings)
     if not group.recipients:
         raise HavehusError(_("Nobody in this group can get texts."), "no_recipients")
     savepoint = orm.begin_nested()
@@ -295,6 +297,7 @@ def send(
             needs_consent=False,  # checked above, for the purpose's own consent
             broadcast_id=broadcast.id,
             created_by_id=actor.user_id,
+            settings=settings,
         )
         if added:
             recipients += 1

@@ -7,9 +7,8 @@ from datetime import datetime
 from sqlalchemy import update
 
 from havehus.config import Settings
-from havehus.dbutil import insert_ignoring_conflicts
-from havehus.messaging import optout_log
-from havehus.models import OptOut, Participant
+from havehus.messaging import outgoing
+from havehus.models import Participant
 from havehus.orm import OrmSession
 
 #: Twilio's error codes for an invalid number and for one that replied STOP on Twilio's side.
@@ -30,7 +29,4 @@ def mark_number(
         )
     elif code == UNSUBSCRIBED:
         # Twilio blocks the number on its side after STOP: mirror it, so nothing else is queued.
-        insert_ignoring_conflicts(
-            orm, OptOut, [{"phone": phone, "opted_out_at": now, "source": "provider"}]
-        )
-        optout_log.append(settings, phone, optout_log.STOP, "provider", now)
+        outgoing.record_stop(orm, phone, now, "provider", settings)

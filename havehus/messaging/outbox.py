@@ -107,6 +107,7 @@ def reason_not_to_send(
     orm: OrmSession,
     message: OutboundMessage,
     now: datetime,
+    settings: Settings,
     opted_out: Collection[str] | None = None,
 ) -> Unwanted | None:
     """Why a claimed text must not go out after all; None when it still should.
@@ -117,7 +118,7 @@ def reason_not_to_send(
     # Checked at send time, not only when queued: much can change in the hours between.
     # After STOP nothing goes to the number, whatever its kind, until it says START.
     if opted_out is None:
-        opted_out = opted_out_among(orm, [message.to_phone])
+        opted_out = opted_out_among(orm, [message.to_phone], settings)
     if message.to_phone in opted_out:
         return Unwanted("the number opted out")
     check = kinds.still_wanted_check(message.kind)
@@ -352,7 +353,7 @@ def process_due(
         deadline = monotonic() + lease_seconds / 2
         failpoints.hit("after-claim")
         limits = guards.Limits.from_settings(settings)
-        outgoing = _vet(orm, claimed, now, worker_id, quiet, limits, run)
+        outgoing = _vet(orm, claimed, now, worker_id, quiet, limits, run, settings)
         answers: list[_Answer] = []
         for n, text in enumerate(outgoing):
             if monotonic() > deadline:
@@ -410,6 +411,7 @@ def _vet(
     quiet: QuietHours | None,
     limits: guards.Limits,
     run: OutboxRun,
+    settings: Settings,
 ) -> list[_Outgoing]:
     """Check a batch of claimed texts; skip or postpone what must not go; return the rest.
 
@@ -447,7 +449,7 @@ def _vet(
             if people
             else {}
         )
-        opted_out = opted_out_among(orm, phones)
+        opted_out = opted_out_among(orm, phones, settings)
         recent = guards.texts_in_last_day_for(orm, phones, now) if limits.daily_limit else {}
         used = (
             guards.budget(orm, now, limits)
@@ -461,7 +463,7 @@ def _vet(
                 # the first is recorded, so the daily cap per number counts the first.
                 hand_backs.append((message.id, message.send_after))
                 continue
-            unwanted = reason_not_to_send(orm, message, now, opted_out)
+            unwanted = reason_not_to_send(orm, message, now, settings, opted_out)
             if unwanted is None:
                 resume, reason = _quiet_hours_wait(orm, message, now, quiet)
                 if resume is not None:

@@ -28,17 +28,16 @@ from datetime import datetime
 import phonenumbers
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from havehus.config import Settings
 from havehus.dbutil import insert_ignoring_conflicts
-from havehus.messaging import optout_log, outgoing
+from havehus.messaging import outgoing
 from havehus.messaging.segments import count_segments
 from havehus.models import (
     Booking,
     InboundMessage,
     MessageStatus,
-    OptOut,
     OutboundMessage,
     Participant,
     Session,
@@ -412,14 +411,10 @@ def _act(
     site = settings.site_name
     if meaning == "stop":
         # Twilio blocks the number and answers STOP itself: mirror it and stay silent.
-        insert_ignoring_conflicts(
-            orm, OptOut, [{"phone": phone, "opted_out_at": now, "source": "sms"}]
-        )
-        optout_log.append(settings, phone, optout_log.STOP, "sms", now)
+        outgoing.record_stop(orm, phone, now, "sms", settings)
         return Outcome("stop")
     if meaning == "start":
-        orm.execute(delete(OptOut).where(OptOut.phone == phone))
-        optout_log.append(settings, phone, optout_log.START, "sms", now)
+        outgoing.record_start(orm, phone, now, "sms", settings)
         return Outcome("start")
     if meaning == "ask_stop":
         return Outcome(
@@ -512,7 +507,7 @@ def handle_inbound(
         person.last_seen_at = now
     if outcome.reply is None:
         return None
-    if outcome.meaning != "start" and outgoing.opted_out(orm, phone):
+    if outcome.meaning != "start" and outgoing.opted_out(orm, phone, settings):
         # Twilio refuses to text a number that said STOP, replies included.
         log.info("No answer to reply %s: the number opted out", message_sid)
         return None

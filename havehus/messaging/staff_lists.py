@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select, update
 
+from havehus.config import Settings
 from havehus.dbutil import execute_rowcount
 from havehus.messaging import outgoing
 from havehus.messaging.numbers import INVALID_NUMBER, UNSUBSCRIBED
@@ -37,13 +38,17 @@ def mask_phone(phone: str | None) -> str:
     return f"•••• {last[:2]} {last[2:]}"
 
 
-def _unreachable_phones() -> Select[str]:
-    """Every number that opted out or cannot be reached, as a subquery for the outbox list."""
-    opted_out = outgoing.opted_out_numbers()
-    unreachable = select(Participant.phone).where(
+def _unreachable_phones() -> Select[str | None]:
+    """Every number that cannot be reached, as a subquery for the outbox list."""
+    return select(Participant.phone).where(
         Participant.phone_unreachable.is_(True), Participant.phone.is_not(None)
     )
-    return opted_out.union(unreachable)  # type: ignore[return-value]
+
+
+def _opted_out_in_outbox(orm: OrmSession, settings: Settings) -> list[str]:
+    """The outbox's numbers that said STOP (opt-outs are keyed hashes: hashed here)."""
+    numbers = orm.scalars(select(OutboundMessage.to_phone).distinct()).all()
+    return sorted(outgoing.opted_out_among(orm, numbers, settings))
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,9 @@ class OutboxFilter:
     digits: str = ""
 
 
-def outbox_query(selected: OutboxFilter) -> Select[OutboundMessage]:
+def outbox_query(
+    orm: OrmSession, selected: OutboxFilter, settings: Settings
+) -> Select[OutboundMessage]:
     """The outbox, newest first, narrowed by status, kind and the number's last digits."""
     query = select(OutboundMessage).order_by(
         OutboundMessage.created_at.desc(), OutboundMessage.id.desc()
@@ -63,6 +70,7 @@ def outbox_query(selected: OutboxFilter) -> Select[OutboundMessage]:
         query = query.where(
             or_(
                 OutboundMessage.to_phone.in_(_unreachable_phones()),
+                OutboundMessage.to_phone.in_(_opted_out_in_outbox(orm, settings)),
                 OutboundMessage.error_code.in_((INVALID_NUMBER, UNSUBSCRIBED)),
             )
         )
@@ -75,7 +83,7 @@ def outbox_query(selected: OutboxFilter) -> Select[OutboundMessage]:
     return query
 
 
-def unreachable_among(orm: OrmSession, phones: Sequence[str]) -> set[str]:
+def unreachable_among(orm: OrmSession, phones: Sequence[str], settings: Settings) -> set[str]:
     """Which of these numbers opted out or cannot be reached."""
     if not phones:
         return set()
@@ -84,7 +92,7 @@ def unreachable_among(orm: OrmSession, phones: Sequence[str]) -> set[str]:
             Participant.phone.in_(phones), Participant.phone_unreachable.is_(True)
         )
     )
-    return outgoing.opted_out_among(orm, phones) | {phone for phone in invalid if phone}
+    return outgoing.opted_out_among(orm, phones, settings) | {phone for phone in invalid if phone}
 
 
 def about_sensitive(orm: OrmSession, message: OutboundMessage) -> bool:

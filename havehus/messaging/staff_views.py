@@ -172,7 +172,10 @@ def outbox() -> ResponseReturnValue:
     else:
         status = 400
     page = db.paginate(
-        staff_lists.outbox_query(selected), page=_page(), per_page=PER_PAGE, error_out=False
+        staff_lists.outbox_query(db.session, selected, current_settings()),
+        page=_page(),
+        per_page=PER_PAGE,
+        error_out=False,
     )
     phones = sorted({m.to_phone for m in page.items})
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
@@ -181,7 +184,7 @@ def outbox() -> ResponseReturnValue:
         form=form,
         page=page,
         filters=filters,
-        unreachable=staff_lists.unreachable_among(db.session, phones),
+        unreachable=staff_lists.unreachable_among(db.session, phones, current_settings()),
         mask=staff_lists.mask_phone,
         statuses=STATUS_LABELS,
         kinds=KIND_LABELS,
@@ -193,7 +196,7 @@ def outbox() -> ResponseReturnValue:
 @staff_required(*MANAGERS)
 def message_detail(message_id: int) -> ResponseReturnValue:
     message = db.get_or_404(OutboundMessage, message_id)
-    unreachable = staff_lists.unreachable_among(db.session, [message.to_phone])
+    unreachable = staff_lists.unreachable_among(db.session, [message.to_phone], current_settings())
     return render_template(
         "messaging/message.html",
         message=message,
@@ -325,7 +328,9 @@ def broadcast_new() -> ResponseReturnValue:
                 if form.confirm.data == "yes":
                     return _send_broadcast(target, form, cleaned, limits)
                 purpose = form.purpose.data or ""
-                shown = broadcasts.preview(db.session, target, purpose, cleaned, utcnow(), limits)
+                shown = broadcasts.preview(
+                    db.session, target, purpose, cleaned, utcnow(), limits, current_settings()
+                )
                 form.key.data = broadcasts.new_key()
                 status = 200
             except HavehusError as exc:
@@ -354,6 +359,7 @@ def _send_broadcast(
     broadcast, created = broadcasts.send(
         db.session, target, form.purpose.data or "", cleaned, form.key.data or "", utcnow(),
         current_actor(), limits,
+        current_settings(),
     )  # fmt: skip
     db.session.commit()
     if created:

@@ -180,15 +180,20 @@ class InboundMessage(Model):
 
 
 class OptOut(Model):
-    """A number that asked for no more texts (STOP), until it says START."""
+    """A number that asked for no more texts (STOP), until it says START.
+
+    Kept as a keyed hash of the number (`messaging.outgoing.number_key`), never the number:
+    an opt-out outlives everything else about the person, so no later import or sign-up
+    texts them, and the table still names no one.
+    """
 
     __tablename__ = "opt_out"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
     opted_out_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: "sms" (a STOP reply), "provider" (error 21610) or "staff".
     source: Mapped[str] = mapped_column(String(10))
 
     def __repr__(self) -> str:
-        return f"<OptOut {self.phone}>"
+        return f"<OptOut {self.phone_hash[:8]}…>"

@@ -132,6 +132,9 @@ class Participant(Model):
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The person asked (on their "my bookings" page) for their data to be deleted.
     erasure_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The person asked (on their "my bookings" page) for a copy of their data; cleared when a
+    #: manager has handed it over.
+    copy_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: A person imported from an old attendance list: the keyed hash (HMAC with the app's
     #: secret) of the name or key the list used, never the name itself, so a later import finds
     #: the same person again (`havehus import-attendance`).

@@ -24,6 +24,7 @@ from sqlalchemy import MetaData, func, select, update
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from havehus.config import Settings
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.messaging import optout_log
 from havehus.models import BackupRun, Booking, MessageStatus, OutboundMessage, ProgramVersion
@@ -513,6 +514,7 @@ def restore(
     *,
     opt_out_log: Path,
     pg_bindir: str = "",
+    settings: Settings,
 ) -> AfterRestore:
     """Replace the database with the backup, migrate it forward, make it safe; commits.
 
@@ -525,7 +527,7 @@ def restore(
     backup = plan.backup
     engine = orm.get_bind().engine
     version_before = program_version_now(orm)
-    entries = optout_log.entries_since(opt_out_log, backup.taken_at)
+    entries = optout_log.entries_since(opt_out_log, backup.taken_at, settings)
     orm.close()
     replace_database(engine, backup, pg_bindir)
     if plan.migrates:

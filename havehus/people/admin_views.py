@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, time, timedelta
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -39,7 +41,7 @@ from havehus.people.forms import (
     TokenForm,
     role_choices,
 )
-from havehus.timeutil import house_tz, utcnow
+from havehus.timeutil import FIRST_DAY, LAST_DAY, house_tz, local_to_utc, utcnow
 
 PER_PAGE = 50
 #: Where each form shows a service error that names no field, by the error's code.
@@ -282,3 +284,36 @@ def audit_log() -> ResponseReturnValue:
     page = _paginate(audit.audit_list(_audit_filter(form), house_tz()))
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("people/audit.html", form=form, page=page, filters=filters)
+
+
+def _month(raw: str | None, today: date) -> date | None:
+    """The first day of the month `raw` ("2026-12") names, this month when empty; None when it
+    names no month of the house's calendar."""
+    if not raw:
+        return today.replace(day=1)
+    match = re.fullmatch(r"(\d{4})-(\d{2})", raw)
+    if match is None or not 1 <= int(match.group(2)) <= 12:
+        return None
+    if not FIRST_DAY.year <= int(match.group(1)) <= LAST_DAY.year:
+        return None
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+@staff_required(*ADMINS)
+def access_summary() -> ResponseReturnValue:
+    """Who looked at what in a month: each staff member's views and exports of people's data."""
+    tz = house_tz()
+    first = _month(request.args.get("month"), utcnow().astimezone(tz).date())
+    if first is None:
+        message = _("Choose a month like 2026-12.")
+        return render_template("people/access_summary.html", error=message, lines=[]), 400
+    after = (first + timedelta(days=32)).replace(day=1)
+    start, end = local_to_utc(first, time(0), tz), local_to_utc(after, time(0), tz)
+    lines = audit.access_summary(db.session, start, end)
+    return render_template(
+        "people/access_summary.html",
+        lines=lines,
+        month=first,
+        before=(first - timedelta(days=1)).strftime("%Y-%m"),
+        after=after.strftime("%Y-%m") if after <= LAST_DAY else None,
+    )

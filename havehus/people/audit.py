@@ -7,9 +7,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, insert, select
 
-from havehus.models import AuditEvent
+from havehus.dbutil import execute_apart
+from havehus.models import AuditEvent, StaffUser
 from havehus.orm import OrmSession
 from havehus.timeutil import local_to_utc
 
@@ -55,6 +56,73 @@ def record(
     )
     orm.add(event)
     return event
+
+
+#: Access events (who looked at what) start with this; the admins' monthly summary counts them.
+ACCESS = "access."
+
+
+def record_access(
+    orm: OrmSession,
+    what: str,
+    now: datetime,
+    actor: Actor,
+    *,
+    target: Any,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Log that staff looked at or took out someone's data (`access.<what>`).
+
+    Written also from a page that only reads (in its own short transaction then), so every
+    look is kept whether or not the request changes anything.
+    """
+    execute_apart(
+        orm,
+        insert(AuditEvent).values(
+            at=now,
+            action=ACCESS + what,
+            actor_kind=actor.kind,
+            actor_user_id=actor.user_id,
+            actor_token_id=actor.token_id,
+            ip=actor.ip,
+            target_type=type(target).__name__,
+            target_id=str(target.id),
+            details=details or {},
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class AccessLine:
+    """One line of the monthly summary: a staff member, what they looked at, how often."""
+
+    who: str
+    what: str
+    times: int
+    records: int
+
+
+def access_summary(orm: OrmSession, start: datetime, end: datetime) -> list[AccessLine]:
+    """Who looked at what between `start` and `end`: per staff member and kind of access, how
+    many times and how many different records (people or sessions)."""
+    rows = orm.execute(
+        select(
+            StaffUser.name,
+            StaffUser.email,
+            AuditEvent.actor_kind,
+            AuditEvent.action,
+            func.count(),
+            func.count(AuditEvent.target_id.distinct()),
+        )
+        .outerjoin(StaffUser, StaffUser.id == AuditEvent.actor_user_id)
+        .where(AuditEvent.action.startswith(ACCESS), AuditEvent.at >= start, AuditEvent.at < end)
+        .group_by(StaffUser.name, StaffUser.email, AuditEvent.actor_kind, AuditEvent.action)
+        .order_by(StaffUser.email, AuditEvent.action)
+    ).all()
+    return [
+        AccessLine(name or email or kind, action.removeprefix(ACCESS), times, records)
+        for name, email, kind, action, times, records in rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ RULES: list[tuple[str, list[str], RouteCallable]] = [
     ("/devices", ["GET", "POST"], admin_views.devices),
     ("/devices/<int:device_id>/revoke", ["POST"], admin_views.device_revoke),
     ("/audit", ["GET"], admin_views.audit_log),
+    ("/audit/access", ["GET"], admin_views.access_summary),
 ]
 for url, methods, view in RULES:
     bp.add_url_rule(url, view_func=view, methods=methods)

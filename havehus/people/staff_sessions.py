@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from havehus.dbutil import execute_apart, execute_rowcount
 from havehus.models import StaffSession, StaffUser
@@ -21,8 +21,6 @@ from havehus.security import hash_token, new_token
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
 #: A staff session ends after this long without a staff page.
 IDLE_TIMEOUT = timedelta(minutes=30)
-#: Ended and run-out sessions are deleted after this long.
-KEPT_FOR = timedelta(days=30)
 
 
 def begin(orm: OrmSession, user: StaffUser, now: datetime) -> str:
@@ -62,8 +60,7 @@ def end(orm: OrmSession, raw: str, now: datetime) -> None:
     )
 
 
-def delete_old(orm: OrmSession, now: datetime) -> int:
-    """Delete the sessions that ended or ran out long ago; returns how many."""
-    return execute_rowcount(
-        orm, delete(StaffSession).where(StaffSession.expires_at < now - KEPT_FOR)
-    )
+def delete_old(orm: OrmSession, now: datetime, kept_for: timedelta) -> int:
+    """Delete the sessions that ended or ran out `kept_for` ago; returns how many."""
+    over = func.coalesce(StaffSession.ended_at, StaffSession.expires_at)
+    return execute_rowcount(orm, delete(StaffSession).where(over < now - kept_for))

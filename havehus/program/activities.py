@@ -19,6 +19,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from havehus.config import Settings
 from havehus.errors import HavehusError
 from havehus.models import Activity, Session, SessionStatus
 from havehus.orm import OrmSession
@@ -86,6 +87,7 @@ def update_activity(
     tz: ZoneInfo,
     horizon_weeks: int,
     pivot: Session | None = None,
+    settings: Settings,
 ) -> ChangeSummary:
     """Save an edited activity; time and pattern changes apply to all coming sessions, or
     (with `pivot`) to that session and the following ones."""
@@ -108,7 +110,7 @@ def update_activity(
     activity.updated_at = now
     summary = ChangeSummary()
     if schedule_changed:
-        summary = reschedule(orm, activity, clean, pivot, now, actor, tz, horizon_weeks)
+        summary = reschedule(orm, activity, clean, pivot, now, actor, tz, horizon_weeks, settings)
     flush_or_conflict(orm)
     summary.warnings = conflicts_for(orm, coming_sessions(orm, activity, now), tz)
     audit.record(
@@ -131,6 +133,7 @@ def archive_activity(
     *,
     expected_version: int | None,
     tz: ZoneInfo,
+    settings: Settings,
 ) -> ChangeSummary:
     """Take an activity off the program; coming sessions with participants are cancelled."""
     check_version(activity, expected_version)
@@ -143,7 +146,7 @@ def archive_activity(
     for session in sessions:
         if session.id in keep:
             if session.status == SessionStatus.SCHEDULED:
-                mark_cancelled(orm, session, reason, now, actor, tz, summary)
+                mark_cancelled(orm, session, reason, now, actor, tz, summary, settings)
         else:
             orm.delete(session)
             summary.deleted += 1

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import Select, delete, or_, select
 
+from havehus.config import Settings
 from havehus.models import Activity, Closure, Location, Session, SessionStatus
 from havehus.orm import OrmSession
 from havehus.people import audit
@@ -97,6 +98,7 @@ def create_closure(
     actor: Actor,
     *,
     tz: ZoneInfo,
+    settings: Settings,
 ) -> tuple[Closure, ChangeSummary]:
     """Close the house (or one location) on these days and cancel the sessions in them."""
     reason = check_closure(orm, starts_on, ends_on, reason, location_id)
@@ -112,7 +114,7 @@ def create_closure(
     summary = ChangeSummary()
     for session in closure_sessions(orm, starts_on, ends_on, location_id, tz):
         if session.starts_at > now:
-            mark_cancelled(orm, session, reason, now, actor, tz, summary)
+            mark_cancelled(orm, session, reason, now, actor, tz, summary, settings)
     orm.flush()
     audit.record(
         orm,

@@ -9,6 +9,7 @@ from flask_babel import LazyString, force_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
+from havehus.config import Settings
 from havehus.i18n import KNOWN_LANGUAGES
 from havehus.messaging import kinds, outgoing
 from havehus.models import Booking, Participant, Session
@@ -43,6 +44,7 @@ def queue_notices(
     summary: ChangeSummary,
     *,
     old_start: datetime | None = None,
+    settings: Settings,
 ) -> None:
     """A change text in the outbox for every booked or waitlisted person with a phone.
 
@@ -61,7 +63,7 @@ def queue_notices(
         .order_by(Booking.id)
     ).all()
     expires = max(session.starts_at, old_start or session.starts_at)
-    stopped = outgoing.opted_out_among(orm, [person.phone for _booking, person in rows])
+    stopped = outgoing.opted_out_among(orm, [person.phone for _booking, person in rows], settings)
     for booking, person in rows:
         assert person.phone is not None
         if person.phone in stopped:
@@ -83,6 +85,7 @@ def queue_notices(
             expires_at=expires,
             needs_consent=False,
             created_by_id=actor.user_id,
+            settings=settings,
         )
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
+from havehus.config import Settings
 from havehus.models import Activity, Session, SessionStatus
 from havehus.orm import OrmSession
 from havehus.people import audit
@@ -39,6 +40,7 @@ def reschedule(
     actor: Actor,
     tz: ZoneInfo,
     horizon_weeks: int,
+    settings: Settings,
 ) -> ChangeSummary:
     """Make the coming sessions (from the pivot, or all) follow the new time and pattern."""
     assert clean.starts_on is not None and clean.start_time is not None
@@ -80,7 +82,7 @@ def reschedule(
             session.occurrence_start = None
             if session.status == SessionStatus.SCHEDULED:
                 reason = house_text(_l("The activity no longer takes place on this day."))
-                mark_cancelled(orm, session, reason, now, actor, tz, summary)
+                mark_cancelled(orm, session, reason, now, actor, tz, summary, settings)
         else:
             orm.delete(session)
             summary.deleted += 1
@@ -101,7 +103,15 @@ def reschedule(
             summary.moved.append(session)
             if session.id in keep and session.status == SessionStatus.SCHEDULED:
                 queue_notices(
-                    orm, session, "moved", now, actor, tz, summary, old_start=old_start_at
+                    orm,
+                    session,
+                    "moved",
+                    now,
+                    actor,
+                    tz,
+                    summary,
+                    old_start=old_start_at,
+                    settings=settings,
                 )
     orm.flush()
     summary.created = expand_activity(orm, activity, until, now, tz)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
+from havehus.config import Settings
 from havehus.errors import HavehusError
 from havehus.models import Session, SessionStatus
 from havehus.orm import OrmSession
@@ -56,6 +57,7 @@ def edit_series(
     tz: ZoneInfo,
     horizon_weeks: int,
     expected_version: int | None = None,
+    settings: Settings,
 ) -> ChangeSummary:
     """Apply a change to this session only, to this and the following ones, or to all."""
     if scope not in SCOPES:
@@ -71,7 +73,9 @@ def edit_series(
                 _("An end date applies to the series, not to one session."), "invalid_scope"
             )
         if change.cancel_reason is not None:
-            return cancel_session(orm, pivot, change.cancel_reason, now, actor, tz=tz)
+            return cancel_session(
+                orm, pivot, change.cancel_reason, now, actor, tz=tz, settings=settings
+            )
         day = local.date()
         if change.weekday is not None:
             day += timedelta(days=change.weekday - day.weekday())
@@ -86,12 +90,13 @@ def edit_series(
             actor,
             tz=tz,
             expected_sequence=None,
+            settings=settings,
         )
     if activity.rrule is None:
         raise HavehusError(_("This activity does not repeat."), "invalid_scope")
     check_version(activity, expected_version)
     if change.cancel_reason is not None:
-        return _cancel_series(orm, pivot, scope, change.cancel_reason, now, actor, tz)
+        return _cancel_series(orm, pivot, scope, change.cancel_reason, now, actor, tz, settings)
     data = activity_data(activity)
     start = change.start_time or activity.start_time
     if change.start_time or change.end_time:
@@ -115,6 +120,7 @@ def edit_series(
         tz=tz,
         horizon_weeks=horizon_weeks,
         pivot=pivot if scope == "following" else None,
+        settings=settings,
     )
 
 
@@ -149,6 +155,7 @@ def _cancel_series(
     now: datetime,
     actor: Actor,
     tz: ZoneInfo,
+    settings: Settings,
 ) -> ChangeSummary:
     """Cancel every coming session in scope and end the series before them."""
     reason = check_reason(reason)
@@ -156,7 +163,7 @@ def _cancel_series(
     assert activity.rrule is not None
     summary = ChangeSummary()
     for session in sessions_to_cancel(orm, pivot, scope, now):
-        mark_cancelled(orm, session, reason, now, actor, tz, summary)
+        mark_cancelled(orm, session, reason, now, actor, tz, summary, settings)
     # The series ends with the last session there is: the cancelled rows stay visible
     # (struck through) and expansion creates nothing after them.
     parts = rule_parts(activity.rrule)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from havehus.config import Settings
 from havehus.errors import HavehusError
 from havehus.models import Activity, Booking, Room, Session, SessionStatus, Tally, Visit
 from havehus.models.signup import BOOKING_STATUSES
@@ -41,6 +42,7 @@ def cancel_session(
     actor: Actor,
     *,
     tz: ZoneInfo,
+    settings: Settings,
 ) -> ChangeSummary:
     """Cancel one session with a reason; its participants get a change notice."""
     reason = check_reason(reason)
@@ -49,7 +51,7 @@ def cancel_session(
     if session.starts_at <= now:
         raise HavehusError(_("This session has already started."), "past")
     summary = ChangeSummary()
-    mark_cancelled(orm, session, reason, now, actor, tz, summary)
+    mark_cancelled(orm, session, reason, now, actor, tz, summary, settings)
     orm.flush()
     audit.record(
         orm,
@@ -64,7 +66,13 @@ def cancel_session(
 
 
 def reinstate_session(
-    orm: OrmSession, session: Session, now: datetime, actor: Actor, *, tz: ZoneInfo
+    orm: OrmSession,
+    session: Session,
+    now: datetime,
+    actor: Actor,
+    *,
+    tz: ZoneInfo,
+    settings: Settings,
 ) -> ChangeSummary:
     """Undo a cancellation; participants are told the session takes place after all."""
     if session.status != SessionStatus.CANCELLED:
@@ -76,7 +84,7 @@ def reinstate_session(
     session.sequence += 1
     session.updated_at = now
     summary = ChangeSummary()
-    queue_notices(orm, session, "reinstated", now, actor, tz, summary)
+    queue_notices(orm, session, "reinstated", now, actor, tz, summary, settings=settings)
     orm.flush()
     summary.warnings = conflicts_for(orm, [session], tz)
     audit.record(orm, "session.reinstate", now, actor, target=session)
@@ -110,6 +118,7 @@ def mark_cancelled(
     actor: Actor,
     tz: ZoneInfo,
     summary: ChangeSummary,
+    settings: Settings,
 ) -> None:
     """Cancel a session (no checks, no audit entry) and queue its participants' notices."""
     session.status = SessionStatus.CANCELLED
@@ -117,7 +126,7 @@ def mark_cancelled(
     session.sequence += 1
     session.updated_at = now
     summary.cancelled.append(session)
-    queue_notices(orm, session, "cancelled", now, actor, tz, summary)
+    queue_notices(orm, session, "cancelled", now, actor, tz, summary, settings=settings)
 
 
 def minutes_between(start: time, end: time) -> int:
@@ -166,6 +175,7 @@ def move_session(
     *,
     tz: ZoneInfo,
     expected_sequence: int | None,
+    settings: Settings,
 ) -> ChangeSummary:
     """Give one session a new day, time or room; participants are told when it moves."""
     if expected_sequence is not None and session.sequence != expected_sequence:
@@ -195,7 +205,9 @@ def move_session(
     summary.moved.append(session)
     if session.status == SessionStatus.SCHEDULED:
         kind = "moved" if moved else "room"
-        queue_notices(orm, session, kind, now, actor, tz, summary, old_start=old_start)
+        queue_notices(
+            orm, session, kind, now, actor, tz, summary, old_start=old_start, settings=settings
+        )
     orm.flush()
     summary.warnings = conflicts_for(orm, [session], tz)
     audit.record(

@@ -63,7 +63,7 @@ def issue_code(
     services.check_guests(request.guests)
     if phone is None:
         raise HavehusError(_("Write your mobile number."), "invalid_phone")
-    if outgoing.opted_out(orm, phone):
+    if outgoing.opted_out(orm, phone, settings):
         # No text reaches a number that said STOP (Twilio refuses it too): say so now,
         # instead of leaving the person waiting for a code that never comes.
         raise HavehusError(texts.opted_out_advice(settings), "opted_out")
@@ -110,7 +110,8 @@ def issue_code(
         kind="code",
         now=now,
         expires_at=challenge.expires_at,
-        needs_consent=False,  # the person asked for this very text
+        needs_consent=False,  # the person asked for this very text,
+        settings=settings,
     )
     return challenge, code
 

@@ -234,7 +234,9 @@ def _sign_up_from_kiosk(target: Session, state: KioskState, enrolled: bool) -> R
     if enrolled:
         result = sign_up(db.session, target, request_, now, current_actor(), current_settings())
         db.session.commit()
-        stopped = phone_number is not None and outgoing.opted_out(db.session, phone_number)
+        stopped = phone_number is not None and outgoing.opted_out(
+            db.session, phone_number, current_settings()
+        )
         return _finish(target, result, stopped=stopped)
     challenge, code = challenges.start(
         db.session, target, request_, client_ip(), now, current_settings()

@@ -82,7 +82,9 @@ def queue_reminders(
     Of several offsets due at once (the worker was down) only the latest reminder (the smallest
     offset) is queued, and earlier ones still waiting in the outbox are skipped.
     """
-    queued = queue_shift_reminders(orm, now, quiet_start=quiet_start, quiet_end=quiet_end, tz=tz)
+    queued = queue_shift_reminders(
+        orm, now, quiet_start=quiet_start, quiet_end=quiet_end, tz=tz, settings=settings
+    )
     activities = orm.scalars(select(Activity)).all()
     longest = max((max(a.reminder_offsets or [0]) for a in activities), default=0)
     if longest <= 0:
@@ -115,7 +117,7 @@ def queue_reminders(
                 continue
         for booking in _bookings_of(orm, session):
             queued += _queue_one(orm, booking, session, latest, now, send_after, settings)
-            queued += _queue_companion(orm, booking, session, latest, now, send_after)
+            queued += _queue_companion(orm, booking, session, latest, now, send_after, settings)
         for request in _requests_of(orm, session):
             queued += _queue_requested(orm, request, session, latest, now, send_after, settings)
     return queued
@@ -170,6 +172,7 @@ def _queue_one(
         session_id=session.id,
         dedupe_key=key,
         expires_at=session.starts_at,
+        settings=settings,
     )
     return 1 if added else 0
 
@@ -215,6 +218,7 @@ def _queue_requested(
         session_id=session.id,
         dedupe_key=key,
         expires_at=session.starts_at,
+        settings=settings,
     )
     return 1 if added else 0
 
@@ -229,6 +233,7 @@ def _queue_companion(
     offset: int,
     now: datetime,
     send_after: datetime,
+    settings: Settings,
 ) -> int:
     companion = booking.companion
     if companion is None or not companion.phone or not companion.active:
@@ -248,7 +253,8 @@ def _queue_companion(
         session_id=session.id,
         dedupe_key=key,
         expires_at=session.starts_at,
-        needs_consent=False,  # a volunteer gives the number for exactly this
+        needs_consent=False,  # a volunteer gives the number for exactly this,
+        settings=settings,
     )
     return 1 if added else 0
 
@@ -260,7 +266,13 @@ SHIFT_REMINDER_MINUTES = 24 * 60
 
 
 def queue_shift_reminders(
-    orm: OrmSession, now: datetime, *, quiet_start: time, quiet_end: time, tz: ZoneInfo
+    orm: OrmSession,
+    now: datetime,
+    *,
+    quiet_start: time,
+    quiet_end: time,
+    tz: ZoneInfo,
+    settings: Settings,
 ) -> int:
     """Text each host with a phone once before each session they are on the rota for."""
     if in_quiet_hours(now, quiet_start, quiet_end, tz):
@@ -301,6 +313,7 @@ def queue_shift_reminders(
             dedupe_key=key,
             expires_at=session.starts_at,
             needs_consent=False,
+            settings=settings,
         )
         queued += 1 if added else 0
     return queued

@@ -35,16 +35,16 @@ from havehus.models import (
 from havehus.models.people import MANAGERS
 from havehus.models.signup import LIVE, MAX_GUESTS, OPEN, SEAT_HOLDING
 from havehus.orm import OrmSession
-from havehus.people import audit
+from havehus.people import audit, consents
 from havehus.people.audit import Actor
 from havehus.program.services import bump_seats_version
 from havehus.security import derived_token, hash_token
 from havehus.signup import texts
 from havehus.signup.texts import BOOKING_PATH
 
-SMS_WORDING = "sms-2026-03"
+SMS_WORDING = consents.CURRENT_WORDING["sms"]
 
-HEALTH_WORDING = "health-2026-03"
+HEALTH_WORDING = consents.CURRENT_WORDING["health"]
 #: With less than this to the start, a freed seat is confirmed at once, never held as an offer.
 OFFER_MIN_LEAD = timedelta(days=1)
 #: C0 and C1 control characters, a tab or line break too: no keyboard puts them in a name.
@@ -133,13 +133,10 @@ def clean_name(name: str) -> str:
 
 
 def has_consent(orm: OrmSession, participant: Participant, kind: str) -> bool:
-    """Whether the person gave this kind of consent and has not withdrawn it."""
+    """Whether the person gave this kind of consent, has not withdrawn it, and (where a new
+    wording asks again: people/consents.py) gave it in the current wording."""
     found = orm.scalar(
-        select(Consent.id).where(
-            Consent.participant_id == participant.id,
-            Consent.kind == kind,
-            Consent.withdrawn_at.is_(None),
-        )
+        select(Consent.id).where(Consent.participant_id == participant.id, consents.live(kind))
     )
     return found is not None
 
@@ -153,14 +150,25 @@ def record_consent(
     recorded_by_id: int | None = None,
     recorded_by_token_id: int | None = None,
 ) -> None:
-    """Note a consent with its wording version and who recorded it (once per kind)."""
+    """Note a consent with its wording version and who recorded it (once per kind and
+    wording). A consent in an older wording that is still live is withdrawn now: the new one
+    replaces it, and the person's history shows both."""
     if has_consent(orm, participant, kind):
         return
+    orm.execute(
+        update(Consent)
+        .where(
+            Consent.participant_id == participant.id,
+            Consent.kind == kind,
+            Consent.withdrawn_at.is_(None),
+        )
+        .values(withdrawn_at=now)
+    )
     orm.add(
         Consent(
             participant_id=participant.id,
             kind=kind,
-            wording_version=HEALTH_WORDING if kind == "health" else SMS_WORDING,
+            wording_version=consents.CURRENT_WORDING[kind],
             given_at=now,
             recorded_by_id=recorded_by_id,
             recorded_by_token_id=recorded_by_token_id,
@@ -636,6 +644,7 @@ def _text_about(
     kind: str,
     now: datetime,
     wording: Callable[[Session, str], str],
+    settings: Settings,
 ) -> bool:
     """Queue a text about the booking, worded (session, language) in the person's language.
 
@@ -659,6 +668,7 @@ def _text_about(
         dedupe_key=f"{kind}:{booking.id}:{booking.updated_at.timestamp():.0f}",
         expires_at=session.starts_at,
         needs_consent=person.phone_verified_at is None,
+        settings=settings,
     )
 
 
@@ -676,7 +686,7 @@ def _confirmation_text(
     def wording(about: Session, language: str) -> str:
         return texts.confirmation_text(about, language, link, waitlisted=waitlisted)
 
-    return _text_about(orm, booking, session, "confirmation", now, wording)
+    return _text_about(orm, booking, session, "confirmation", now, wording, settings)
 
 
 def _promotion_text(orm: OrmSession, booking: Booking, now: datetime, settings: Settings) -> None:
@@ -693,4 +703,4 @@ def _promotion_text(orm: OrmSession, booking: Booking, now: datetime, settings: 
             about, language, link, can_reply=outgoing.replies_possible(settings)
         )
 
-    _text_about(orm, booking, session, "waitlist-promotion", now, wording)
+    _text_about(orm, booking, session, "waitlist-promotion", now, wording, settings)

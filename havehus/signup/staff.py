@@ -49,6 +49,16 @@ def companions(orm: OrmSession) -> Sequence[StaffUser]:
     ).all()
 
 
+def log_sensitive_list(
+    orm: OrmSession, session: Session, names_shown: bool, now: datetime, actor: Actor
+) -> None:
+    """Who booked a sensitive (health) activity, shown with names, is logged: who, when, what."""
+    if session.activity.sensitive and names_shown:
+        audit.record_access(
+            orm, "bookings", now, actor, target=session, details={"activity": session.activity.slug}
+        )
+
+
 def session_bookings(orm: OrmSession, session: Session) -> Sequence[Booking]:
     """Who booked this session, or the whole course it belongs to."""
     if session.activity.mode == Mode.ENROLMENT:

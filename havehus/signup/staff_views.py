@@ -1,8 +1,20 @@
-"""Staff sign people up on their behalf, see who is coming, and confirm erasure requests."""
+"""Staff sign people up on their behalf, see who is coming, confirm erasure requests and hand
+over a person's copy of their data."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import json
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -13,7 +25,7 @@ from havehus.messaging import outgoing
 from havehus.models import Booking, BookingStatus, Participant, Session
 from havehus.people.access import HOSTS, MANAGERS, current_actor, staff_required
 from havehus.people.forms import ConfirmForm
-from havehus.signup import services, staff
+from havehus.signup import my_record, record_pdf, services, staff
 from havehus.signup.forms import CHANNEL_LABELS, SearchForm, StaffBookingForm
 from havehus.signup.phones import last_four
 from havehus.signup.sign_up import sign_up
@@ -38,6 +50,8 @@ def _render(
     search = SearchForm(request.args)
     found = staff.search_participants(db.session, search.q.data or "") if search.q.data else []
     bookings = staff.session_bookings(db.session, target)
+    names_visible = _names_visible(target)
+    staff.log_sensitive_list(db.session, target, names_visible, utcnow(), current_actor())
     phones = [b.participant.phone for b in bookings] + [person.phone for person in found]
     return render_template(
         "signup/staff_bookings.html",
@@ -46,8 +60,8 @@ def _render(
         search=search,
         found=found,
         bookings=bookings,
-        names_visible=_names_visible(target),
-        opted_out=outgoing.opted_out_among(db.session, phones),
+        names_visible=names_visible,
+        opted_out=outgoing.opted_out_among(db.session, phones, current_settings()),
         confirm=ConfirmForm(),
         channels=CHANNEL_LABELS,
         last_four=last_four,
@@ -129,7 +143,7 @@ def cancel_booking(booking_id: int) -> ResponseReturnValue:
         else _("Cancelled. The seat is free.")
     )
     phone = promoted.participant.phone if promoted else None
-    if phone and outgoing.opted_out(db.session, phone):
+    if phone and outgoing.opted_out(db.session, phone, current_settings()):
         flash(_("They said STOP to texts, so nobody told them: tell them yourself."), "warning")
     return redirect(url_for("signup_staff.session_bookings", session_id=booking.session_id))
 
@@ -140,8 +154,49 @@ def erasure_requests() -> ResponseReturnValue:
     return render_template(
         "signup/erasure_requests.html",
         people=staff.erasure_requests(db.session),
+        copies=my_record.copy_requests(db.session, current_actor()),
         form=ConfirmForm(),
     )
+
+
+@bp.get("/people/<int:participant_id>/record.<fmt>")
+@staff_required(*MANAGERS)
+def participant_record(participant_id: int, fmt: str) -> ResponseReturnValue:
+    """Everything about one person, as JSON or as a PDF in their language (audited)."""
+    person = db.get_or_404(Participant, participant_id)
+    if fmt not in my_record.FORMATS or person.anonymised_at is not None:
+        abort(404)
+    try:
+        data = my_record.record(db.session, person, utcnow(), current_actor(), fmt)
+    except HavehusError:
+        abort(403)
+    db.session.commit()
+    name = f"havehus-{person.public_id}.{fmt}"
+    if fmt == "json":
+        body = json.dumps(data, ensure_ascii=False, indent=2)
+        return _attachment(body, "application/json", name)
+    return _attachment(record_pdf.render(data, person.language), "application/pdf", name)
+
+
+def _attachment(body: bytes | str, mimetype: str, name: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.post("/people/<int:participant_id>/copy-handed-over")
+@staff_required(*MANAGERS)
+def copy_handed_over(participant_id: int) -> ResponseReturnValue:
+    person = db.get_or_404(Participant, participant_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        my_record.copy_handed_over(db.session, person, utcnow(), current_actor())
+    except HavehusError:
+        abort(403)
+    db.session.commit()
+    flash(_("The request for a copy is done."))
+    return redirect(url_for("signup_staff.erasure_requests"))
 
 
 @bp.post("/people/<int:participant_id>/erase")

@@ -27,7 +27,7 @@ from havehus.orm import OrmSession
 from havehus.people.access import client_ip, current_actor
 from havehus.people.forms import ConfirmForm
 from havehus.program.services import public_session
-from havehus.signup import challenges, me, remind_me, services
+from havehus.signup import challenges, me, my_record, remind_me, services
 from havehus.signup.forms import CodeForm, RemindForm, SignupForm
 from havehus.signup.phones import normalise_phone
 from havehus.signup.sign_up import Person, SignUp
@@ -300,6 +300,17 @@ def my_erasure(token: str) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     me.request_erasure(db.session, person, utcnow(), client_ip())
+    db.session.commit()
+    return redirect(url_for("signup.my_bookings", token=token))
+
+
+@bp.post("/me/<token>/copy")
+def my_copy(token: str) -> ResponseReturnValue:
+    """Ask for a copy of everything the house holds about me (a manager hands it over)."""
+    person = _person_or_404(token)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    my_record.request_copy(db.session, person, utcnow(), client_ip())
     db.session.commit()
     return redirect(url_for("signup.my_bookings", token=token))
 

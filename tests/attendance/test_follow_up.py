@@ -28,7 +28,7 @@ from havehus.people.retention import anonymise
 from havehus.program.services import read_versions
 from tests.attendance.conftest import booking_of
 from tests.conftest import DEFAULT_NOW
-from tests.factories import add_booking, add_participant
+from tests.factories import add_booking, add_participant, number_key
 from tests.staff_fixtures import post_form, sign_in, submit_page_form
 
 NOW = DEFAULT_NOW  # Wednesday 2 December 2026, 12:00 in Copenhagen
@@ -115,7 +115,7 @@ def test_a_recent_no_show_is_on_the_list_until_they_come_again(any_app, house, m
     house.came(sara, 2)  # she is back
     db.session.commit()
 
-    entries = follow_up_list(db.session, NOW, manager)
+    entries = follow_up_list(db.session, NOW, manager, settings=current_settings())
 
     assert listed(entries) == [("Amina", "no_show")]
     assert entries[0].session.id == latest.id and entries[0].occurrence.startswith("booking:")
@@ -130,7 +130,7 @@ def test_two_no_shows_in_a_row_are_missed_twice_and_listed_once(any_app, house, 
     house.missed(ole, 4)
     db.session.commit()
 
-    assert listed(follow_up_list(db.session, NOW, manager)) == [
+    assert listed(follow_up_list(db.session, NOW, manager, settings=current_settings())) == [
         ("Amina", "missed_twice"),
         ("Ole", "no_show"),
     ]
@@ -142,7 +142,7 @@ def test_missed_twice_long_ago_is_no_longer_listed(app, house, manager):
     house.missed(amina, 50)
     db.session.commit()
 
-    assert follow_up_list(db.session, NOW, manager) == []
+    assert follow_up_list(db.session, NOW, manager, settings=current_settings()) == []
 
 
 def test_a_first_visit_in_the_last_week_is_listed(any_app, house, manager):
@@ -153,7 +153,9 @@ def test_a_first_visit_in_the_last_week_is_listed(any_app, house, manager):
     house.walked_in(hodan, 1)  # a walk-in is a visit too
     db.session.commit()
 
-    entries = follow_up_list(db.session, NOW, manager, reason="first_visit")
+    entries = follow_up_list(
+        db.session, NOW, manager, reason="first_visit", settings=current_settings()
+    )
 
     assert listed(entries) == [("Hodan", "first_visit"), ("Amina", "first_visit")]
     assert all(entry.occurrence.startswith("visit:") for entry in entries)
@@ -175,7 +177,9 @@ def test_people_not_seen_for_six_weeks_are_listed_but_never_anonymised_ones(
     asked.erasure_requested_at = NOW - timedelta(days=1)
     db.session.commit()
 
-    entries = follow_up_list(db.session, NOW, manager, reason="not_seen")
+    entries = follow_up_list(
+        db.session, NOW, manager, reason="not_seen", settings=current_settings()
+    )
 
     assert listed(entries) == [("Amina", "not_seen")]
     assert entries[0].session.id == last.id
@@ -194,7 +198,7 @@ def test_the_list_is_most_pressing_first_then_latest_first(any_app, house, manag
     house.missed(earlier, 5)
     db.session.commit()
 
-    assert listed(follow_up_list(db.session, NOW, manager)) == [
+    assert listed(follow_up_list(db.session, NOW, manager, settings=current_settings())) == [
         ("Twice", "missed_twice"),
         ("Once", "no_show"),
         ("Earlier", "no_show"),
@@ -211,7 +215,7 @@ def test_closing_tonights_session_puts_who_did_not_come_on_the_list(app, tonight
     close(db.session, session, clock.now, host)
     db.session.commit()
 
-    assert listed(follow_up_list(db.session, clock.now, host)) == [
+    assert listed(follow_up_list(db.session, clock.now, host, settings=current_settings())) == [
         ("Ole", "no_show"),
         ("Amina", "first_visit"),
     ]
@@ -231,8 +235,8 @@ def test_a_hosts_list_is_worked_out_without_health_appointments(any_app, house, 
     house.came(newcomer, 3, health=True)
     db.session.commit()
 
-    for_manager = follow_up_list(db.session, NOW, manager)
-    for_host = follow_up_list(db.session, NOW, host)
+    for_manager = follow_up_list(db.session, NOW, manager, settings=current_settings())
+    for_host = follow_up_list(db.session, NOW, host, settings=current_settings())
 
     assert listed(for_manager) == [
         ("Mixed", "missed_twice"),
@@ -273,17 +277,21 @@ def test_done_hides_someone_until_a_new_occurrence(any_app, house, host):
     house.came(amina, 40)
     house.missed(amina, 10)
     db.session.commit()
-    [entry] = follow_up_list(db.session, NOW, host)
+    [entry] = follow_up_list(db.session, NOW, host, settings=current_settings())
 
-    set_state(db.session, amina.id, "no_show", entry.occurrence, "done", NOW, host)
+    set_state(
+        db.session, amina.id, "no_show", entry.occurrence, "done", NOW, host, current_settings()
+    )
     db.session.commit()
 
-    assert follow_up_list(db.session, NOW, host) == []
-    assert listed(follow_up_list(db.session, NOW, host, done=True)) == [("Amina", "no_show")]
+    assert follow_up_list(db.session, NOW, host, settings=current_settings()) == []
+    assert listed(
+        follow_up_list(db.session, NOW, host, done=True, settings=current_settings())
+    ) == [("Amina", "no_show")]
     house.came(amina, 6)
     house.missed(amina, 2)  # she came back, then missed again: a new occurrence
     db.session.commit()
-    [again] = follow_up_list(db.session, NOW, host)
+    [again] = follow_up_list(db.session, NOW, host, settings=current_settings())
     assert again.reason == "no_show" and again.occurrence != entry.occurrence
     assert again.mark is None
 
@@ -292,20 +300,40 @@ def test_a_state_is_kept_with_who_and_when_and_can_be_cleared(any_app, house, ho
     amina = person("Amina")
     house.came(amina, 3)
     db.session.commit()
-    [entry] = follow_up_list(db.session, NOW, host)
+    [entry] = follow_up_list(db.session, NOW, host, settings=current_settings())
 
-    set_state(db.session, amina.id, "first_visit", entry.occurrence, "called", NOW, host)
+    set_state(
+        db.session,
+        amina.id,
+        "first_visit",
+        entry.occurrence,
+        "called",
+        NOW,
+        host,
+        current_settings(),
+    )
     later = NOW + timedelta(minutes=5)
-    set_state(db.session, amina.id, "first_visit", entry.occurrence, "texted", later, host)
+    set_state(
+        db.session,
+        amina.id,
+        "first_visit",
+        entry.occurrence,
+        "texted",
+        later,
+        host,
+        current_settings(),
+    )
     db.session.commit()
 
     mark = db.session.scalars(select(FollowUp)).one()
     assert (mark.state, mark.set_by_id, mark.set_at) == ("texted", host.user_id, later)
-    assert follow_up_list(db.session, NOW, host)[0].state == "texted"
+    assert follow_up_list(db.session, NOW, host, settings=current_settings())[0].state == "texted"
     actions = db.session.scalars(select(AuditEvent.details).filter_by(action="follow_up.state"))
     assert [details["state"] for details in actions] == ["called", "texted"]
 
-    set_state(db.session, amina.id, "first_visit", entry.occurrence, "", later, host)
+    set_state(
+        db.session, amina.id, "first_visit", entry.occurrence, "", later, host, current_settings()
+    )
     db.session.commit()
     assert db.session.scalars(select(FollowUp)).all() == []
 
@@ -315,7 +343,7 @@ def test_marking_what_is_not_on_ones_list_is_refused(any_app, house, host, manag
     house.came(amina, 30)
     house.missed(amina, 2, health=True)
     db.session.commit()
-    [entry] = follow_up_list(db.session, NOW, manager)
+    [entry] = follow_up_list(db.session, NOW, manager, settings=current_settings())
 
     for actor, reason, occurrence, state in [
         (host, "no_show", entry.occurrence, "done"),  # a host's list has no health no-show
@@ -323,14 +351,25 @@ def test_marking_what_is_not_on_ones_list_is_refused(any_app, house, host, manag
         (manager, "lost", entry.occurrence, "done"),
     ]:
         with pytest.raises(HavehusError) as refused:
-            set_state(db.session, amina.id, reason, occurrence, state, NOW, actor)
+            set_state(
+                db.session, amina.id, reason, occurrence, state, NOW, actor, current_settings()
+            )
         assert refused.value.code == "not_found"
     with pytest.raises(HavehusError) as refused:
-        set_state(db.session, amina.id, "no_show", entry.occurrence, "forgotten", NOW, manager)
+        set_state(
+            db.session,
+            amina.id,
+            "no_show",
+            entry.occurrence,
+            "forgotten",
+            NOW,
+            manager,
+            current_settings(),
+        )
     assert refused.value.code == "invalid"
     partner = Actor("user", manager.user_id, role="partner")
     with pytest.raises(HavehusError) as refused:
-        follow_up_list(db.session, NOW, partner)
+        follow_up_list(db.session, NOW, partner, settings=current_settings())
     assert refused.value.code == "forbidden"
 
 
@@ -338,7 +377,11 @@ def test_marking_what_is_not_on_ones_list_is_refused(any_app, house, host, manag
 
 
 def _text(actor: Actor, who: Participant, reason: str, at: datetime = NOW, **kw) -> bool:
-    [entry] = [e for e in follow_up_list(db.session, at, actor) if e.participant.id == who.id]
+    [entry] = [
+        e
+        for e in follow_up_list(db.session, at, actor, settings=current_settings())
+        if e.participant.id == who.id
+    ]
     return send_text(
         db.session, who.id, reason, entry.occurrence, at, actor, settings=current_settings(), **kw
     )
@@ -362,7 +405,7 @@ def test_one_tap_queues_a_kind_text_in_the_persons_language_once(any_app, house,
     assert "Sammen" not in message.body and "Cooking" not in message.body
     assert message.session_id is None and message.booking_id is None
     assert message.created_by_id == host.user_id
-    assert follow_up_list(db.session, NOW, host)[0].state == "texted"
+    assert follow_up_list(db.session, NOW, host, settings=current_settings())[0].state == "texted"
 
 
 def test_a_follow_up_text_never_says_what_the_appointment_was(any_app, house, manager):
@@ -391,11 +434,13 @@ def test_no_text_without_consent_a_number_or_after_stop(app, house, host, setup,
     stop = setup.pop("stop", False)
     amina = person("Amina", **setup)
     if stop:
-        db.session.add(OptOut(phone=amina.phone, opted_out_at=NOW, source="sms"))
+        db.session.add(OptOut(phone_hash=number_key(amina.phone), opted_out_at=NOW, source="sms"))
     house.came(amina, 3)
     db.session.commit()
 
-    assert follow_up_list(db.session, NOW, host)[0].text_problem == code
+    assert (
+        follow_up_list(db.session, NOW, host, settings=current_settings())[0].text_problem == code
+    )
     with pytest.raises(HavehusError) as refused:
         _text(host, amina, "first_visit")
     assert refused.value.code == code

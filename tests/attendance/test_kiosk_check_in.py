@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from havehus.people.audit import CLI
 from havehus.people.credentials import enrol_kiosk
 from tests.conftest import DEFAULT_NOW
 from tests.factories import add_booking, add_participant
+from tests.privacy_scan import places_holding
 from tests.staff_fixtures import post_form
 
 NOW = DEFAULT_NOW
@@ -192,3 +194,17 @@ def test_the_kiosk_pages_speak_arabic_right_to_left(client, tonight):
     assert 'lang="ar" dir="rtl"' in page
     assert "أهلًا" in page
     assert '<div class="kiosk-keys" dir="ltr">' in page
+
+
+def test_an_unnamed_check_in_keeps_no_number_anywhere(client, tonight):
+    """A number nobody has counts one anonymous adult: the number is in no table, no cookie."""
+    session = tonight()
+    _enrol(client)
+
+    response = _type(client, session, "20998811")
+    client.get(response.location)
+
+    assert _adults(session) == 1
+    assert places_holding("20998811") == set()
+    with client.session_transaction() as kept:  # the kiosk's own cookie, decoded
+        assert "20998811" not in json.dumps(dict(kept), default=str)

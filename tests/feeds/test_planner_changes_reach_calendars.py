@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import recurring_ical_events
 
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.feeds.tokens import create_feed_token
 from havehus.people.audit import CLI
@@ -45,10 +46,13 @@ def test_cancel_and_move_show_in_public_and_partner_calendars(
         events = _events(client, path)
         assert events[uid_moved]["DTSTART"].dt.astimezone(CPH).time() == time(10)
 
-    cancel_session(db.session, before_dst, "Stormvarsel", NOW, CLI, tz=CPH)
+    cancel_session(
+        db.session, before_dst, "Stormvarsel", NOW, CLI, tz=CPH, settings=current_settings()
+    )
     move_session(
         db.session, after_dst, date(2027, 3, 31), time(14), time(15), None, NOW, CLI,
         tz=CPH, expected_sequence=after_dst.sequence,
+        settings=current_settings(),
     )  # fmt: skip
     db.session.commit()
 

@@ -269,6 +269,8 @@ def build_world(app: Flask) -> World:
         "year": "2026",
         "device_id": str(device.id),
         "feed_id": str(partner_token.id),
+        # A participant's record: JSON (the PDF is the same data, and slower to make).
+        "fmt": "json",
         "invite": invite,
         "message_id": str(text.id),
         "name": "0" * 32 + ".jpg",

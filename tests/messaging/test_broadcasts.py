@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from havehus.config import change_settings
+from havehus.config import change_settings, current_settings
 from havehus.extensions import db
 from havehus.messaging import broadcasts, guards
 from havehus.models import (
@@ -25,7 +25,7 @@ from havehus.models import (
     Session,
 )
 from havehus.people.audit import Actor
-from tests.factories import add_booking, add_participant, sms_limits
+from tests.factories import add_booking, add_participant, number_key, sms_limits
 from tests.staff_fixtures import csrf_from
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
@@ -105,7 +105,7 @@ def test_a_practical_notice_goes_to_booked_people_with_sms_consent(any_app):
     book(session, person(phone=None))  # no number
     stopped = person()
     book(session, stopped)
-    db.session.add(OptOut(phone=stopped.phone, opted_out_at=NOW, source="sms"))
+    db.session.add(OptOut(phone_hash=number_key(stopped.phone), opted_out_at=NOW, source="sms"))
     unreachable = person()
     unreachable.phone_unreachable = True
     book(session, unreachable)
@@ -114,6 +114,7 @@ def test_a_practical_notice_goes_to_booked_people_with_sms_consent(any_app):
     group = broadcasts.audience(
         db.session, broadcasts.Target(session.activity, session), "practical", ["da"], NOW,
         limits(),
+        current_settings(),
     )  # fmt: skip
     got = {r.participant.id for r in group.recipients}
     assert got == {confirmed.id, waitlisted.id, offered.id}
@@ -128,7 +129,13 @@ def test_an_activity_broadcast_reaches_everyone_on_its_coming_times(any_app):
     book(second, b)
     book(past, c)
     group = broadcasts.audience(
-        db.session, broadcasts.Target(first.activity), "practical", ["da"], NOW, limits()
+        db.session,
+        broadcasts.Target(first.activity),
+        "practical",
+        ["da"],
+        NOW,
+        limits(),
+        current_settings(),
     )
     assert {r.participant.id for r in group.recipients} == {a.id, b.id}
 
@@ -147,11 +154,12 @@ def test_news_goes_only_to_people_with_marketing_consent(any_app):
         .values(withdrawn_at=NOW)
     )
     stopped = person(consents=("marketing",))
-    db.session.add(OptOut(phone=stopped.phone, opted_out_at=NOW, source="sms"))
+    db.session.add(OptOut(phone_hash=number_key(stopped.phone), opted_out_at=NOW, source="sms"))
     db.session.commit()
     group = broadcasts.audience(
         db.session, broadcasts.Target(session.activity, session), "marketing", ["da"], NOW,
         limits(),
+        current_settings(),
     )  # fmt: skip
     assert {r.participant.id for r in group.recipients} == {keen.id, keen_and_booked.id}
     assert group.excluded == 1  # the one who said stop
@@ -168,6 +176,7 @@ def test_people_get_their_own_language_or_danish(any_app):
     broadcast, created = broadcasts.send(
         db.session, target, "practical", cleaned, broadcasts.new_key(), NOW, Actor("cli"),
         limits(),
+        current_settings(),
     )  # fmt: skip
     db.session.commit()
     assert created
@@ -261,6 +270,7 @@ def test_two_confirmations_at_the_same_moment_send_once(any_app):
                 _broadcast, created = broadcasts.send(
                     db.session, target, "practical", {"da": TEXT}, key, NOW, Actor("cli"),
                     sms_limits(),
+                    current_settings(),
                 )  # fmt: skip
                 db.session.commit()
                 outcomes.append(created)

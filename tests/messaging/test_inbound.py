@@ -20,7 +20,7 @@ from havehus.people.audit import CLI
 from havehus.program.sessions import cancel_session
 from havehus.signup.reminders import queue_reminders
 from havehus.signup.services import book, cancel, record_consent
-from tests.factories import add_participant
+from tests.factories import add_participant, number_key
 from tests.messaging.fake_twilio import (
     AUTH_TOKEN,
     PUBLIC_URL,
@@ -473,7 +473,7 @@ def test_stop_blocks_reminders_and_start_allows_them_again(sms, dinner, person):
 
     assert answer(post_inbound(sms, someone.phone, "STOP")) == []
     optout = db.session.scalars(select(OptOut)).one()
-    assert optout.phone == someone.phone and optout.source == "sms"
+    assert optout.phone_hash == number_key(someone.phone) and optout.source == "sms"
     (message,) = inbound()
     assert message.interpreted_as == "stop" and message.handled_at == NOW
 
@@ -520,12 +520,14 @@ def test_after_stop_no_change_notice_or_seat_offer_reaches_the_number(sms, dinne
     sign_up(moved, someone)
     sign_up(moved, neighbour)
     # A notice queued before STOP, still waiting in the outbox when STOP comes.
-    cancel_session(db.session, moved, "Syg kok", NOW, CLI, tz=TZ)
+    cancel_session(db.session, moved, "Syg kok", NOW, CLI, tz=TZ, settings=current_settings())
     db.session.commit()
 
     answer(post_inbound(sms, someone.phone, "STOP"))
     answer(post_inbound(sms, waiting.phone, "STOP"))
-    summary = cancel_session(db.session, session, "Stormvarsel", NOW, CLI, tz=TZ)
+    summary = cancel_session(
+        db.session, session, "Stormvarsel", NOW, CLI, tz=TZ, settings=current_settings()
+    )
     db.session.commit()
 
     assert (summary.notices, summary.unreached) == (0, 2)
@@ -543,7 +545,7 @@ def test_staff_see_who_said_stop_beside_their_name(client, signed_in, dinner, pe
     someone = person(name="Zainab")
     session = dinner(capacity=2)
     sign_up(session, someone)
-    db.session.add(OptOut(phone=someone.phone, opted_out_at=NOW, source="sms"))
+    db.session.add(OptOut(phone_hash=number_key(someone.phone), opted_out_at=NOW, source="sms"))
     db.session.commit()
     listing = client.get(f"/staff/sessions/{session.id}/bookings?q=Zainab")
     assert listing.get_data(as_text=True).count("no texts (STOP)") == 0  # Danish page
@@ -697,7 +699,7 @@ def test_words_of_one_language_that_are_common_elsewhere_act_only_for_its_speake
     answer(post_inbound(sms, dane.phone, "Ret"))
     assert count(OptOut) == 0
     answer(post_inbound(sms, turk.phone, "RET"))
-    assert db.session.scalar(select(OptOut.phone)) == turk.phone
+    assert db.session.scalar(select(OptOut.phone_hash)) == number_key(turk.phone)
     answer(post_inbound(sms, somali.phone, "Maya"))
     db.session.expire_all()
     assert db.session.get(Booking, booking.id).status == "cancelled"

@@ -22,9 +22,12 @@ import pytest
 from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 
+from havehus.config import DEFAULT_SECRET_KEY
 from havehus.extensions import db
+from havehus.messaging import optout_log
 from havehus.messaging.outbox import RECONCILE_AFTER
 from havehus.models import OptOut, OutboundMessage, Participant
+from havehus.security import keyed_hash
 from tests.conftest import build_app
 from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 from tests.messaging.worker_processes import Worker, WorkerServer
@@ -240,7 +243,12 @@ def _outcome(chain: Chain, twilio: FakeTwilio, row: Row) -> Row:
         unreachable = db.session.scalar(
             select(Participant.phone_unreachable).where(Participant.phone == phone)
         )
-        opted_out = db.session.scalar(select(OptOut.id).where(OptOut.phone == phone))
+        opted_out = db.session.scalar(
+            # The worker ran on the chain's settings: the default key, not the tests' one.
+            select(OptOut.id).where(
+                OptOut.phone_hash == keyed_hash(DEFAULT_SECRET_KEY, optout_log.PURPOSE, phone)
+            )
+        )
         db.session.remove()
         db.engine.dispose()
     number = "unreachable" if unreachable else "opted out" if opted_out else "—"

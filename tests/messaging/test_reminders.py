@@ -17,6 +17,7 @@ from havehus.models import Booking, OptOut, OutboundMessage, Session
 from havehus.people.audit import CLI
 from havehus.signup.reminders import queue_reminders
 from havehus.signup.services import cancel
+from tests.factories import number_key
 from tests.messaging.test_outbox import RecordingGateway
 
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -180,7 +181,7 @@ def test_stop_then_a_reminder_is_not_sent(any_app, booked):
     now = START - timedelta(hours=3)
     queue_at(now)
     phone = booking.participant.phone
-    db.session.add(OptOut(phone=phone, opted_out_at=now, source="sms"))
+    db.session.add(OptOut(phone_hash=number_key(phone), opted_out_at=now, source="sms"))
     db.session.commit()
     gateway = RecordingGateway()
     process_due(db.session, gateway, now, "w", 300, settings=current_settings())
@@ -191,7 +192,9 @@ def test_stop_then_a_reminder_is_not_sent(any_app, booked):
 
 def test_a_number_that_opted_out_gets_no_reminder_queued(any_app, booked):
     _, (booking,) = booked()
-    db.session.add(OptOut(phone=booking.participant.phone, opted_out_at=JOINED, source="sms"))
+    db.session.add(
+        OptOut(phone_hash=number_key(booking.participant.phone), opted_out_at=JOINED, source="sms")
+    )
     db.session.commit()
     assert queue_at(START - timedelta(hours=3)) == 0
 

@@ -14,6 +14,7 @@ from havehus.messaging.outgoing import replies_possible
 from havehus.messaging.segments import count_segments, describe
 from havehus.models import Activity, InboundMessage, OptOut, OutboundMessage, Participant, Session
 from havehus.signup import texts
+from tests.factories import number_key
 from tests.staff_fixtures import post_form
 
 NOW = datetime(2026, 12, 3, 13, 0, tzinfo=UTC)
@@ -137,7 +138,7 @@ def test_numbers_we_cannot_reach_are_one_filter_away(client, signed_in):
     unreachable = text(phone="+4520990002")
     by_code = text(phone="+4520990003", status="failed", error_code=21610)
     fine = text(phone="+4520990004")
-    db.session.add(OptOut(phone="+4520990001", opted_out_at=NOW, source="sms"))
+    db.session.add(OptOut(phone_hash=number_key("+4520990001"), opted_out_at=NOW, source="sms"))
     db.session.add(Participant(public_id="p-x", display_name="Ali", phone="+4520990002",
                                phone_unreachable=True, created_at=NOW))  # fmt: skip
     db.session.commit()

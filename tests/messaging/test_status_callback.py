@@ -13,6 +13,7 @@ from havehus.extensions import db
 from havehus.messaging.outbox import process_due
 from havehus.messaging.twilio_gateway import TwilioGateway
 from havehus.models import InboundMessage, OptOut, OutboundMessage, Participant
+from tests.factories import number_key
 from tests.messaging.fake_twilio import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -137,7 +138,11 @@ def test_unsubscribed_21610_opts_the_number_out_even_when_reported_late(sms, twi
     post_status(sms, text.provider_sid, "failed", 21610)
     assert reload(text).status == "delivered"
     optout = db.session.scalars(select(OptOut)).one()
-    assert optout.phone == PHONE and optout.source == "provider" and optout.opted_out_at == NOW
+    assert (
+        optout.phone_hash == number_key(PHONE)
+        and optout.source == "provider"
+        and optout.opted_out_at == NOW
+    )
     # Twice is still one opt-out; START from the phone lifts it.
     post_status(sms, text.provider_sid, "failed", 21610)
     assert len(db.session.scalars(select(OptOut)).all()) == 1

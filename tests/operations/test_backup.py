@@ -71,7 +71,7 @@ def snapshot() -> dict[str, list[tuple]]:
         "session": select(Session.id, Session.starts_at, Session.status, Session.seats_taken),
         "booking": select(Booking.id, Booking.session_id, Booking.participant_id, Booking.status),
         "participant": select(Participant.id, Participant.display_name, Participant.phone),
-        "opt_out": select(OptOut.phone),
+        "opt_out": select(OptOut.phone_hash),
     }
     rows = {
         name: sorted(map(tuple, db.session.execute(q).all()), key=repr)

@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from havehus import maintenance
+from havehus.config import current_settings
 from havehus.extensions import db
 from havehus.messaging.outgoing import queue
 from havehus.models import MessageStatus, OutboundMessage
@@ -105,6 +106,7 @@ def test_the_worker_sends_nothing_in_maintenance(app: Flask) -> None:
             kind="code",
             now=DEFAULT_NOW,
             needs_consent=False,
+            settings=current_settings(),
         )
         db.session.commit()
     maintenance.turn_on(app.instance_path, DEFAULT_NOW)

@@ -15,6 +15,7 @@ from havehus.messaging.outbox import process_due
 from havehus.messaging.replies import handle_inbound
 from havehus.models import OptOut, OutboundMessage
 from tests.conftest import DEFAULT_NOW
+from tests.factories import number_key
 from tests.messaging.fake_twilio import FakeTwilio
 from tests.messaging.test_twilio_gateway import gateway
 
@@ -86,13 +87,17 @@ def test_texts_pending_at_the_backup_are_looked_up_not_sent_twice(
             settings=current_settings(),
         )  # fmt: skip
     db.session.commit()
-    log = [
-        json.loads(line)
-        for line in (tmp_path / "instance" / "opt-outs.jsonl").read_text().splitlines()
-    ]
+    written = (tmp_path / "instance" / "opt-outs.jsonl").read_text()
+    log = [json.loads(line) for line in written.splitlines()]
     assert log == [
-        {"at": "2026-12-02T11:06:00+00:00", "phone": SAYS_STOP, "action": "stop", "source": "sms"}
+        {
+            "at": "2026-12-02T11:06:00+00:00",
+            "phone_hash": number_key(SAYS_STOP),
+            "action": "stop",
+            "source": "sms",
+        }
     ]
+    assert SAYS_STOP not in written and SAYS_STOP[3:] not in written  # the number is not kept
 
     clock.advance(timedelta(minutes=10))
     result = migrated_app.test_cli_runner().invoke(args=["restore", str(target), "--yes"])
@@ -100,7 +105,7 @@ def test_texts_pending_at_the_backup_are_looked_up_not_sent_twice(
     assert "Texts to look up at the provider before sending: 3" in result.output
     assert "opt-outs applied again: 1" in result.output
     assert set(statuses().values()) == {"unknown"}
-    assert db.session.scalar(select(OptOut.phone)) == SAYS_STOP
+    assert db.session.scalar(select(OptOut.phone_hash)) == number_key(SAYS_STOP)
     db.session.rollback()
 
     # The worker looks every one up before sending anything.
@@ -123,37 +128,52 @@ def test_the_opt_out_log_replays_stop_and_start_in_order(migrated_app, tmp_path)
     path = tmp_path / "log.jsonl"
     with migrated_app.test_request_context():
         change_settings(migrated_app, opt_out_log=str(path))
-        optout_log.append(
-            current_settings(), SAYS_STOP, optout_log.STOP, "sms", NOW - timedelta(hours=1)
-        )
-        optout_log.append(
-            current_settings(), SAYS_STOP, optout_log.START, "sms", NOW + timedelta(minutes=1)
-        )
-        optout_log.append(
-            current_settings(),
-            DUE_TOMORROW,
-            optout_log.STOP,
-            "provider",
-            NOW + timedelta(minutes=2),
-        )
-        optout_log.append(
-            current_settings(), DUE_TOMORROW, optout_log.START, "sms", NOW + timedelta(minutes=3)
-        )
-        optout_log.append(
-            current_settings(), DUE_TOMORROW, optout_log.STOP, "sms", NOW + timedelta(minutes=4)
-        )
+        settings = current_settings()
+        for number, action, source, minutes in (
+            (SAYS_STOP, optout_log.STOP, "sms", -60),
+            (SAYS_STOP, optout_log.START, "sms", 1),
+            (DUE_TOMORROW, optout_log.STOP, "provider", 2),
+            (DUE_TOMORROW, optout_log.START, "sms", 3),
+            (DUE_TOMORROW, optout_log.STOP, "sms", 4),
+        ):
+            optout_log.append(
+                settings,
+                number_key(number),
+                action,
+                source,
+                NOW + timedelta(minutes=minutes),
+            )
     with path.open("a") as fh:
         fh.write('{"at": "2026-12-02T11:05:00+00:00", "phone": "+45209')  # a torn last line
-    db.session.add(OptOut(phone=SAYS_STOP, opted_out_at=NOW - timedelta(hours=1), source="sms"))
+    db.session.add(
+        OptOut(
+            phone_hash=number_key(SAYS_STOP), opted_out_at=NOW - timedelta(hours=1), source="sms"
+        )
+    )
     db.session.commit()
 
-    entries = optout_log.entries_since(path, NOW)
-    assert [(e.phone, e.action) for e in entries] == [
-        (SAYS_STOP, "start"),
-        (DUE_TOMORROW, "stop"),
-        (DUE_TOMORROW, "start"),
-        (DUE_TOMORROW, "stop"),
+    entries = optout_log.entries_since(path, NOW, current_settings())
+    assert [(e.phone_hash, e.action) for e in entries] == [
+        (number_key(SAYS_STOP), "start"),
+        (number_key(DUE_TOMORROW), "stop"),
+        (number_key(DUE_TOMORROW), "start"),
+        (number_key(DUE_TOMORROW), "stop"),
     ]
     optout_log.reapply(db.session, entries)
     db.session.commit()
-    assert set(db.session.scalars(select(OptOut.phone))) == {DUE_TOMORROW}
+    assert set(db.session.scalars(select(OptOut.phone_hash))) == {number_key(DUE_TOMORROW)}
+
+
+def test_lines_written_with_numbers_in_clear_are_read_hashed_and_rewritten(migrated_app, tmp_path):
+    """A log from before opt-outs were hashed still works, and the migration's rewrite leaves
+    no number in it."""
+    path = tmp_path / "old.jsonl"
+    line = {"at": "2026-12-02T11:06:00+00:00", "phone": SAYS_STOP, "action": "stop"}
+    path.write_text(json.dumps(line | {"source": "sms"}) + "\n")
+    with migrated_app.test_request_context():
+        [entry] = optout_log.entries_since(path, None, current_settings())
+        assert entry.phone_hash == number_key(SAYS_STOP) and entry.action == "stop"
+        assert optout_log.hash_old_lines(path, current_settings()) == 1
+        assert SAYS_STOP not in path.read_text()
+        assert optout_log.entries_since(path, None, current_settings()) == [entry]
+        assert optout_log.hash_old_lines(path, current_settings()) == 0

@@ -62,7 +62,7 @@ def test_a_planner_edit_shows_at_once(client, program):
     before = client.get("/")
     assert "Aflyst" not in before.get_data(as_text=True)
 
-    cancel_session(db.session, dinner, "Stormvejr", NOW, CLI, tz=CPH)
+    cancel_session(db.session, dinner, "Stormvejr", NOW, CLI, tz=CPH, settings=current_settings())
     db.session.commit()
 
     after = client.get("/", headers={"If-None-Match": before.headers["ETag"]})
@@ -140,7 +140,7 @@ def test_a_change_made_by_another_worker_shows_at_once(client, program, sqlite_u
         db.session.remove()
     assert "19 pladser tilbage" in client.get("/").get_data(as_text=True)
 
-    cancel_session(db.session, dinner, "Stormvejr", NOW, CLI, tz=CPH)
+    cancel_session(db.session, dinner, "Stormvejr", NOW, CLI, tz=CPH, settings=current_settings())
     db.session.commit()
     with other.app_context():
         assert "Stormvejr" in other.test_client().get("/").get_data(as_text=True)

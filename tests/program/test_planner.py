@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 import pytest
 from sqlalchemy import func, select, update
 
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.models import Activity, AuditEvent, OutboundMessage, Session, StaffUser
@@ -160,6 +161,7 @@ def test_capacity_cannot_go_below_the_seats_already_taken(world):
             expected_version=world.walk.version,
             tz=CPH,
             horizon_weeks=HORIZON_WEEKS,
+            settings=current_settings(),
         )
     assert "capacity" in caught.value.fields
 
@@ -179,6 +181,7 @@ def test_saving_an_older_version_is_refused_as_a_conflict(world):
         expected_version=old_version,
         tz=CPH,
         horizon_weeks=HORIZON_WEEKS,
+        settings=current_settings(),
     )
     db.session.commit()
     with pytest.raises(HavehusError) as caught:
@@ -191,6 +194,7 @@ def test_saving_an_older_version_is_refused_as_a_conflict(world):
             expected_version=old_version,
             tz=CPH,
             horizon_weeks=HORIZON_WEEKS,
+            settings=current_settings(),
         )
     assert caught.value.code == "conflict"
 
@@ -211,6 +215,7 @@ def test_a_save_racing_another_process_is_refused_as_a_conflict(world):
             expected_version=version,
             tz=CPH,
             horizon_weeks=HORIZON_WEEKS,
+            settings=current_settings(),
         )
     assert caught.value.code == "conflict"
 
@@ -222,7 +227,7 @@ def test_a_notice_is_written_in_the_persons_language(world):
     session = world.session_on(date(2026, 3, 10))
     book(session, person("+4520000001", "da"))
     book(session, person("+4520000002", "en"))
-    cancel_session(db.session, session, "Storm", NOW, MANAGER, tz=CPH)
+    cancel_session(db.session, session, "Storm", NOW, MANAGER, tz=CPH, settings=current_settings())
     db.session.commit()
     bodies = dict(db.session.execute(select(OutboundMessage.language, OutboundMessage.body)).all())
     assert bodies["da"] == "Aflyst: Gå-tur, tirsdag den 10. marts 10:00. Storm"
@@ -245,6 +250,7 @@ def test_a_sensitive_activity_is_named_neutrally_in_notices(world):
         MANAGER,
         tz=CPH,
         expected_sequence=0,
+        settings=current_settings(),
     )
     body = db.session.scalar(select(OutboundMessage.body))
     assert "Aftale i Havehuset" in body and "Gå-tur" not in body
@@ -267,6 +273,7 @@ def test_moving_across_the_switch_to_summer_time_keeps_the_wall_clock(world):
         MANAGER,
         tz=CPH,
         expected_sequence=0,
+        settings=current_settings(),
     )
     assert _local(session) == datetime(2026, 3, 31, 10, tzinfo=CPH)
     assert session.starts_at.hour == 8  # UTC+2 after 29 March
@@ -287,25 +294,28 @@ def test_moving_with_a_stale_sequence_is_a_conflict(world):
             MANAGER,
             tz=CPH,
             expected_sequence=5,
+            settings=current_settings(),
         )
     assert caught.value.code == "conflict"
 
 
 def test_cancelling_twice_or_in_the_past_is_refused(world):
     session = world.session_on(date(2026, 3, 10))
-    cancel_session(db.session, session, "Storm", NOW, MANAGER, tz=CPH)
+    cancel_session(db.session, session, "Storm", NOW, MANAGER, tz=CPH, settings=current_settings())
     with pytest.raises(HavehusError) as twice:
-        cancel_session(db.session, session, "Storm", NOW, MANAGER, tz=CPH)
+        cancel_session(
+            db.session, session, "Storm", NOW, MANAGER, tz=CPH, settings=current_settings()
+        )
     past = world.session_on(date(2026, 2, 24))
     with pytest.raises(HavehusError) as too_late:
-        cancel_session(db.session, past, "Storm", NOW, MANAGER, tz=CPH)
+        cancel_session(db.session, past, "Storm", NOW, MANAGER, tz=CPH, settings=current_settings())
     assert (twice.value.code, too_late.value.code) == ("already_cancelled", "past")
 
 
 def test_a_reinstated_session_takes_place_with_a_new_sequence(world):
     session = world.session_on(date(2026, 3, 10))
-    cancel_session(db.session, session, "Storm", NOW, MANAGER, tz=CPH)
-    reinstate_session(db.session, session, NOW, MANAGER, tz=CPH)
+    cancel_session(db.session, session, "Storm", NOW, MANAGER, tz=CPH, settings=current_settings())
+    reinstate_session(db.session, session, NOW, MANAGER, tz=CPH, settings=current_settings())
     assert (session.status, session.cancel_reason, session.sequence) == ("scheduled", None, 2)
 
 
@@ -326,7 +336,13 @@ def test_archiving_removes_free_sessions_and_cancels_booked_ones(world):
     booked = world.session_on(date(2026, 3, 17))
     book(booked, person())
     summary = archive_activity(
-        db.session, world.walk, NOW, MANAGER, expected_version=world.walk.version, tz=CPH
+        db.session,
+        world.walk,
+        NOW,
+        MANAGER,
+        expected_version=world.walk.version,
+        tz=CPH,
+        settings=current_settings(),
     )
     db.session.commit()
     coming = db.session.scalars(
@@ -411,14 +427,30 @@ def test_a_closure_cancels_the_sessions_on_its_days_with_one_confirmation(world)
     affected = closure_sessions(db.session, date(2026, 3, 23), date(2026, 3, 29), None, CPH)
     assert [s.id for s in affected] == [booked.id]
     _closure, summary = create_closure(
-        db.session, date(2026, 3, 23), date(2026, 3, 29), "Vandskade", None, NOW, MANAGER, tz=CPH
+        db.session,
+        date(2026, 3, 23),
+        date(2026, 3, 29),
+        "Vandskade",
+        None,
+        NOW,
+        MANAGER,
+        tz=CPH,
+        settings=current_settings(),
     )
     assert (booked.status, booked.cancel_reason, summary.notices) == ("cancelled", "Vandskade", 1)
 
 
 def test_sessions_created_later_inside_a_closure_are_cancelled_too(world):
     create_closure(
-        db.session, date(2026, 4, 7), date(2026, 4, 7), "Påskeferie", None, NOW, MANAGER, tz=CPH
+        db.session,
+        date(2026, 4, 7),
+        date(2026, 4, 7),
+        "Påskeferie",
+        None,
+        NOW,
+        MANAGER,
+        tz=CPH,
+        settings=current_settings(),
     )
     later = datetime(2026, 3, 9, 11, tzinfo=NOW.tzinfo)
     from havehus.program.recurrence import expand_activity
@@ -430,7 +462,15 @@ def test_sessions_created_later_inside_a_closure_are_cancelled_too(world):
 def test_a_closure_ending_before_it_starts_is_refused(world):
     with pytest.raises(HavehusError) as caught:
         create_closure(
-            db.session, date(2026, 3, 20), date(2026, 3, 19), "Fejl", None, NOW, MANAGER, tz=CPH
+            db.session,
+            date(2026, 3, 20),
+            date(2026, 3, 19),
+            "Fejl",
+            None,
+            NOW,
+            MANAGER,
+            tz=CPH,
+            settings=current_settings(),
         )
     assert "ends_on" in caught.value.fields
 
@@ -444,7 +484,9 @@ def test_the_closure_preview_refuses_what_saving_refuses(world, days):
     with pytest.raises(HavehusError) as previewed:
         preview_closure(db.session, *days, "Fejl", None, tz=CPH)
     with pytest.raises(HavehusError) as saved:
-        create_closure(db.session, *days, "Fejl", None, NOW, MANAGER, tz=CPH)
+        create_closure(
+            db.session, *days, "Fejl", None, NOW, MANAGER, tz=CPH, settings=current_settings()
+        )
     assert "ends_on" in saved.value.fields
     assert previewed.value.fields == saved.value.fields
 
@@ -497,6 +539,7 @@ def test_a_session_with_only_a_cancelled_booking_is_kept_so_the_booking_is_too(w
         MANAGER,
         tz=CPH,
         horizon_weeks=HORIZON_WEEKS,
+        settings=current_settings(),
     )
     db.session.commit()
     assert db.session.get(type(booking), booking.id) is not None
@@ -523,6 +566,7 @@ def test_a_new_time_for_all_stays_on_the_wall_clock_across_the_autumn_change(app
         MANAGER,
         tz=CPH,
         horizon_weeks=3,
+        settings=current_settings(),
     )
     local = [(_local(s).date(), _local(s).hour) for s in activity.sessions]
     assert (date(2026, 10, 27), 11) in local  # after 25 October: UTC+1

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.models import Booking, OutboundMessage, Session
@@ -78,6 +79,7 @@ def test_recurrence_edit(any_app, row):
             MANAGER,
             tz=CPH,
             horizon_weeks=HORIZON_WEEKS,
+            settings=current_settings(),
         )
     except HavehusError as error:
         assert error.code == row.get("error"), error.message

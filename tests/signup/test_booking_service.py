@@ -16,6 +16,7 @@ from havehus.people.services import create_staff_user
 from havehus.program.services import read_versions
 from havehus.signup import services
 from havehus.signup.sign_up import Person, SignUp, sign_up
+from tests.factories import number_key
 from tests.signup.conftest import NOW
 
 PUBLIC = Actor("public")
@@ -219,7 +220,7 @@ def test_a_confirmation_text_needs_consent_and_respects_stop(any_app, bookable, 
     _book(session, make_person(consent=True))
     _book(session, make_person(consent=False))
     stopped = make_person(consent=True)
-    db.session.add(OptOut(phone=stopped.phone, opted_out_at=NOW, source="sms"))
+    db.session.add(OptOut(phone_hash=number_key(stopped.phone), opted_out_at=NOW, source="sms"))
     _book(session, stopped)
     texts = db.session.scalars(select(OutboundMessage.kind)).all()
     assert texts == ["confirmation"]

@@ -26,6 +26,7 @@ from havehus.people.audit import CLI
 from havehus.people.credentials import enrol_kiosk, revoke_kiosk
 from havehus.signup import services
 from tests.conftest import DEFAULT_NOW
+from tests.factories import number_key
 from tests.staff_fixtures import post_form
 
 NOW = DEFAULT_NOW
@@ -306,7 +307,7 @@ def test_signing_up_twice_at_the_kiosk_says_so_and_texts_once(client, bookable):
 
 def test_a_number_that_said_stop_is_told_to_send_start_first(client, bookable):
     session = bookable(capacity=20)
-    db.session.add(OptOut(phone="+4520123456", opted_out_at=NOW, source="sms"))
+    db.session.add(OptOut(phone_hash=number_key("+4520123456"), opted_out_at=NOW, source="sms"))
     db.session.commit()
     _english(client)
     _type_number(client, session)
@@ -321,7 +322,7 @@ def test_a_number_that_said_stop_is_told_to_send_start_first(client, bookable):
 
 def test_an_enrolled_kiosk_says_why_a_number_that_said_stop_gets_no_text(client, bookable):
     session = bookable(capacity=20)
-    db.session.add(OptOut(phone="+4520123456", opted_out_at=NOW, source="sms"))
+    db.session.add(OptOut(phone_hash=number_key("+4520123456"), opted_out_at=NOW, source="sms"))
     db.session.commit()
     _enrol(client)
     _english(client)

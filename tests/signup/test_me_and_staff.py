@@ -10,6 +10,7 @@ from havehus.extensions import db
 from havehus.models import AuditEvent, Booking, Consent, FeedToken, OptOut
 from havehus.people.audit import Actor
 from havehus.signup import me, services
+from tests.factories import number_key
 from tests.signup.conftest import NOW
 from tests.staff_fixtures import post_form, sign_in, submit_page_form
 
@@ -269,7 +270,7 @@ def test_staff_are_told_when_the_promoted_person_said_stop(
     first = _booked(session, make_person("Amina"))
     waiting = make_person("Hodan")
     _booked(session, waiting)
-    db.session.add(OptOut(phone=waiting.phone, opted_out_at=NOW, source="sms"))
+    db.session.add(OptOut(phone_hash=number_key(waiting.phone), opted_out_at=NOW, source="sms"))
     db.session.commit()
     page = f"/staff/sessions/{session.id}/bookings"
 

@@ -13,6 +13,7 @@ import pytest
 from babel.dates import format_date
 from flask_babel import force_locale
 
+from havehus.config import current_settings
 from havehus.i18n import LRI, PDI
 from havehus.messaging import replies
 from havehus.program.notices import change_text
@@ -60,7 +61,7 @@ def test_no_text_asks_a_negative_question_and_every_reply_word_is_quoted(session
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_help_text_quotes_every_word_it_names(app, language):
     with force_locale(language):
-        outcome = replies._act(None, "help", "+4520000000", [], START)  # type: ignore[arg-type]
+        outcome = replies._act(None, "help", "+4520000000", [], START, current_settings())  # type: ignore[arg-type]
     text = outcome.reply or ""
     quoted = re.findall(r'["«“]([^"»”]+)["»”]', text)
     assert len(quoted) == 4, text

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from wtforms import SelectChoice
 
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.form_errors import show_errors
@@ -125,6 +126,7 @@ def activity_edit(activity_id: int) -> ResponseReturnValue:
             expected_version=form_int(form.version.data),
             tz=house_tz(),
             horizon_weeks=horizon_weeks(),
+            settings=current_settings(),
         )
     except HavehusError as error:
         _undo_save(stored)
@@ -160,6 +162,7 @@ def activity_archive(activity_id: int) -> ResponseReturnValue:
             current_actor(),
             expected_version=form_int(form.version.data),
             tz=house_tz(),
+            settings=current_settings(),
         )
     except HavehusError as error:
         db.session.rollback()

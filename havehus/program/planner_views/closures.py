@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from wtforms import SelectChoice
 
+from havehus.config import current_settings
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.form_errors import show_errors
@@ -46,7 +47,12 @@ def closures() -> ResponseReturnValue:
             affected = preview_closure(db.session, *closing, tz=house_tz())
             return _closures_page(form, affected)
         _closure, summary = create_closure(
-            db.session, *closing, utcnow(), current_actor(), tz=house_tz()
+            db.session,
+            *closing,
+            utcnow(),
+            current_actor(),
+            tz=house_tz(),
+            settings=current_settings(),
         )
     except HavehusError as error:
         db.session.rollback()

@@ -123,6 +123,7 @@ def _save_session_form(session: Session, form: SessionForm) -> ChangeSummary:
             current_actor(),
             tz=tz,
             expected_sequence=form_int(form.sequence.data),
+            settings=current_settings(),
         )
     old_day = session.starts_at.astimezone(tz).date()
     change = SeriesChange(
@@ -139,6 +140,7 @@ def _save_session_form(session: Session, form: SessionForm) -> ChangeSummary:
         current_actor(),
         tz=tz,
         horizon_weeks=horizon_weeks(),
+        settings=current_settings(),
     )
 
 
@@ -195,6 +197,7 @@ def session_cancel(session_id: int) -> ResponseReturnValue:
             current_actor(),
             tz=house_tz(),
             horizon_weeks=horizon_weeks(),
+            settings=current_settings(),
         )
     except HavehusError as error:
         db.session.rollback()
@@ -217,7 +220,14 @@ def session_reinstate(session_id: int) -> ResponseReturnValue:
     if not Form().validate_on_submit():
         abort(400)
     try:
-        summary = reinstate_session(db.session, session, utcnow(), current_actor(), tz=house_tz())
+        summary = reinstate_session(
+            db.session,
+            session,
+            utcnow(),
+            current_actor(),
+            tz=house_tz(),
+            settings=current_settings(),
+        )
     except HavehusError as error:
         db.session.rollback()
         flash(error.message, "error")
