@@ -24,7 +24,7 @@ from havehus.operations.heartbeat import beat, beat_interval
 from havehus.people import retention
 from havehus.program.services import expand_horizon
 from havehus.signup.reminders import queue_reminders, release_moved_reminders
-from havehus.signup.services import expire_offers
+from havehus.signup.seats import expire_offers
 from havehus.timeutil import house_tz, utcnow
 
 log = logging.getLogger("havehus.worker")

@@ -26,6 +26,7 @@ from havehus.people.services import create_staff_user, invite_user
 from havehus.program.check_in_link import check_in_code
 from havehus.program.services import expand_horizon
 from havehus.signup import services
+from havehus.signup import tokens as signup_tokens
 from tests.conftest import DEFAULT_NOW, PinnedClock, _app_with_tables, build_app
 from tests.factories import add_participant
 from tests.staff_fixtures import PASSWORD, sign_in
@@ -154,7 +155,7 @@ def _world(app: Flask) -> dict[str, str]:
         notify=False,
         settings=current_settings(),
     ).booking
-    booking = services.booking_token(booked, current_settings())
+    booking = signup_tokens.booking_token(booked, current_settings())
     sahra = add_participant("Sahra Ali", at=NOW, phone="+4520334455", consents=("health",))
     (health_session,) = vaccination.sessions
     health_booking = services.book(

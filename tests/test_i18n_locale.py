@@ -16,6 +16,7 @@ from havehus.models import Participant
 from havehus.people.audit import Actor
 from havehus.program.labels import language_name
 from havehus.signup import me, services, texts
+from havehus.signup import tokens as signup_tokens
 from tests.conftest import DEFAULT_NOW, build_app
 
 NOW = DEFAULT_NOW
@@ -51,7 +52,9 @@ def person_in(make_activity, make_session, make_location):
             source="web",
             settings=current_settings(),
         )
-        booking_page = f"/bookings/{services.booking_token(booking.booking, current_settings())}"
+        booking_page = (
+            f"/bookings/{signup_tokens.booking_token(booking.booking, current_settings())}"
+        )
         me_page = f"/me/{me.personal_token(db.session, person, NOW, current_settings())}"
         db.session.commit()
         return booking_page, me_page

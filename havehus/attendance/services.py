@@ -41,7 +41,7 @@ from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.program.services import bump_seats_version
-from havehus.signup import services as signup_services
+from havehus.signup import seats as signup_seats
 from havehus.signup.services import sees_who_booked
 from havehus.signup.sign_up import Person, identify
 
@@ -216,7 +216,7 @@ def _came(
     if booking.session_id is None or booking.status == BookingStatus.ATTENDED:
         return visit  # a course's enrolment stays; its sessions' visits tell who came
     if booking.status == BookingStatus.WAITLISTED:
-        signup_services.take_seat(orm, session, seats=booking.seats, overbook=True)
+        signup_seats.take_seat(orm, session, seats=booking.seats, overbook=True)
         bump_seats_version(orm, now)  # a walk-in from the waiting list fills a seat
     before = booking.status
     changed = execute_rowcount(
@@ -268,7 +268,7 @@ def _forget_visit(orm: OrmSession, visit: Visit, now: datetime) -> None:
         booking.status = before
         booking.attended_at = None
         if before == BookingStatus.WAITLISTED and booking.session is not None:
-            signup_services.release_seat(orm, booking.session, seats=booking.seats)
+            signup_seats.release_seat(orm, booking.session, seats=booking.seats)
             bump_seats_version(orm, now)
     orm.delete(visit)
     orm.flush()

@@ -32,7 +32,7 @@ from havehus.models import (
 from havehus.orm import OrmSession
 from havehus.signup import texts
 from havehus.signup.me import personal_token
-from havehus.signup.services import booking_url
+from havehus.signup.tokens import booking_url
 
 
 def _booking_link(orm: OrmSession, booking: Booking, settings: Settings) -> str:

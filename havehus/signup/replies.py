@@ -20,6 +20,8 @@ from havehus.orm import OrmSession
 from havehus.people.audit import PUBLIC
 from havehus.program.wording import activity_name, when_text
 from havehus.signup import me, services, texts
+from havehus.signup import seats as signup_seats
+from havehus.signup import tokens as signup_tokens
 
 
 def register() -> None:
@@ -49,7 +51,7 @@ def upcoming(
     found = []
     for booking in bookings:
         # A course's booking is about its next session; a course that is over has none.
-        session = services.session_of(orm, booking, now)
+        session = signup_seats.session_of(orm, booking, now)
         if (
             session is not None
             and session.status == SessionStatus.SCHEDULED
@@ -77,8 +79,8 @@ def _yes(orm: OrmSession, people: list[Participant], now: datetime, settings: Se
     with force_locale(booking.participant.language):
         values = _about(booking, session)
         if booking.status == BookingStatus.OFFERED:
-            if services.accept_offer(orm, booking, now, settings):
-                values["link"] = services.booking_url(booking, settings)
+            if signup_seats.accept_offer(orm, booking, now, settings):
+                values["link"] = signup_tokens.booking_url(booking, settings)
                 values["word"] = texts.cancel_word(booking.participant.language)
                 outcome.reply = (
                     _(

@@ -1,4 +1,6 @@
-"""Bookings: taking a seat atomically, the waitlist, cancelling, and promoting the next person.
+"""Bookings: who books (people and consents), the one `book` every path calls, cancelling.
+
+Seats and the waiting list are `signup.seats`; a booking's own link is `signup.tokens`.
 
 The database keeps the promises: a seat is taken by one conditional UPDATE on the session's
 seat counter (never check-then-insert), a person has one booking per session (a unique
@@ -10,18 +12,16 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Update, and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from havehus.config import Settings
 from havehus.dbutil import execute_rowcount, insert_ignoring_conflicts
 from havehus.errors import HavehusError
-from havehus.messaging import outgoing
 from havehus.models import (
     Activity,
     Booking,
@@ -38,15 +38,20 @@ from havehus.orm import OrmSession
 from havehus.people import audit, consents
 from havehus.people.audit import Actor
 from havehus.program.services import bump_seats_version
-from havehus.security import derived_token, hash_token
-from havehus.signup import texts
-from havehus.signup.texts import BOOKING_PATH
+from havehus.signup.seats import (
+    Holder,
+    booking_holder,
+    promote_waitlist,
+    queue_confirmation,
+    release_seat,
+    take_seat,
+    waitlist_position,
+)
+from havehus.signup.tokens import booking_token
 
 SMS_WORDING = consents.CURRENT_WORDING["sms"]
 
 HEALTH_WORDING = consents.CURRENT_WORDING["health"]
-#: With less than this to the start, a freed seat is confirmed at once, never held as an offer.
-OFFER_MIN_LEAD = timedelta(days=1)
 #: C0 and C1 control characters, a tab or line break too: no keyboard puts them in a name.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -174,97 +179,6 @@ def record_consent(
             recorded_by_token_id=recorded_by_token_id,
         )
     )
-
-
-# ---------------------------------------------------------------- booking links
-
-
-def booking_token(booking: Booking, settings: Settings) -> str:
-    """The secret of the booking's own page (see, cancel); re-derivable for every text."""
-    if booking.link_nonce is None:
-        booking.link_nonce = secrets.token_hex(16)
-    token = derived_token(settings.secret_key, "booking", booking.id, booking.link_nonce)
-    booking.cancel_token_hash = hash_token(token)
-    return token
-
-
-def existing_booking_token(booking: Booking, settings: Settings) -> str | None:
-    """The booking link's token if one was ever made (read-only, for GET requests)."""
-    if booking.link_nonce is None:
-        return None
-    return derived_token(settings.secret_key, "booking", booking.id, booking.link_nonce)
-
-
-def booking_url(booking: Booking, settings: Settings) -> str:
-    """The booking's page as the world sees it; works outside requests (the worker)."""
-    return settings.public_link(BOOKING_PATH.format(token=booking_token(booking, settings)))
-
-
-def find_booking_by_token(orm: OrmSession, token: str) -> Booking | None:
-    return orm.scalar(select(Booking).where(Booking.cancel_token_hash == hash_token(token)))
-
-
-# ---------------------------------------------------------------- seats
-
-
-Holder = Session | Activity
-
-
-def _seat_update(holder: Holder, *, delta: int, limit: int | None) -> Update:
-    model = type(holder)
-    column = Activity.places_taken if model is Activity else Session.seats_taken
-    statement = update(model).where(model.id == holder.id)
-    if delta > 0 and limit is not None:
-        statement = statement.where(column + delta <= limit)
-    if delta < 0:
-        statement = statement.where(column + delta >= 0)
-    return statement.values({column: column + delta})
-
-
-def _capacity(holder: Holder) -> int | None:
-    return holder.capacity if isinstance(holder, Activity) else holder.effective_capacity
-
-
-def take_seat(orm: OrmSession, holder: Holder, *, seats: int = 1, overbook: bool = False) -> bool:
-    """Take `seats` seats of a session (or places in a course) if that many are free — all or
-    none, in one conditional UPDATE — or regardless when staff overbook on purpose."""
-    capacity = None if overbook else _capacity(holder)
-    taken = execute_rowcount(orm, _seat_update(holder, delta=seats, limit=capacity)) == 1
-    orm.expire(holder, ["places_taken" if isinstance(holder, Activity) else "seats_taken"])
-    return taken
-
-
-def release_seat(orm: OrmSession, holder: Holder, *, seats: int = 1) -> None:
-    orm.execute(_seat_update(holder, delta=-seats, limit=None))
-    orm.expire(holder, ["places_taken" if isinstance(holder, Activity) else "seats_taken"])
-
-
-def _holder(booking: Booking) -> Holder | None:
-    """What a booking holds a seat in: its session, or its course."""
-    return booking.session if booking.session_id is not None else booking.activity
-
-
-def _same_list(booking: Booking):  # type: ignore[no-untyped-def]
-    """The bookings that share a waiting list with this one."""
-    if booking.session_id is not None:
-        return Booking.session_id == booking.session_id
-    return Booking.activity_id == booking.activity_id
-
-
-def waitlist_position(orm: OrmSession, booking: Booking) -> int | None:
-    if booking.status != BookingStatus.WAITLISTED or booking.waitlisted_at is None:
-        return None
-    ahead = orm.scalar(
-        select(func.count()).where(
-            _same_list(booking),
-            Booking.status == BookingStatus.WAITLISTED,
-            or_(
-                Booking.waitlisted_at < booking.waitlisted_at,
-                and_(Booking.waitlisted_at == booking.waitlisted_at, Booking.id < booking.id),
-            ),
-        )
-    )
-    return (ahead or 0) + 1
 
 
 # ---------------------------------------------------------------- booking
@@ -405,7 +319,7 @@ def book(
 
         # "my bookings" exists from the first booking on
         personal_token(orm, participant, now, settings)
-    texted = notify and _confirmation_text(orm, booking, token, now, session, settings)
+    texted = notify and queue_confirmation(orm, booking, token, now, session, settings)
     return BookingResult(booking, True, waitlist_position(orm, booking), texted)
 
 
@@ -493,214 +407,9 @@ def cancel(
     if actor.kind in ("user", "token"):
         audit.record(orm, "booking.cancel", now, actor, target=booking)
     bump_seats_version(orm, now)
-    holder = _holder(booking)
+    holder = booking_holder(booking)
     if not held or holder is None:
         return None
     release_seat(orm, holder, seats=booking.seats)
     promoted = promote_waitlist(orm, holder, now, settings)
     return promoted[0] if promoted else None
-
-
-def _next_start(orm: OrmSession, holder: Holder, now: datetime) -> datetime | None:
-    """When the session (or the course's next session) starts."""
-    if isinstance(holder, Session):
-        return holder.starts_at
-    return orm.scalar(
-        select(func.min(Session.starts_at)).where(
-            Session.activity_id == holder.id,
-            Session.status == SessionStatus.SCHEDULED,
-            Session.starts_at > now,
-        )
-    )
-
-
-def promote_waitlist(
-    orm: OrmSession, holder: Holder, now: datetime, settings: Settings
-) -> list[Booking]:
-    """Give free seats (or course places) to the first on the waiting list; texts them."""
-    activity: Activity = holder if isinstance(holder, Activity) else holder.activity
-    on_list = (
-        Booking.activity_id == holder.id
-        if isinstance(holder, Activity)
-        else Booking.session_id == holder.id
-    )
-    starts = _next_start(orm, holder, now)
-    promoted: list[Booking] = []
-    if starts is None:
-        return promoted
-    waiting = orm.scalars(
-        select(Booking)
-        .where(on_list, Booking.status == BookingStatus.WAITLISTED)
-        .order_by(Booking.waitlisted_at, Booking.id)
-    ).all()
-    # In order; a party too big for the seats left waits, and a smaller one behind it that
-    # fits gets them (rather than leaving them empty).
-    for candidate in waiting:
-        if not take_seat(orm, holder, seats=candidate.seats):
-            continue
-        hold = (
-            activity.offer_policy == "hold"
-            and activity.offer_hold_hours > 0
-            and starts - now >= OFFER_MIN_LEAD
-        )
-        values: dict[str, object] = {
-            "status": BookingStatus.OFFERED if hold else BookingStatus.CONFIRMED,
-            "promoted_at": now,
-            "updated_at": now,
-        }
-        if hold:
-            values["offered_until"] = min(now + timedelta(hours=activity.offer_hold_hours), starts)
-        won = execute_rowcount(
-            orm,
-            update(Booking)
-            .where(Booking.id == candidate.id, Booking.status == BookingStatus.WAITLISTED)
-            .values(**values),
-        )
-        orm.refresh(candidate)
-        if won != 1:  # someone else moved this person meanwhile: give the seats back
-            release_seat(orm, holder, seats=candidate.seats)
-            continue
-        promoted.append(candidate)
-        _promotion_text(orm, candidate, now, settings)
-    if promoted:
-        bump_seats_version(orm, now)
-    return promoted
-
-
-def accept_offer(orm: OrmSession, booking: Booking, now: datetime, settings: Settings) -> bool:
-    """The person takes the seat held for them; False when the offer has run out."""
-    taken = execute_rowcount(
-        orm,
-        update(Booking)
-        .where(
-            Booking.id == booking.id,
-            Booking.status == BookingStatus.OFFERED,
-            Booking.offered_until > now,
-        )
-        .values(status=BookingStatus.CONFIRMED, offered_until=None, updated_at=now),
-    )
-    orm.refresh(booking)
-    return taken == 1
-
-
-def expire_offers(orm: OrmSession, now: datetime, settings: Settings) -> int:
-    """Offers not taken in time pass to the next person on the waiting list."""
-    expired = orm.scalars(
-        select(Booking).where(Booking.status == BookingStatus.OFFERED, Booking.offered_until <= now)
-    ).all()
-    count = 0
-    for booking in expired:
-        done = execute_rowcount(
-            orm,
-            update(Booking)
-            .where(Booking.id == booking.id, Booking.status == BookingStatus.OFFERED)
-            .values(
-                status=BookingStatus.CANCELLED, cancelled_at=now, updated_at=now, offered_until=None
-            ),
-        )
-        holder = _holder(booking)
-        if done == 1 and holder is not None:
-            count += 1
-            release_seat(orm, holder, seats=booking.seats)
-            promote_waitlist(orm, holder, now, settings)
-    if count:
-        bump_seats_version(orm, now)
-    return count
-
-
-# ---------------------------------------------------------------- texts
-
-
-def session_of(orm: OrmSession, booking: Booking, now: datetime) -> Session | None:
-    """The session a text about this booking speaks of: its own, or the course's next one."""
-    if booking.session is not None:
-        return booking.session
-    return orm.scalar(
-        select(Session)
-        .where(
-            Session.activity_id == booking.activity_id,
-            Session.status == SessionStatus.SCHEDULED,
-            Session.starts_at > now,
-        )
-        .order_by(Session.starts_at)
-        .limit(1)
-    )
-
-
-def last_session_of(orm: OrmSession, booking: Booking) -> Session | None:
-    """A course's last session (for a booking whose course is over)."""
-    return orm.scalar(
-        select(Session)
-        .where(Session.activity_id == booking.activity_id)
-        .order_by(Session.starts_at.desc())
-        .limit(1)
-    )
-
-
-def _text_about(
-    orm: OrmSession,
-    booking: Booking,
-    session: Session | None,
-    kind: str,
-    now: datetime,
-    wording: Callable[[Session, str], str],
-    settings: Settings,
-) -> bool:
-    """Queue a text about the booking, worded (session, language) in the person's language.
-
-    These texts answer what the person asked for (a seat, a place in the queue), so a number
-    the person proved with a code gets them without the reminder consent; an unproved number
-    (typed in by staff or on the house's tablet) only with it. False when nothing was queued.
-    """
-    person = booking.participant
-    if session is None or not person.phone:
-        return False
-    return outgoing.queue(
-        orm,
-        phone=person.phone,
-        language=person.language,
-        body=wording(session, person.language),
-        kind=kind,
-        now=now,
-        participant=person,
-        booking_id=booking.id,
-        session_id=session.id,
-        dedupe_key=f"{kind}:{booking.id}:{booking.updated_at.timestamp():.0f}",
-        expires_at=session.starts_at,
-        needs_consent=person.phone_verified_at is None,
-        settings=settings,
-    )
-
-
-def _confirmation_text(
-    orm: OrmSession,
-    booking: Booking,
-    token: str,
-    now: datetime,
-    session: Session,
-    settings: Settings,
-) -> bool:
-    link = settings.public_link(BOOKING_PATH.format(token=token))
-    waitlisted = booking.status == BookingStatus.WAITLISTED
-
-    def wording(about: Session, language: str) -> str:
-        return texts.confirmation_text(about, language, link, waitlisted=waitlisted)
-
-    return _text_about(orm, booking, session, "confirmation", now, wording, settings)
-
-
-def _promotion_text(orm: OrmSession, booking: Booking, now: datetime, settings: Settings) -> None:
-    session = session_of(orm, booking, now)
-    link = booking_url(booking, settings)
-    offered = booking.status == BookingStatus.OFFERED
-
-    def wording(about: Session, language: str) -> str:
-        if offered:
-            return texts.offer_text(
-                about, language, link, can_reply=outgoing.replies_possible(settings)
-            )
-        return texts.promotion_text(
-            about, language, link, can_reply=outgoing.replies_possible(settings)
-        )
-
-    _text_about(orm, booking, session, "waitlist-promotion", now, wording, settings)

@@ -28,6 +28,8 @@ from havehus.people.access import client_ip, current_actor
 from havehus.people.forms import ConfirmForm
 from havehus.program.services import public_session
 from havehus.signup import challenges, me, my_record, remind_me, services
+from havehus.signup import seats as signup_seats
+from havehus.signup import tokens as signup_tokens
 from havehus.signup.forms import CodeForm, RemindForm, SignupForm
 from havehus.signup.phones import normalise_phone
 from havehus.signup.sign_up import Person, SignUp
@@ -176,7 +178,7 @@ def enter_code() -> ResponseReturnValue:
                 session.pop(CHALLENGE_KEY, None)
             form.code.errors = [*form.code.errors, error.message]
         else:
-            token = services.booking_token(result.booking, current_settings())
+            token = signup_tokens.booking_token(result.booking, current_settings())
             db.session.commit()
             session.pop(CHALLENGE_KEY, None)
             session.pop("signup_demo_code", None)
@@ -193,13 +195,13 @@ def enter_code() -> ResponseReturnValue:
 
 def _booking_or_404(token: str) -> tuple[Booking, Session]:
     """The booking of a link, and the session it is about (a course's next or last one)."""
-    booking = services.find_booking_by_token(db.session, token)
+    booking = signup_tokens.find_booking_by_token(db.session, token)
     if booking is None:
         abort(404)
     use_participant_language(booking.participant.language)
-    session = services.session_of(db.session, booking, utcnow()) or services.last_session_of(
-        db.session, booking
-    )
+    session = signup_seats.session_of(
+        db.session, booking, utcnow()
+    ) or signup_seats.last_session_of(db.session, booking)
     if session is None:
         abort(404)
     return booking, session
@@ -213,7 +215,7 @@ def booking(token: str) -> ResponseReturnValue:
         booking=found,
         session=target,
         token=token,
-        position=services.waitlist_position(db.session, found),
+        position=signup_seats.waitlist_position(db.session, found),
         is_new=request.args.get("new") == "1",
         now=utcnow(),
         form=ConfirmForm(),
@@ -259,9 +261,9 @@ def my_bookings(token: str) -> ResponseReturnValue:
         reminders=reminders,
         reminded=request.args.get("reminded", type=db_int),
         person=person,
-        bookings=[(b, services.session_of(db.session, b, now)) for b in bookings],
+        bookings=[(b, signup_seats.session_of(db.session, b, now)) for b in bookings],
         token=token,
-        links={b.id: services.existing_booking_token(b, current_settings()) for b in bookings},
+        links={b.id: signup_tokens.existing_booking_token(b, current_settings()) for b in bookings},
         form=ConfirmForm(),
         languages=offered_languages(),
         now=now,
@@ -320,6 +322,6 @@ def accept(token: str) -> ResponseReturnValue:
     found, _target = _booking_or_404(token)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.accept_offer(db.session, found, utcnow(), current_settings())
+    signup_seats.accept_offer(db.session, found, utcnow(), current_settings())
     db.session.commit()
     return redirect(url_for("signup.booking", token=token))

@@ -37,6 +37,7 @@ from havehus.people.services import create_staff_user, invite_user
 from havehus.program.check_in_link import check_in_code
 from havehus.program.services import bump_program_version, expand_horizon
 from havehus.signup import remind_me, services
+from havehus.signup import tokens as signup_tokens
 from tests.conftest import DEFAULT_NOW
 from tests.factories import add_booking, add_participant
 from tests.hostile.corpus import MARKUP
@@ -249,8 +250,8 @@ def build_world(app: Flask) -> World:
     db.session.add_all([target, indicator, contact, suggestion])
     beat(db.session, "sweep-worker:1", NOW, starting=True)  # a worker runs: /healthz/worker is 200
     tokens = (
-        services.booking_token(booked, current_settings()),
-        services.booking_token(offered, current_settings()),
+        signup_tokens.booking_token(booked, current_settings()),
+        signup_tokens.booking_token(offered, current_settings()),
     )
     bump_program_version(db.session, NOW)
     db.session.commit()

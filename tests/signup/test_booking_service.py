@@ -14,6 +14,7 @@ from havehus.models import Booking, OutboundMessage
 from havehus.people.audit import CLI, Actor
 from havehus.people.services import create_staff_user
 from havehus.program.services import read_versions
+from havehus.signup import seats as signup_seats
 from havehus.signup import services
 from havehus.signup.sign_up import Person, SignUp, sign_up
 from tests.factories import number_key
@@ -83,7 +84,7 @@ def test_cancelling_promotes_the_first_on_the_waiting_list_and_texts_them(
     db.session.commit()
 
     assert promoted.id == first.booking.id and promoted.status == "confirmed"
-    assert services.waitlist_position(db.session, second.booking) == 1
+    assert signup_seats.waitlist_position(db.session, second.booking) == 1
     db.session.refresh(session)
     assert session.seats_taken == 1
     text = db.session.scalar(
@@ -123,8 +124,12 @@ def test_a_held_offer_waits_for_an_answer_then_passes_on(any_app, bookable, make
     assert offered.status == "offered"
     assert offered.offered_until == NOW + timedelta(hours=12)
 
-    assert services.expire_offers(db.session, NOW + timedelta(hours=11), current_settings()) == 0
-    assert services.expire_offers(db.session, NOW + timedelta(hours=12), current_settings()) == 1
+    assert (
+        signup_seats.expire_offers(db.session, NOW + timedelta(hours=11), current_settings()) == 0
+    )
+    assert (
+        signup_seats.expire_offers(db.session, NOW + timedelta(hours=12), current_settings()) == 1
+    )
     db.session.commit()
     db.session.refresh(first.booking)
     db.session.refresh(second.booking)
@@ -137,11 +142,11 @@ def test_an_offer_taken_in_time_becomes_a_seat(any_app, bookable, make_person):
     seated = _book(session, make_person())
     waiting = _book(session, make_person())
     services.cancel(db.session, seated.booking, NOW, PUBLIC, current_settings())
-    assert services.accept_offer(
+    assert signup_seats.accept_offer(
         db.session, waiting.booking, NOW + timedelta(hours=1), current_settings()
     )
     assert waiting.booking.status == "confirmed"
-    assert not services.accept_offer(
+    assert not signup_seats.accept_offer(
         db.session, waiting.booking, NOW + timedelta(hours=2), current_settings()
     )
 

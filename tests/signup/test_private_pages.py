@@ -14,6 +14,7 @@ from havehus.people.audit import CLI
 from havehus.people.credentials import create_api_token
 from havehus.security import redact_path
 from havehus.signup import me, services
+from havehus.signup import tokens as signup_tokens
 from tests.conftest import DEFAULT_NOW
 from tests.signup.conftest import NOW
 
@@ -32,7 +33,7 @@ def links(bookable, make_person) -> dict[str, str]:
         notify=False,
         settings=current_settings(),
     )
-    booking_token = services.booking_token(result.booking, current_settings())
+    booking_token = signup_tokens.booking_token(result.booking, current_settings())
     me_token = me.personal_token(db.session, person, NOW, current_settings())
     db.session.commit()
     return {
