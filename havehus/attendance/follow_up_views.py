@@ -3,7 +3,6 @@ one-tap text. Each button is a small form that works without JavaScript."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,8 +11,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from havehus.attendance import follow_up as rules
-from havehus.attendance.follow_up import Entry
 from havehus.config import current_settings
+from havehus.core.paging import page_number, page_of
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.messaging.quiet import QuietHours, parse_clock
@@ -24,38 +23,6 @@ from havehus.timeutil import utcnow
 PER_PAGE = 20
 
 
-@dataclass(frozen=True)
-class ListPage:
-    """One page of a list worked out in Python, shaped as the pager macro reads it."""
-
-    items: list[Entry]
-    page: int
-    pages: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
-def page_of(entries: list[Entry], page: int) -> ListPage:
-    pages = max(1, -(-len(entries) // PER_PAGE))
-    page = min(max(page, 1), pages)
-    start = (page - 1) * PER_PAGE
-    return ListPage(entries[start : start + PER_PAGE], page, pages)
-
-
 def _filters(values: Any) -> dict[str, Any]:
     """The list's filters from a query string or a form: reason, done, page."""
     reason = values.get("reason", "")
@@ -63,7 +30,7 @@ def _filters(values: Any) -> dict[str, Any]:
     return {
         "reason": reason if reason in FOLLOW_UP_REASONS else None,
         "show": "done" if values.get("show") == "done" else None,
-        "page": int(raw_page) if raw_page.isdigit() and len(raw_page) < 6 else 1,
+        "page": page_number(raw_page),
     }
 
 
@@ -81,7 +48,7 @@ def follow_up() -> ResponseReturnValue:
     )
     return render_template(
         "attendance/follow_up.html",
-        page=page_of(entries, filters["page"]),
+        page=page_of(entries, filters["page"], PER_PAGE),
         total=len(entries),
         filters=filters,
         reasons=FOLLOW_UP_REASONS,

@@ -109,9 +109,15 @@ def status_of(review: TranslationReview | None) -> str:
 
 
 def strings_of(
-    orm: OrmSession, user: StaffUser, language: str, status: str | None = None
+    orm: OrmSession,
+    user: StaffUser,
+    language: str,
+    status: str | None = None,
+    search: str = "",
 ) -> list[StringRow]:
-    """The page's rows: every resident-facing string of the language (only those of `status`)."""
+    """The page's rows: every resident-facing string of the language (only those of `status`,
+    and only those whose English or current text holds `search`, in any case)."""
+    wanted = search.strip().casefold()
     if not may_review(user, language):
         raise _refuse()
     catalogue = load_catalogue(LOCALES_DIR, language)
@@ -126,6 +132,8 @@ def strings_of(
         if status is not None and row_status != status:
             continue
         text = _text_of(catalogue, string.msgid, accepted)
+        if wanted and wanted not in string.msgid.casefold() and wanted not in text.casefold():
+            continue
         rows.append(
             StringRow(
                 string,

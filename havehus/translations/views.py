@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from havehus.core.paging import page_number, page_of
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.form_errors import show_errors
@@ -21,6 +22,8 @@ from havehus.translations import overrides, review
 from havehus.translations.forms import ReviewForm
 
 bp = Blueprint("translations", __name__, url_prefix="/staff/translations")
+#: Texts per page: each has its own form, and a language has hundreds.
+PER_PAGE = 25
 #: Who may open the review pages at all; which language each may review is `review.may_review`.
 REVIEWERS = (*MANAGERS, "translator")
 
@@ -40,17 +43,22 @@ def strings() -> ResponseReturnValue:
     status = request.args.get("status")
     if status not in review.STATUSES:
         status = None
+    search = request.args.get("q", "")[:200]
     try:
-        rows = review.strings_of(db.session, current_user, language, status)
+        rows = review.strings_of(db.session, current_user, language, status, search)
     except HavehusError:
         abort(403)
+    page = page_of(rows, page_number(request.args.get("page")), PER_PAGE)
     return render_template(
         "translations/strings.html",
         review_language=language,
         language_name=review.language_name(language),
         languages=review.REVIEWED_LANGUAGES if current_user.role in MANAGERS else (language,),
-        rows=rows,
+        rows=page.items,
+        page=page,
+        first_number=(page.page - 1) * PER_PAGE,
         status=status,
+        search=search,
         statuses=review.STATUSES,
         progress=review.progress(db.session, [language])[language],
         total=len(review.resident_strings()),
@@ -89,7 +97,15 @@ def submit_review() -> ResponseReturnValue:
             else _("Marked as reviewed."),
             "success",
         )
-    return redirect(url_for("translations.strings", language=form.language.data))
+    status = request.form.get("status")
+    return redirect(
+        url_for(
+            "translations.strings",
+            language=form.language.data,
+            status=status if status in review.STATUSES else None,
+            page=page_number(request.form.get("page")),
+        )
+    )
 
 
 @bp.get("/suggestions")

@@ -4,6 +4,7 @@ a manager accepts it, and the next text uses it."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import pytest
 from babel.messages.pofile import read_po
@@ -41,9 +42,11 @@ def _translator(language: str = "ar") -> StaffUser:
     return user
 
 
-def _strings_page(client, language: str = "") -> str:
+def _strings_page(client, language: str = "", search: str = "") -> str:
     response = client.get(
-        "/staff/translations/?lang=en" + (f"&language={language}" if language else "")
+        "/staff/translations/?lang=en"
+        + (f"&language={language}" if language else "")
+        + (f"&q={quote(search)}" if search else "")
     )
     assert response.status_code == 200, response.status_code
     return response.get_data(as_text=True)
@@ -59,7 +62,7 @@ def test_a_translator_corrects_an_arabic_text_the_manager_accepts_and_the_next_t
     # The translator signs in and lands on the strings of their language.
     response = sign_in(client, translator.email)
     assert response.status_code == 302 and response.location.endswith("/staff/translations/")
-    page = _strings_page(client)
+    page = _strings_page(client, search="For no more texts")
     assert "العربية" in page and HELP.replace('"', "&#34;") in page
     assert "segments" in page and "draft" in page
     # Only their language: not Ukrainian, not the manager's list.
@@ -69,13 +72,14 @@ def test_a_translator_corrects_an_arabic_text_the_manager_accepts_and_the_next_t
 
     # They correct the help text (placeholders kept) ...
     response = submit_page_form(
-        client, "/staff/translations/", f'value="{HELP.replace(chr(34), "&#34;")}"',
+        client, "/staff/translations/?q=For+no+more+texts",
+        f'value="{HELP.replace(chr(34), "&#34;")}"',
         verdict="needs-change", suggestion=BETTER,
     )  # fmt: skip
     assert response.status_code == 302
     (suggested,) = db.session.scalars(select(TranslationReview)).all()
     assert (suggested.language, suggested.msgid, suggested.decision) == ("ar", HELP, None)
-    assert "needs change" in _strings_page(client)
+    assert "needs change" in _strings_page(client, search="For no more texts")
 
     # ... a manager accepts it ...
     client.post("/staff/logout")
@@ -183,3 +187,19 @@ def test_accepted_corrections_are_exported_into_the_catalogue(app, clock, tmp_pa
     assert exported["Cancelled"].string != "ملغى؟"
     again = app.test_cli_runner().invoke(args=["translations-export", "--locales", str(tmp_path)])
     assert "ar: 0 text(s) written" in again.output  # the same file twice changes nothing
+
+
+def test_the_strings_come_a_page_at_a_time_and_can_be_found(client, app, clock):
+    translator = _translator("ar")
+    assert sign_in(client, translator.email).status_code == 302
+
+    first = _strings_page(client)
+    second = client.get("/staff/translations/?lang=en&page=2").get_data(as_text=True)
+    found = _strings_page(client, search="For no more texts")
+
+    assert first.count('name="verdict" value="reviewed"') == 25
+    assert "Page 1 of" in first and 'rel="next"' in first
+    assert 'id="string-26"' in second and 'id="string-1"' not in second
+    assert found.count('name="verdict" value="reviewed"') == 1
+    far = client.get("/staff/translations/?lang=en&page=99999").get_data(as_text=True)
+    assert 'rel="prev"' in far and 'rel="next"' not in far  # the last page, not an empty one
