@@ -23,7 +23,7 @@ from havehus.extensions import db
 from havehus.models import Session
 from havehus.people.access import HOSTS, current_actor, staff_required
 from havehus.signup.forms import CHANNEL_LABELS, SearchForm
-from havehus.signup.staff import search_participants
+from havehus.signup.staff import log_sensitive_list, search_participants
 from havehus.timeutil import house_tz, utcnow
 
 #: The HTTP status of each refusal.
@@ -75,9 +75,11 @@ def _chosen_day(raw: str | None, today: date) -> date:
 @staff_required(*HOSTS)
 def session_sheet(session_id: int) -> ResponseReturnValue:
     target = _session(session_id)
-    shown = sheet(db.session, target, utcnow(), current_actor())
-    if _wants_json():
+    now, actor = utcnow(), current_actor()
+    shown = sheet(db.session, target, now, actor)
+    if _wants_json():  # the open sheet refreshing itself: the look was logged when it opened
         return jsonify(_as_json(shown))
+    log_sensitive_list(db.session, target, shown.names_visible, now, actor)
     return _render(shown)
 
 

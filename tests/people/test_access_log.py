@@ -56,6 +56,29 @@ def test_a_health_list_with_names_is_logged_and_summed_up_for_the_month(
     assert as_manager.get("/staff/audit/access").status_code == 403
 
 
+def test_a_manager_opening_a_health_sessions_sheet_in_host_mode_is_logged_once(
+    app, clock, make_user, make_activity, make_session
+):
+    clock.set(NOW)
+    vaccination = make_activity(mode="signup", capacity=5, sensitive=True, category="health")
+    jab = make_session(vaccination, NOW + timedelta(minutes=30), minutes=15)
+    add_booking(jab, add_participant("Leila", at=NOW), at=NOW)
+    db.session.commit()
+    manager, host = make_user("manager", name="Manager"), make_user("host", name="Host")
+    as_manager, as_host = app.test_client(), app.test_client()
+    for client, user in ((as_manager, manager), (as_host, host)):
+        sign_in(client, user.email)
+
+    opened = as_manager.get(f"/host/sessions/{jab.id}").get_data(as_text=True)
+    for _refresh in range(3):  # the open sheet refreshes itself every 15 seconds
+        as_manager.get(f"/host/sessions/{jab.id}", headers={"Accept": "application/json"})
+    as_host.get(f"/host/sessions/{jab.id}")  # a host sees no names here: nothing to log
+
+    assert "Leila" in opened
+    logged = _access("access.bookings")
+    assert [(e.actor_user_id, e.target_id) for e in logged] == [(manager.id, str(jab.id))]
+
+
 def test_a_month_that_is_not_one_gets_a_clear_answer(app, make_user):
     client = app.test_client()
     sign_in(client, make_user("admin").email)
