@@ -267,6 +267,8 @@ def test_translators_may_be_staff_users_and_no_staff_users_child_is_lost(databas
                     active=True, language="da", session_generation=0, created_at=created,
                 )  # fmt: skip
             connection.rollback()
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_opt_outs_keep_the_numbers_keyed_hash_and_not_the_number(database_url, tmp_path):
