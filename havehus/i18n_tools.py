@@ -5,10 +5,9 @@ Run as ``python -m havehus.i18n_tools COMMAND``:
 - ``fill-source PO_FILE``: copy each msgid into its empty msgstr (the English catalogue; part of
   ``make i18n``);
 - ``resident-msgids``: every resident-facing msgid of the code, with the places it is used;
-- ``resident-missing LANG``: the resident-facing msgids LANG has not translated yet;
-- ``sms-segments [LOCALES_DIR]``: per language, how many SMS segments all texts cost, one each
-  with sample values (the table in docs/translations.md; another folder of catalogues, e.g. an
-  older commit's, gives the "before").
+- ``resident-missing LANG``: the resident-facing msgids LANG has not translated yet.
+
+What the texts cost in SMS segments is ``python -m havehus.translations sms-segments``.
 """
 
 from __future__ import annotations
@@ -26,8 +25,6 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
-
-from havehus.translations.catalogue import segment_table, sms_msgids
 
 #: Where residents read: a msgid used in one of these files (glob patterns relative to the
 #: project root) must be translated into every resident language (host mode too: many hosts are
@@ -276,21 +273,10 @@ def main(argv: list[str]) -> int:
         for msgid in untranslated_of(load_po(po), wanted):
             sys.stdout.write(f"{msgid!r}\n")
         return 0
-    if argv[:1] == ["sms-segments"] and len(argv) <= 2:
-        locales = Path(argv[1]) if len(argv) == 2 else Path.cwd() / "locales"
-        texts = sms_msgids(
-            (entry.msgid, [place.rpartition(":")[0] for place in entry.locations])
-            for entry in resident_msgids(Path.cwd())
-        )
-        sys.stdout.write("| language | texts | segments |\n|---|---|---|\n")
-        for language, (count, segments) in segment_table(locales, texts).items():
-            sys.stdout.write(f"| {language} | {count} | {segments} |\n")
-        return 0
     sys.stderr.write(
         "usage: python -m havehus.i18n_tools fill-source PO_FILE\n"
         "       python -m havehus.i18n_tools resident-msgids\n"
         "       python -m havehus.i18n_tools resident-missing LANG\n"
-        "       python -m havehus.i18n_tools sms-segments [LOCALES_DIR]\n"
     )
     return 2
 
