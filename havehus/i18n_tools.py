@@ -93,7 +93,7 @@ STAFF_SOURCES = (
 EXTRA_KEYWORDS = ("_l", "lazy_gettext")
 
 #: printf-style (%(name)s, %d, %%) and str.format-style ({name}) placeholders.
-_PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrs%]|\{\w*\}")
+PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrs%]|\{\w*\}")
 
 
 def load_po(path: Path) -> Catalog:
@@ -233,7 +233,7 @@ def _all_strings(message: Message) -> bool:
 
 def placeholders(text: str) -> set[str]:
     """The %-style and {}-style placeholders of a string."""
-    return set(_PLACEHOLDER.findall(text))
+    return set(PLACEHOLDER.findall(text))
 
 
 def placeholder_problems(catalog: Catalog) -> list[str]:

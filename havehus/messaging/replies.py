@@ -287,6 +287,14 @@ _CUES = {
     | {tuple(normalise(word).split()) for word in NO_CUES},
     "stop": {tuple(normalise(word).split()) for word in STOP_CUES},
 }
+#: Twilio's opt-out words that are no keyword of ours in any language: they opt out only alone.
+_TWILIO_ONLY = {normalise(word) for word in KEYWORDS["stop"]["twilio"]} - {
+    normalise(word)
+    for language, words in KEYWORDS["stop"].items()
+    if language != "twilio"
+    for word in words
+}
+_CANCEL = normalise("CANCEL")
 if _CLEAR.keys() & {key for fillers in _FILLERS for key in [" ".join(fillers)]}:
     raise ValueError("a filler is also a keyword")
 
@@ -330,6 +338,9 @@ def interpret(body: str, languages: Iterable[str] = (), names: Iterable[str] = (
     words = _without(normalise(body).split(), [*_FILLERS, *name_words])
     said = " ".join(words)
     if said in _CLEAR:
+        if said in _TWILIO_ONLY and normalise(body) != said:
+            # Twilio opts a number out only on its word alone: "Please cancel" asks back.
+            return "ask_no" if said == _CANCEL else "ask_stop"
         return _CLEAR[said]
     if said in own:
         return own[said]

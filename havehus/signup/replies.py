@@ -70,8 +70,11 @@ def _about(booking: Booking, session: Session) -> dict[str, str]:
 
 
 def _yes(orm: OrmSession, people: list[Participant], now: datetime, settings: Settings) -> Outcome:
-    """Take an offered seat, or note that the person is coming to their next session."""
+    """Take an offered seat, or note that the person is coming to their next session.
+
+    A seat held for them comes first: the offer's text asked for this JA, and it runs out."""
     found = upcoming(orm, people, SEAT_HOLDING, now)
+    found.sort(key=lambda pair: pair[0].status != BookingStatus.OFFERED)  # stable: nearest next
     if not found:
         return Outcome("yes", _("We could not find a booking to confirm for this number."))
     booking, session = found[0]

@@ -8,6 +8,7 @@ translate; managers and admins review any and decide on suggestions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +20,7 @@ from sqlalchemy import select
 
 from havehus.errors import HavehusError
 from havehus.i18n import KNOWN_LANGUAGES
-from havehus.i18n_tools import placeholders, resident_msgids
+from havehus.i18n_tools import PLACEHOLDER, placeholders, resident_msgids
 from havehus.models import StaffUser, TranslationReview
 from havehus.models.people import MANAGERS
 from havehus.orm import OrmSession
@@ -106,6 +107,10 @@ def status_of(review: TranslationReview | None) -> str:
     if review.verdict == "reviewed" or review.decision == "accepted":
         return REVIEWED
     return NEEDS_CHANGE
+
+
+#: A tag of web page code (a translation may keep the English text's tags, and no others).
+_MARKUP = re.compile(r"</?[A-Za-z][^<>]*>")
 
 
 def strings_of(
@@ -204,6 +209,19 @@ def review(
                   names=" ".join(sorted(placeholders(msgid))) or "–"),
                 "suggestion",
             )  # fmt: skip
+        if "%" in PLACEHOLDER.sub("", text):
+            # Outside a placeholder a % breaks the page or the text it goes into.
+            raise HavehusError(
+                _("The per cent sign (%) may only be part of a placeholder: write the word."),
+                "suggestion",
+            )
+        if sorted(_MARKUP.findall(text)) != sorted(_MARKUP.findall(msgid)) or (
+            ("<" in text or ">" in text) and not _MARKUP.search(msgid)
+        ):
+            # The pages show a translation as it is: no markup the English text lacks.
+            raise HavehusError(
+                _("Write the text without < and > (no web page code)."), "suggestion"
+            )
     row = TranslationReview(
         language=language,
         msgid=msgid,

@@ -294,13 +294,22 @@ def test_every_keyword_of_the_table_is_understood_as_its_meaning():
                     "MY",
                     "MINE",
                     "МОЇ",
+                    # Twilio's own words opt out only alone; around words they are asked back
+                    *TWILIO_ONLY,
                 )
+
+
+TWILIO_ONLY = ("STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT")
 
 
 def test_cancel_is_never_a_cancel_word():
     # CANCEL is Twilio's opt-out: Twilio blocks the number, so we must treat it the same.
     assert "CANCEL" not in KEYWORDS["no"].get("en", ())
     assert interpret("cancel") == "stop"
+    # ... but Twilio does only on the word alone: "Please cancel" is asked back, not obeyed.
+    assert interpret("Please cancel", names=["Amina"]) == "ask_no"
+    assert interpret("Cancel Amina", names=["Amina"]) == "ask_no"
+    assert interpret("quit please") == "ask_stop"
 
 
 @pytest.mark.parametrize(
@@ -395,6 +404,25 @@ def test_ja_takes_an_offered_seat(sms, dinner, person):
     assert taken.status == "confirmed" and taken.offered_until is None
     (message,) = inbound()
     assert message.interpreted_as == "yes" and message.booking_id == waitlisted.id
+
+
+def test_ja_takes_the_offered_seat_before_a_nearer_booking(sms, dinner, person):
+    """The offer's text asked for this JA; a booking they already hold, sooner, is not it."""
+    walk = dinner(capacity=5, starts_at=START - timedelta(days=1), title={"da": "Gåtur"})
+    session = dinner(capacity=1, offer_policy="hold", offer_hold_hours=12)
+    seated, waiting = person(), person()
+    sooner = sign_up(walk, waiting)
+    booking = sign_up(session, seated)
+    waitlisted = sign_up(session, waiting)
+    cancel(db.session, booking, NOW - timedelta(hours=1), CLI, current_settings())
+    db.session.commit()
+
+    (text,) = answer(post_inbound(sms, waiting.phone, "JA"))
+
+    db.session.expire_all()
+    assert db.session.get(Booking, waitlisted.id).status == "confirmed"
+    assert db.session.get(Booking, sooner.id).status == "confirmed"
+    assert "/bookings/" in text and "Gåtur" not in text
 
 
 def test_ja_to_an_offer_that_ran_out_says_so(sms, dinner, person):

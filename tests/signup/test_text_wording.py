@@ -156,3 +156,33 @@ def test_every_text_fits_three_segments_in_every_language_with_a_real_length_lin
     assert set(table) == set(SMS_LANGUAGES)
     # Latin-script Danish fits the GSM alphabet: never dearer than UCS-2 Arabic.
     assert table["da"][1] < table["ar"][1]
+
+
+@pytest.mark.parametrize("language", ["ar", "ur"])
+def test_every_text_in_arabic_script_begins_with_a_word_in_it(language):
+    """Not a placeholder (an activity's Danish title, a house name): a text that begins with a
+    Latin word is laid out left to right on the phone (change notices included)."""
+    import re
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    from havehus.i18n_tools import resident_msgids
+    from havehus.translations.catalogue import sms_msgids
+
+    msgids = sms_msgids(
+        (entry.msgid, [place.rpartition(":")[0] for place in entry.locations])
+        for entry in resident_msgids(Path.cwd())
+    )
+    path = Path("locales") / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalogue = read_po(handle, locale=language)
+    wrong = []
+    for msgid in msgids:
+        message = catalogue.get(msgid)
+        if message is None or not isinstance(message.string, str) or not message.string:
+            continue
+        bare = re.sub(r"%\(\w+\)[sd]", "", message.string)
+        if any(ch.isalpha() for ch in bare) and _first_letter_script(message.string) != "ARABIC":
+            wrong.append(msgid)
+    assert wrong == []

@@ -203,3 +203,26 @@ def test_the_strings_come_a_page_at_a_time_and_can_be_found(client, app, clock):
     assert found.count('name="verdict" value="reviewed"') == 1
     far = client.get("/staff/translations/?lang=en&page=99999").get_data(as_text=True)
     assert 'rel="prev"' in far and 'rel="next"' not in far  # the last page, not an empty one
+
+
+def test_a_suggestion_with_a_stray_percent_or_web_page_code_is_refused(app, clock):
+    """Translations are shown as they are and formatted with the values: a stray % would
+    break the page or the text, and a tag would put code on every page of the language."""
+    translator = _translator("ar")
+    for suggestion in (
+        "لا شيء 100%!",
+        'مرحبا <img src=x onerror="alert(1)"> بالجميع',
+        "نص <b>عريض</b>",
+        "نص > آخر",
+    ):
+        with pytest.raises(HavehusError) as refused:
+            review.review(
+                db.session, translator, "ar", "Nothing planned this day.", "needs-change",
+                suggestion, NOW, review_actor(),
+            )  # fmt: skip
+        assert refused.value.code == "suggestion", suggestion
+    kept = review.review(
+        db.session, translator, "ar", "Nothing planned this day.", "needs-change",
+        "لا شيء في هذا اليوم.", NOW, review_actor(),
+    )  # fmt: skip
+    assert kept.suggestion == "لا شيء في هذا اليوم."
