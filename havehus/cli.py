@@ -310,8 +310,9 @@ def backup_command(output: str | None) -> None:
 def restore_command(file: str, yes: bool) -> None:
     """Put a backup in the database's place.
 
-    Stop web and worker first. Texts not known to be sent are looked up at the provider
-    before any is sent; opt-outs received since the backup are applied again.
+    Put the web in maintenance (havehus maintenance on) and stop the workers first. Texts not
+    known to be sent are looked up at the provider before any is sent; opt-outs received since
+    the backup are applied again.
     """
     from havehus.messaging import optout_log
     from havehus.operations import backup

@@ -207,7 +207,12 @@ def erase_traces(orm: OrmSession, people: Sequence[Participant], now: datetime) 
     ids = [person.id for person in people]
     phones = sorted({person.phone for person in people if person.phone})
     names = {person.display_name for person in people if len(person.display_name) >= 2}
-    texts_to: ColumnElement[bool] = OutboundMessage.participant_id.in_(ids)
+    # Texts to them, and texts about their bookings to others (a companion's reminder names
+    # the person it goes with).
+    texts_to: ColumnElement[bool] = or_(
+        OutboundMessage.participant_id.in_(ids),
+        OutboundMessage.booking_id.in_(select(Booking.id).where(Booking.participant_id.in_(ids))),
+    )
     texts_from: ColumnElement[bool] = InboundMessage.participant_id.in_(ids)
     if phones:
         texts_to = or_(texts_to, OutboundMessage.to_phone.in_(phones))
@@ -222,7 +227,12 @@ def erase_traces(orm: OrmSession, people: Sequence[Participant], now: datetime) 
         update(OutboundMessage).where(texts_to).values(to_phone="", body="", last_error=None)
     )
     orm.execute(update(InboundMessage).where(texts_from).values(from_phone="", body=""))
-    orm.execute(update(Booking).where(Booking.participant_id.in_(ids)).values(staff_note=None))
+    # No link in an old text opens their bookings any more (the token is derived, then hashed).
+    orm.execute(
+        update(Booking)
+        .where(Booking.participant_id.in_(ids))
+        .values(staff_note=None, cancel_token_hash=None, link_nonce=None)
+    )
     orm.execute(delete(FollowUp).where(FollowUp.participant_id.in_(ids)))
     orm.execute(update(FeedToken).where(FeedToken.participant_id.in_(ids)).values(name=""))
 

@@ -7,11 +7,15 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from havehus.config import Settings
 from havehus.models import Booking, BookingStatus, Mode, Participant, Session, StaffUser
+from havehus.models.signup import OPEN
 from havehus.orm import OrmSession
 from havehus.people import audit
 from havehus.people.audit import Actor
 from havehus.people.retention import anonymise
+from havehus.signup import services
+from havehus.signup.replies import upcoming
 
 SEARCH_LIMIT = 20
 
@@ -85,7 +89,14 @@ def erasure_requests(orm: OrmSession) -> Sequence[Participant]:
     ).all()
 
 
-def erase_participant(orm: OrmSession, person: Participant, now: datetime, actor: Actor) -> None:
-    """Delete a person's data now (their request, confirmed by a manager)."""
+def erase_participant(
+    orm: OrmSession, person: Participant, now: datetime, actor: Actor, settings: Settings
+) -> None:
+    """Delete a person's data now (their request, confirmed by a manager).
+
+    Their bookings still to come are cancelled first — the seat goes to the next on the
+    waiting list, and no link in an old text shows the appointment any more."""
+    for booking, _session in upcoming(orm, [person], OPEN, now):
+        services.cancel(orm, booking, now, actor, settings)
     anonymise(orm, [person.id], now)
     audit.record(orm, "participant.erase", now, actor, target=person)

@@ -205,7 +205,7 @@ def erase(participant_id: int) -> ResponseReturnValue:
     person = db.get_or_404(Participant, participant_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    staff.erase_participant(db.session, person, utcnow(), current_actor())
+    staff.erase_participant(db.session, person, utcnow(), current_actor(), current_settings())
     db.session.commit()
     flash(_("The person's data is deleted."))
     return redirect(url_for("signup_staff.erasure_requests"))

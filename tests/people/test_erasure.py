@@ -105,7 +105,9 @@ def test_an_erased_person_is_gone_from_every_table_and_the_counts_stay(
     assert places_holding(NAME, PHONE, "192.0.2.55")  # she is there to begin with
 
     [zainab] = staff.erasure_requests(db.session)
-    staff.erase_participant(db.session, zainab, NOW, Actor("user", user_id=manager.id))
+    staff.erase_participant(
+        db.session, zainab, NOW, Actor("user", user_id=manager.id), current_settings()
+    )
     db.session.commit()
 
     assert places_holding(NAME, PHONE, PHONE[3:], "192.0.2.55", "prefers mornings") == set()
@@ -129,3 +131,39 @@ def test_an_erased_person_is_gone_from_every_table_and_the_counts_stay(
     erase = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "participant.erase"))
     assert erase.actor_user_id == manager.id
     assert not outgoing.opted_out(db.session, PHONE, current_settings())  # erasure is not a STOP
+
+
+def test_erasure_cancels_what_is_still_to_come_and_closes_every_link_to_it(
+    client, app, make_activity, make_session, make_user
+):
+    """A health appointment after the erasure: the seat goes to the next person, the link in
+    the old confirmation text opens nothing, and a companion's reminder no longer names her."""
+    from havehus.signup import tokens
+
+    manager = make_user("manager")
+    vaccination = make_activity(mode="signup", capacity=1, sensitive=True, category="health")
+    jab = make_session(vaccination, NOW + timedelta(days=3), minutes=15)
+    zainab = add_participant(NAME, at=NOW, phone=PHONE)
+    hers = add_booking(jab, zainab, "confirmed", at=NOW)
+    waiting = add_booking(jab, add_participant("Next", at=NOW), "waitlisted", at=NOW)
+    jab.seats_taken = 1
+    link = f"/bookings/{tokens.booking_token(hers, current_settings())}"
+    db.session.add(
+        OutboundMessage(
+            to_phone="+4520999999", language="da", kind="reminder", booking_id=hers.id,
+            body=f"Påmindelse: Du går med {NAME} til vaccinationen", send_after=NOW,
+            status="delivered", created_at=NOW,
+        )
+    )  # fmt: skip
+    db.session.commit()
+    assert client.get(link).status_code == 200
+
+    as_manager = Actor("user", user_id=manager.id, role="manager")
+    staff.erase_participant(db.session, zainab, NOW, as_manager, current_settings())
+    db.session.commit()
+
+    db.session.expire_all()
+    assert db.session.get(Booking, hers.id).status == "cancelled"
+    assert db.session.get(Booking, waiting.id).status in ("confirmed", "offered")
+    assert client.get(link).status_code == 404
+    assert places_holding(NAME, PHONE) == set()
