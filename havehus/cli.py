@@ -363,6 +363,7 @@ def restore_command(file: str, yes: bool) -> None:
     click.echo(
         f"Restored. Texts to look up at the provider before sending: "
         f"{result.texts_to_reconcile}; opt-outs applied again: {result.opt_outs_reapplied}; "
+        f"people erased again: {result.erasures_reapplied}; "
         f"program version now {result.program_version}."
     )
 

@@ -16,7 +16,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,10 +27,19 @@ from sqlalchemy.exc import SQLAlchemyError
 from havehus.config import Settings
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.messaging import optout_log
-from havehus.models import BackupRun, Booking, MessageStatus, OutboundMessage, ProgramVersion
+from havehus.models import (
+    BackupRun,
+    Booking,
+    MessageStatus,
+    OutboundMessage,
+    Participant,
+    ProgramVersion,
+)
 from havehus.orm import OrmSession
 from havehus.paths import MIGRATIONS_DIR
+from havehus.people import erasure_log
 from havehus.program.services import bump_program_version
+from havehus.signup.staff import erase_participant
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
@@ -446,6 +455,8 @@ class AfterRestore:
     texts_to_reconcile: int
     opt_outs_reapplied: int
     program_version: int
+    #: People erased after the backup, erased again (`people.erasure_log`).
+    erasures_reapplied: int = 0
 
 
 def after_restore(
@@ -528,11 +539,13 @@ def restore(
     engine = orm.get_bind().engine
     version_before = program_version_now(orm)
     entries = optout_log.entries_since(opt_out_log, backup.taken_at, settings)
+    erased = erasure_log.erased_since(erasure_log.log_path(settings), backup.taken_at)
     orm.close()
     replace_database(engine, backup, pg_bindir)
     if plan.migrates:
         upgrade()
     result = after_restore(orm, backup, now, version_before=version_before, opt_out_entries=entries)
+    result = replace(result, erasures_reapplied=_erase_again(orm, erased, now, settings))
     audit.record(
         orm,
         "backup.restored",
@@ -545,7 +558,22 @@ def restore(
             "bookings_lost": plan.bookings_since,
             "texts_to_reconcile": result.texts_to_reconcile,
             "opt_outs_reapplied": result.opt_outs_reapplied,
+            "erasures_reapplied": result.erasures_reapplied,
         },
     )
     orm.commit()
     return result
+
+
+def _erase_again(orm: OrmSession, public_ids: list[str], now: datetime, settings: Settings) -> int:
+    """Erase again the people erased after the backup (still named in the restored database)."""
+    from havehus.people import audit
+
+    again = orm.scalars(
+        select(Participant).where(
+            Participant.public_id.in_(sorted(set(public_ids))), Participant.anonymised_at.is_(None)
+        )
+    ).all()
+    for person in again:
+        erase_participant(orm, person, now, audit.CLI, settings)
+    return len(again)

@@ -11,7 +11,7 @@ from havehus.config import Settings
 from havehus.models import Booking, BookingStatus, Mode, Participant, Session, StaffUser
 from havehus.models.signup import OPEN
 from havehus.orm import OrmSession
-from havehus.people import audit
+from havehus.people import audit, erasure_log
 from havehus.people.audit import Actor
 from havehus.people.retention import anonymise
 from havehus.signup import services
@@ -99,4 +99,6 @@ def erase_participant(
     for booking, _session in upcoming(orm, [person], OPEN, now):
         services.cancel(orm, booking, now, actor, settings)
     anonymise(orm, [person.id], now)
+    # Outside the database too: a restore of an older backup erases them again.
+    erasure_log.append(settings, person.public_id, now)
     audit.record(orm, "participant.erase", now, actor, target=person)

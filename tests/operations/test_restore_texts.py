@@ -177,3 +177,37 @@ def test_lines_written_with_numbers_in_clear_are_read_hashed_and_rewritten(migra
         assert SAYS_STOP not in path.read_text()
         assert optout_log.entries_since(path, None, current_settings()) == [entry]
         assert optout_log.hash_old_lines(path, current_settings()) == 0
+
+
+def test_a_person_erased_after_the_backup_is_erased_again_by_the_restore(
+    migrated_app, clock, tmp_path
+):
+    from havehus.models import Participant
+    from havehus.people import erasure_log
+    from havehus.people.audit import CLI
+    from havehus.signup.staff import erase_participant
+    from tests.factories import add_participant
+
+    hanne = add_participant("Hanne Restore", at=NOW, phone="+4520990044")
+    db.session.commit()
+    hanne_id = hanne.id
+    target = tmp_path / "before.backup"
+    runner = migrated_app.test_cli_runner()
+    assert runner.invoke(args=["backup", "--output", str(target)]).exit_code == 0
+
+    clock.advance(timedelta(minutes=5))
+    with migrated_app.test_request_context():
+        erase_participant(db.session, hanne, NOW + timedelta(minutes=5), CLI, current_settings())
+        db.session.commit()
+        written = erasure_log.log_path(current_settings()).read_text()
+    assert "Hanne" not in written and "+4520990044" not in written  # an id and a time only
+
+    clock.advance(timedelta(minutes=5))
+    result = runner.invoke(args=["restore", str(target), "--yes"])
+
+    assert result.exit_code == 0, result.output
+    assert "people erased again: 1" in result.output
+    back = db.session.get(Participant, hanne_id)
+    assert back.display_name == "" and back.phone is None and back.anonymised_at is not None
+    again = runner.invoke(args=["restore", str(target), "--yes"])
+    assert "people erased again: 1" in again.output  # every restore of that backup does it
