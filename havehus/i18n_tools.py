@@ -72,6 +72,7 @@ RESIDENT_SOURCES = (
     "havehus/signup/kiosk_views.py",
     "havehus/signup/me.py",
     "havehus/signup/phones.py",
+    "havehus/signup/record_pdf.py",
     "havehus/signup/remind_me.py",
     "havehus/signup/replies.py",
     "havehus/signup/texts.py",

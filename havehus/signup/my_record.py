@@ -113,14 +113,22 @@ def record(
     consents = orm.scalars(
         select(Consent).where(Consent.participant_id == person.id).order_by(Consent.given_at)
     ).all()
+    # Texts to them by name, and to their number before it was theirs on record (a sign-up
+    # code is sent before the person exists).
+    to_them = OutboundMessage.participant_id == person.id
+    if person.phone:
+        to_them = or_(to_them, OutboundMessage.to_phone == person.phone)
     sent = orm.scalars(
         select(OutboundMessage)
-        .where(OutboundMessage.participant_id == person.id)
+        .where(to_them)
         .order_by(OutboundMessage.created_at, OutboundMessage.id)
     ).all()
+    from_them = InboundMessage.participant_id == person.id
+    if person.phone:
+        from_them = or_(from_them, InboundMessage.from_phone == person.phone)
     received = orm.scalars(
         select(InboundMessage)
-        .where(InboundMessage.participant_id == person.id)
+        .where(from_them)
         .order_by(InboundMessage.received_at, InboundMessage.id)
     ).all()
     reminders = orm.execute(

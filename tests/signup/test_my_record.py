@@ -81,6 +81,9 @@ def test_a_resident_asks_for_a_copy_gets_a_pdf_then_is_deleted_and_the_counts_st
     text = _pdf_text(as_pdf.data)
     assert "Ваші дані" in text and "Ваші записи" in text  # headed in her language
     assert "Oksana" in text and "Дякую" in text  # her own words as she wrote them
+    # Statuses, consents and her language in words, not codes.
+    assert "Прийшов" in text and "Українська" in text.replace("українська", "Українська")
+    assert "attended" not in text and "sms (" not in text
     post_form(
         manager, "/staff/people/erasure-requests", f"/staff/people/{person.id}/copy-handed-over"
     )
