@@ -51,15 +51,18 @@ _sensitive: ContextVar[tuple[str, ...]] = ContextVar("havehus_sensitive", defaul
 #: An X-Request-ID we pass on as it is: letters, digits and a few separators, not too long.
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{7,63}")
 
-#: A phone number: "+" and 8 to 15 digits (in groups after single spaces: "+45 12 34 56 78"),
+#: A phone number: "+" and 8 to 15 digits (in groups after single spaces or hyphens:
+#: "+45 12 34 56 78", "+45-12-34-56-78"), "00" and the same digits ("004512345678"),
 #: or a Danish number of 8 digits ("12345678", "12 34 56 78", "1234 5678"); not part of a
 #: longer word, path, id, date or decimal, nor a size or a duration ("12345678 bytes").
 _PHONE = re.compile(
-    r"(?<![\w.+/-])(\+\d{2}(?: ?\d{2,4}){1,6}|\+\d{8,15}|\d{2}(?: \d{2}){3}|\d{4} \d{4}|\d{8})"
+    r"(?<![\w.+/-])(\+\d{2}(?:[ -]?\d{2,4}){1,6}|\+\d{8,15}|00\d{10,13}"
+    r"|\d{2}(?: \d{2}){3}|\d{4} \d{4}|\d{8})"
     r"(?![\w/-])(?!\.\d)(?!\s?(?:bytes|B|ms|µs|s)\b)"
 )
 _CAPABILITY = re.compile(
-    "(" + "|".join(re.escape(prefix) for prefix in CAPABILITY_PATHS) + r")[^/\s?#\"'<>]+?(\.ics)?"
+    "(" + "|".join(re.escape(prefix) for prefix in CAPABILITY_PATHS) + r"|/sessions/\d+/here/)"
+    r"[^/\s?#\"'<>]+?(\.ics)?"
     r"(?=[/\s?#\"'<>]|$)"
 )
 #: A token, a code or a search (a name, a number) in a query string or form (`?token=…`,
@@ -69,7 +72,7 @@ _QUERY_SECRET = re.compile(
 )
 #: `name=Anna Hansen`, `name: 'Anna'`, `"name": "Anna"` (up to the next separator).
 _NAMED = re.compile(
-    r"""(?i)(\b(?:name|full_name|navn|first_name|last_name|companion)["']?\s*[:=]\s*)"""
+    r"""(?i)(\b(?:name|full_name|display_name|navn|first_name|last_name|companion)["']?\s*[:=]\s*)"""
     r"""("[^"]*"|'[^']*'|[^,;&)\]}\n]+)"""
 )
 #: Extra fields (`log.info(..., extra={...})`) whose whole value identifies someone.

@@ -176,6 +176,10 @@ def test_lines_without_anything_personal_stay_as_they_are(line: str) -> None:
         ('{"name": "Ib Jensen"}', '{"name": [name]}'),
         ("GET /staff/invite/tok_123?next=/ 200", "GET /staff/invite/…?next=/ 200"),
         ("Authorization: Bearer hh_abcdef123", "Authorization: Bearer …"),
+        ("to +45-20-12-34-58 ok", "to [phone …58] ok"),
+        ("call 004520123458", "call [phone …58]"),
+        ("GET /sessions/12/here/abcDEF123 200", "GET /sessions/12/here/… 200"),
+        ("display_name=Anna Hansen, x", "display_name=[name], x"),
     ],
 )
 def test_what_is_masked(line: str, masked: str) -> None:
