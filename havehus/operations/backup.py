@@ -40,6 +40,7 @@ from havehus.paths import MIGRATIONS_DIR
 from havehus.people import erasure_log
 from havehus.program.services import bump_program_version
 from havehus.signup.staff import erase_participant
+from havehus.translations import overrides
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
@@ -546,6 +547,8 @@ def restore(
         upgrade()
     result = after_restore(orm, backup, now, version_before=version_before, opt_out_entries=entries)
     result = replace(result, erasures_reapplied=_erase_again(orm, erased, now, settings))
+    # The translators' corrections in force are the restored database's decisions.
+    overrides.write(orm, settings.instance_path)
     audit.record(
         orm,
         "backup.restored",

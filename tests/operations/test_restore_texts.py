@@ -211,3 +211,6 @@ def test_a_person_erased_after_the_backup_is_erased_again_by_the_restore(
     assert back.display_name == "" and back.phone is None and back.anonymised_at is not None
     again = runner.invoke(args=["restore", str(target), "--yes"])
     assert "people erased again: 1" in again.output  # every restore of that backup does it
+    # The corrections in force are rewritten from the restored decisions (none here).
+    overrides = tmp_path / "instance" / "translation-overrides.json"
+    assert overrides.exists() and overrides.read_text().strip() == "{}"
