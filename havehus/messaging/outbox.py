@@ -8,13 +8,11 @@ it — recorded as sent when the provider has it, sent again only when it provab
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from time import monotonic
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import or_, select, update
 
 from havehus import logs
 from havehus.config import Settings
@@ -24,26 +22,26 @@ from havehus.messaging import failpoints, guards, kinds
 from havehus.messaging.gateway import (
     Gateway,
     LookupFailedError,
-    PermanentSendError,
     ProviderMessage,
     SentText,
-    TransientSendError,
-    UnknownOutcomeError,
 )
 from havehus.messaging.kinds import Unwanted
-from havehus.messaging.numbers import mark_number
 from havehus.messaging.outgoing import opted_out_among
 from havehus.messaging.quiet import QuietHours, in_quiet_hours, quiet_period_end
+from havehus.messaging.sending import (
+    MAX_ATTEMPTS,
+    Answer,
+    OutboxRun,
+    Outgoing,
+    deliver,
+    record,
+)
 from havehus.models import Booking, MessageStatus, OutboundMessage, Participant, Session
 from havehus.orm import OrmSession
 
 log = logging.getLogger("havehus.messaging")
 
 
-#: A text whose provider was unavailable is tried this many times in all, then marked failed.
-MAX_ATTEMPTS = 5
-#: The first retry waits about this long; each further one twice as long.
-RETRY_BASE = timedelta(seconds=30)
 #: An unknown text is looked up only once its attempt is this old, so that the provider's list
 #: of messages has caught up: "not found" then really means "never taken".
 RECONCILE_AFTER = timedelta(minutes=10)
@@ -51,30 +49,6 @@ RECONCILE_AFTER = timedelta(minutes=10)
 BATCH = 50
 #: Answers recorded per transaction (and at the end of every batch).
 RECORD_EVERY = 10
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """Exponential backoff with jitter, so many failed texts do not all return at once."""
-    return RETRY_BASE * (2 ** (attempts - 1)) * random.uniform(0.5, 1.0)
-
-
-@dataclass
-class OutboxRun:
-    sent: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
-    skipped: list[int] = field(default_factory=list)
-    retrying: list[int] = field(default_factory=list)
-    unknown: list[int] = field(default_factory=list)
-    #: Reminders claimed inside quiet hours and put back until they end.
-    postponed: list[int] = field(default_factory=list)
-    #: Unknown texts the provider turned out to have: recorded, not sent again.
-    reconciled: list[int] = field(default_factory=list)
-    #: Unknown texts the provider never took: back in the queue.
-    requeued: list[int] = field(default_factory=list)
-    #: Unknown texts that could not be looked up this time (the provider was unreachable).
-    unresolved: int = 0
-    expired: int = 0
-    lease_lost: int = 0
 
 
 def _mark_stale(orm: OrmSession, now: datetime) -> tuple[int, int]:
@@ -354,34 +328,19 @@ def process_due(
         failpoints.hit("after-claim")
         limits = guards.Limits.from_settings(settings)
         outgoing = _vet(orm, claimed, now, worker_id, quiet, limits, run, settings)
-        answers: list[_Answer] = []
+        answers: list[Answer] = []
         for n, text in enumerate(outgoing):
             if monotonic() > deadline:
-                _record(orm, answers, worker_id, now, settings)
+                record(orm, answers, worker_id, now, settings)
                 _hand_back_unsent(orm, [t.id for t in outgoing[n:]], worker_id)
                 answers = []
                 break
             with logs.use_request_id(text.request_id), logs.sensitive(text.name):
-                answers.append(_deliver(gateway, text, now, run))
+                answers.append(deliver(gateway, text, now, run))
             if len(answers) >= RECORD_EVERY:
-                _record(orm, answers, worker_id, now, settings)
+                record(orm, answers, worker_id, now, settings)
                 answers = []
-        _record(orm, answers, worker_id, now, settings)
-
-
-@dataclass(frozen=True)
-class _Outgoing:
-    """A claimed text that passed every check, as plain values (no ORM object to refresh)."""
-
-    id: int
-    to: str
-    body: str
-    validity: int | None
-    attempts: int
-    #: The web request that queued it, for the log lines about sending it.
-    request_id: str | None = None
-    #: The person's name, masked in those log lines.
-    name: str | None = None
+        record(orm, answers, worker_id, now, settings)
 
 
 def _hand_back_unsent(orm: OrmSession, ids: list[int], worker_id: str) -> None:
@@ -412,7 +371,7 @@ def _vet(
     limits: guards.Limits,
     run: OutboxRun,
     settings: Settings,
-) -> list[_Outgoing]:
+) -> list[Outgoing]:
     """Check a batch of claimed texts; skip or postpone what must not go; return the rest.
 
     The checks only read, in a DEFERRED transaction on SQLite, so they never hold the write
@@ -421,7 +380,7 @@ def _vet(
     """
     skips: list[tuple[int, Unwanted]] = []
     hand_backs: list[tuple[int, datetime]] = []
-    outgoing: list[_Outgoing] = []
+    outgoing: list[Outgoing] = []
     with read_only_transactions():
         messages = orm.scalars(
             select(OutboundMessage)
@@ -484,7 +443,7 @@ def _vet(
             if message.expires_at is not None:
                 validity = int((message.expires_at - now).total_seconds())
             outgoing.append(
-                _Outgoing(
+                Outgoing(
                     message.id,
                     message.to_phone,
                     message.body,
@@ -528,99 +487,3 @@ def _vet(
         )
     orm.commit()
     return outgoing
-
-
-@dataclass(frozen=True)
-class _Answer:
-    """What the provider said about one text, as the column values to record."""
-
-    id: int
-    values: dict[str, object]
-    #: A permanent error says something about the number: (phone, Twilio's code).
-    number: tuple[str, int | None] | None = None
-
-
-def _deliver(gateway: Gateway, text: _Outgoing, now: datetime, run: OutboxRun) -> _Answer:
-    """Send one checked text; touches no database (the answer is recorded by `_record`)."""
-    message_id, attempts = text.id, text.attempts
-    values: dict[str, object]
-    try:
-        result = gateway.send(text.to, text.body, text.validity)
-    except TransientSendError as exc:
-        failpoints.hit("after-answer")
-        if attempts < MAX_ATTEMPTS:
-            log.info("Text %s will be retried: %s", message_id, exc)
-            values = dict(status=MessageStatus.PENDING, send_after=now + retry_delay(attempts))
-            run.retrying.append(message_id)
-        else:
-            log.warning("Text %s failed after %s attempts: %s", message_id, MAX_ATTEMPTS, exc)
-            values = dict(status=MessageStatus.FAILED)
-            run.failed.append(message_id)
-        values.update(last_error=str(exc)[:500], lease_until=None, claimed_by=None)
-    except UnknownOutcomeError as exc:
-        failpoints.hit("after-answer")
-        # It keeps its lease_until: reconciliation looks it up once that is old enough.
-        log.warning("Text %s may or may not have been sent: %s", message_id, exc)
-        values = dict(status=MessageStatus.UNKNOWN, last_error=str(exc)[:500])
-        run.unknown.append(message_id)
-    except PermanentSendError as exc:
-        failpoints.hit("after-answer")
-        log.warning("Text %s cannot be delivered: %s", message_id, exc)
-        values = dict(
-            status=MessageStatus.FAILED,
-            last_error=str(exc)[:500],
-            error_code=exc.code,
-            lease_until=None,
-        )
-        run.failed.append(message_id)
-        return _Answer(message_id, values, (text.to, exc.code))
-    except Exception as exc:  # anything else: recorded, never retried blindly
-        failpoints.hit("after-answer")
-        log.warning("Sending text %s failed: %s", message_id, exc)
-        values = dict(status=MessageStatus.FAILED, last_error=str(exc)[:500], lease_until=None)
-        run.failed.append(message_id)
-    else:
-        failpoints.hit("after-answer")
-        values = dict(
-            status=MessageStatus.SENT,
-            provider_sid=result.provider_sid,
-            segments=result.segments,
-            sent_at=now,
-            lease_until=None,
-        )
-        run.sent.append(message_id)
-    return _Answer(message_id, values)
-
-
-def _record(
-    orm: OrmSession, answers: list[_Answer], worker_id: str, now: datetime, settings: Settings
-) -> None:
-    """Write answers in one transaction; answers of a kind go in one executemany."""
-    if not answers:
-        return
-    table = OutboundMessage.__table__
-    groups: dict[tuple[str, ...], list[dict[str, object]]] = {}
-    for answer in answers:
-        if answer.number is not None:
-            mark_number(orm, answer.number[0], answer.number[1], now, settings)
-        keys = tuple(sorted(answer.values))
-        row = {f"v_{key}": value for key, value in answer.values.items()}
-        groups.setdefault(keys, []).append({"v_id": answer.id, **row})
-    for keys, rows in groups.items():
-        # Still ours, or marked unknown meanwhile because our lease ran out: the answer wins.
-        # Core statements: nothing in the ORM session needs to know, and this is the hot path.
-        statement = (
-            update(table)
-            .where(
-                table.c.id == bindparam("v_id"),
-                table.c.claimed_by == worker_id,
-                # Not IN (…): an expanding parameter cannot be used with executemany.
-                or_(
-                    table.c.status == MessageStatus.CLAIMED, table.c.status == MessageStatus.UNKNOWN
-                ),
-            )
-            .values({key: bindparam(f"v_{key}") for key in keys})
-        )
-        orm.connection().execute(statement, rows)
-    failpoints.hit("before-commit")
-    orm.commit()
