@@ -38,6 +38,10 @@ T0 = datetime(2026, 12, 3, 13, 0, tzinfo=UTC)
 LEASE = 300
 #: The workers' read timeout; the fake answers a "timeout" request only after it.
 READ_TIMEOUT = 1.0
+#: The read timeout of a worker killed while Twilio holds its answer: long enough that the kill,
+#: not the timeout, ends it on a loaded machine under libfaketime (with 1 s it once timed out
+#: first and finished cleanly).
+HELD_READ_TIMEOUT = 30.0
 #: The healthy worker first runs when every lease has run out and is old enough to look up;
 #: then, while a text is still pending or unknown, again this much later.
 RECOVERY_STEP = timedelta(hours=2)
@@ -168,12 +172,15 @@ def _config(tmp: Path, url: str, twilio: FakeTwilio) -> Path:
     return path
 
 
-def _worker(chain: Chain, at: datetime, failpoint: str = "") -> Worker:
+def _worker(
+    chain: Chain, at: datetime, failpoint: str = "", read_timeout: float = READ_TIMEOUT
+) -> Worker:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HAVEHUS_")}
     env.update(
         HAVEHUS_CONFIG=str(chain.config),
         HAVEHUS_INSTANCE_PATH=str(chain.config.parent / "instance"),
         HAVEHUS_FAILPOINTS=failpoint,
+        HAVEHUS_TWILIO_TIMEOUT=str(read_timeout),
     )
     log = chain.config.parent / f"worker-{len(chain.log)}.log"
     return chain.workers.start(["worker", "--once", "--at", at.isoformat()], env, log)
@@ -199,7 +206,7 @@ def _kill_then_recover(chain: Chain, twilio: FakeTwilio) -> None:
             if chain.point == "after-request-sent":
                 arrived = twilio.arrived.setdefault(phone, threading.Event())
                 twilio.hold[phone] = threading.Event()
-                process = _worker(chain, last)
+                process = _worker(chain, last, read_timeout=HELD_READ_TIMEOUT)
                 assert arrived.wait(PROCESS_TIMEOUT), "the request never reached Twilio"
                 process.kill()  # SIGKILL while Twilio holds its answer
                 code = _finish(chain, process, f"killed after request ({row.answer})")
