@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Literal, TypeVarTuple
 from zoneinfo import ZoneInfo
@@ -369,7 +369,7 @@ def tabulate(facts: Facts, by: By | None = None) -> list[Row]:
     """The rows of one breakdown of the period's facts (a query for a breakdown by the
     sessions' groups, the first time it is asked of these facts)."""
     first, last, tz, sessions = facts.first, facts.last, facts.tz, facts.sessions
-    key = _grouping(by, sessions, tz)
+    key = _grouping(by, tz)
     rows = _group_rows(by, sessions, facts.departments, first, last, tz, key)
     total = Row(TOTAL)
     by_session = by in SESSION_GROUPS
@@ -464,16 +464,8 @@ def _sessions_query(
 def _session_ids(start: datetime, end: datetime, filters: Filters) -> Select[int]:
     """The ids of the period's sessions after the filters, for `IN (…)`: joined to their
     activity only when a filter needs it, never ordered."""
-    query = _sessions_query(start, end, filters).with_only_columns(Session.id).order_by(None)
-    needs_activity = (
-        filters.location_id is not None
-        or filters.location_ids is not None
-        or filters.activity_ids is not None
-        or filters.activity_id is not None
-        or filters.category is not None
-    )
-    if needs_activity:
-        return query
+    if replace(filters, department_id=None) != Filters():  # a filter of the sessions
+        return _sessions_query(start, end, filters).with_only_columns(Session.id).order_by(None)
     return select(Session.id).where(Session.starts_at >= start, Session.starts_at < end)
 
 
@@ -527,9 +519,7 @@ def department_name(department_id: int | None, outside: bool, names: dict[int, s
     return names[department_id]
 
 
-def _grouping(
-    by: By | None, sessions: dict[int, SessionFacts], tz: ZoneInfo
-) -> Callable[[SessionFacts, str | None], str]:
+def _grouping(by: By | None, tz: ZoneInfo) -> Callable[[SessionFacts, str | None], str]:
     if by == "activity":
         return lambda facts, _department: facts.activity
     if by == "category":
