@@ -188,12 +188,34 @@ def _dinner_on_now(now: datetime) -> None:
         )
 
 
+def _buffered(app: Any) -> Any:
+    """The app with every response read and closed before werkzeug writes it.
+
+    Werkzeug's development server skips closing the response when the browser drops
+    the connection while it drains the request (`serving.py`, `run_wsgi`), so a static
+    file left half-sent stays open and `filterwarnings = error` fails a test on the
+    ResourceWarning, at whatever hour the browser happens to abort. Buffering here
+    closes each file as soon as it is read; the house's own code is unchanged.
+    """
+
+    def serve(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return serve
+
+
 @pytest.fixture(scope="session")
 def live_house(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHouse]:
     """The app with the demo house on a temporary SQLite file, served on a free local port."""
     now = DEFAULT_NOW
     app, staff, kiosk_token = _build_house(tmp_path_factory.mktemp("browser-house"), now)
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, _buffered(app), threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     change_settings(app, public_url=url)
     thread = threading.Thread(target=server.serve_forever, name="live-house", daemon=True)
