@@ -66,6 +66,9 @@ class HavehusApp(Flask):
             return synced
 
 
+#: Where the app keeps its `Replay` (tests look at it).
+REPLAY_KEY = "havehus.replay"
+
 #: Only our own origin: no inline script or style anywhere, so whole pages can be cached.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
@@ -121,7 +124,24 @@ def create_app(config: dict[str, Any] | None = None, *, clock: Clock | None = No
     from havehus import cli
 
     cli.register(app)
+    _install_replay(app)
     return app
+
+
+def _install_replay(app: Flask) -> None:
+    """Outermost: what every anonymous visitor gets alike is answered again without a Flask
+    request while it still holds (`havehus.core.replay`)."""
+    from havehus.core.replay import Replay
+
+    instance_path = app.instance_path
+    replay = Replay(
+        app.wsgi_app,
+        allowed_cookies=frozenset({i18n.LANG_COOKIE}),
+        paused=lambda: maintenance.is_on(instance_path),
+        request_id=logs.request_id_from_header,
+    )
+    app.extensions[REPLAY_KEY] = replay
+    app.wsgi_app = replay  # type: ignore[method-assign]
 
 
 def _register_request_hooks(app: Flask) -> None:

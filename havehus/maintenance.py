@@ -37,6 +37,18 @@ def flag_path(instance_path: str | os.PathLike[str]) -> Path:
     return Path(instance_path) / FLAG_NAME
 
 
+def is_on(instance_path: str) -> bool:
+    """Whether the flag is there: one system call, for what runs on every request (a flag
+    that cannot be looked at counts, as in `current`)."""
+    try:
+        os.lstat(os.path.join(instance_path, FLAG_NAME))
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def current(instance_path: str | os.PathLike[str]) -> Maintenance | None:
     """The maintenance in force, or None. One stat per call; an unreadable flag still counts."""
     path = flag_path(instance_path)
@@ -100,6 +112,6 @@ def init_app(app: Flask) -> None:
     def _in_maintenance() -> Any:
         if request.path.startswith(_OPEN_PATHS):
             return None
-        if current(app.instance_path) is None:
+        if not is_on(app.instance_path) or current(app.instance_path) is None:
             return None
         return _answer()

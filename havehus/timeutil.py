@@ -40,6 +40,12 @@ def install_clock(app: Flask, clock: Clock) -> None:
     app.extensions[_CLOCK_KEY] = clock
 
 
+def clock_of(app: Flask) -> Clock:
+    """The app's source of "now" (for what checks the time outside a request)."""
+    clock: Clock = app.extensions.get(_CLOCK_KEY, system_clock)
+    return clock
+
+
 def utcnow() -> datetime:
     """The current instant by the app's clock. Only the edges (views, CLI, worker) call this.
 

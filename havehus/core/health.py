@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger("havehus.health")
+
+
+@dataclass(frozen=True)
+class DatabaseAnswers:
+    """A replay condition (`havehus.core.replay`): the health check's "ok" holds while the
+    database answers."""
+
+    engine: Engine
+
+    def holds(self) -> bool:
+        return database_answers(self.engine)
 
 
 def database_answers(engine: Engine) -> bool:

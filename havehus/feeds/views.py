@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, Flask, abort, current_app, render_template, request
 from flask.blueprints import BlueprintSetupState
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from werkzeug.wrappers import Response
 
-from havehus.config import current_settings
+from havehus.config import Settings, current_settings, settings_of
+from havehus.core.replay import replayable
 from havehus.extensions import db
 from havehus.feeds import services, tokens
 from havehus.feeds.links import webcal_address
 from havehus.feeds.services import FeedCache, FeedSettings, FeedSpec, FeedState
 from havehus.i18n import current_language, default_language
-from havehus.timeutil import house_tz, utcnow
+from havehus.timeutil import clock_of, house_tz, utcnow
 
 bp = Blueprint("feeds", __name__)
 
@@ -56,22 +58,51 @@ def _language(preferred: str | None = None) -> str:
 _VERSION_KEY = "havehus_feed_program_version"
 
 
-def _recent_program_version(connection: Connection | None = None) -> services.ProgramStamp | None:
+def _recent_program_version(
+    app: Flask, connection: Connection | None = None
+) -> services.ProgramStamp | None:
     """The program version, read at most once per `feed_version_seconds` in this process.
 
     Calendar apps poll hourly; a change made by any process is still seen within that time.
     Without a connection, returns the remembered version while it is fresh, else None.
     """
-    ttl = float(current_settings().feed_version_seconds)
-    remembered = current_app.extensions.get(_VERSION_KEY)
+    ttl = float(settings_of(app).feed_version_seconds)
+    remembered = app.extensions.get(_VERSION_KEY)
     clock = time.monotonic()
     if remembered is not None and ttl > 0 and clock - remembered[0] < ttl:
         return remembered[1]
     if connection is None:
         return None
     stamp = services.read_program_version(connection)
-    current_app.extensions[_VERSION_KEY] = (clock, stamp)
+    app.extensions[_VERSION_KEY] = (clock, stamp)
     return stamp
+
+
+@dataclass(frozen=True)
+class FeedStillCurrent:
+    """A replay condition (`havehus.core.replay`) for a public feed: the settings and the
+    program version (as recently read as the feeds read it) are the ones it was made from,
+    and a feed that shows a window from today is still on the same local day."""
+
+    app: Flask
+    settings: Settings
+    engine: Engine
+    program: int
+    made_at: datetime
+    day: date | None
+
+    def holds(self) -> bool:
+        if settings_of(self.app) is not self.settings:
+            return False
+        if self.day is not None:
+            now = clock_of(self.app)()
+            if now < self.made_at or now.astimezone(self.settings.tz).date() != self.day:
+                return False
+        stamp = _recent_program_version(self.app)
+        if stamp is None:
+            with self.engine.connect() as connection:
+                stamp = _recent_program_version(self.app, connection)
+        return stamp is not None and stamp.program == self.program
 
 
 def _not_modified(state: FeedState) -> bool:
@@ -90,14 +121,20 @@ def _serve(spec: FeedSpec | None, now: datetime, filename: str | None = None) ->
     if spec is None:
         abort(404)
     settings = _settings()
-    program = _recent_program_version()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    program = _recent_program_version(app)
     if program is not None and spec.kind != "personal":
         state = services.feed_state(None, spec, now, settings, program)
     else:
         # All a 304 needs is this check; on a bare connection it costs half what a session does.
         with db.engine.connect() as connection:
-            program = _recent_program_version(connection)
+            program = _recent_program_version(app, connection)
             state = services.feed_state(connection, spec, now, settings, program)
+    if spec.is_public and program is not None:
+        # The same for everyone who asks: given again while the program stays as it is.
+        day = now.astimezone(settings.tz).date() if spec.windowed else None
+        still = FeedStillCurrent(app, current_settings(), db.engine, program.program, now, day)
+        replayable(request.environ, still)
     gzipped = "gzip" in request.accept_encodings
     if _not_modified(state):
         response = Response(status=304, mimetype=ICS_MIMETYPE)

@@ -20,19 +20,21 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from werkzeug.wrappers import Response
 
-from havehus.config import current_settings
+from havehus.config import Settings, current_settings, settings_of
+from havehus.core.replay import replayable
 from havehus.extensions import db
 from havehus.models import Session
 from havehus.orm import OrmSession
 from havehus.program.services import read_version_numbers
-from havehus.timeutil import house_tz, utcnow
+from havehus.timeutil import clock_of, house_tz, utcnow
 
 #: Bump when a cached page's markup changes in a way its key does not show (never needed for
 #: a deploy: a new process starts with an empty cache; kept for ETags that browsers hold).
@@ -104,6 +106,32 @@ class PageCache:
             self._next = {}
 
 
+@dataclass(frozen=True)
+class PageStillCurrent:
+    """A replay condition (`havehus.core.replay`): everything a public page's key is made
+    of is unchanged — the settings, both versions, the local day, and no session has
+    started or ended (nor its sign-up closed) since the page was made."""
+
+    app: Flask
+    settings: Settings
+    engine: Engine
+    versions: tuple[int, int]
+    made_at: datetime
+    moment: datetime | None
+    day: date
+    tz: ZoneInfo
+
+    def holds(self) -> bool:
+        if settings_of(self.app) is not self.settings:
+            return False
+        now = clock_of(self.app)()
+        if now < self.made_at or (self.moment is not None and now >= self.moment):
+            return False
+        if now.astimezone(self.tz).date() != self.day:
+            return False
+        return read_version_numbers(self.engine) == self.versions
+
+
 def next_session_moment(
     orm: OrmSession, now: datetime, leads: Sequence[timedelta]
 ) -> datetime | None:
@@ -140,10 +168,9 @@ def _cache() -> PageCache:
 
 
 def page_key(
-    versions: tuple[int, int], now: datetime, moment: datetime | None, variant: tuple[object, ...]
+    versions: tuple[int, int], day: date, moment: datetime | None, variant: tuple[object, ...]
 ) -> tuple[object, ...]:
     """What decides a public page: its address, language, the versions, the day, the time."""
-    tz = house_tz()
     locale = get_locale()
     return (
         FORMAT,
@@ -151,7 +178,7 @@ def page_key(
         request.query_string,
         str(locale) if locale else "",
         *versions,
-        now.astimezone(tz).date().isoformat(),
+        day.isoformat(),
         moment.isoformat() if moment else "",
         *variant,
     )
@@ -173,14 +200,21 @@ def public_page(
     if request.method not in ("GET", "HEAD") or not _anonymous():
         return render()
     now = utcnow()
-    closes = timedelta(minutes=current_settings().signup_closes_minutes)
+    settings = current_settings()
+    closes = timedelta(minutes=settings.signup_closes_minutes)
     all_leads = tuple(sorted({timedelta(0), closes, *leads}))
-    versions = read_version_numbers(db.engine)
+    engine = db.engine
+    versions = read_version_numbers(engine)
     cache = _cache()
     moment = cache.next_moment(
         (versions[0], all_leads), now, lambda: next_session_moment(db.session, now, all_leads)
     )
-    key = page_key(versions, now, moment, variant)
+    tz = house_tz()
+    day = now.astimezone(tz).date()
+    key = page_key(versions, day, moment, variant)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    still = PageStillCurrent(app, settings, engine, versions, now, moment, day, tz)
+    replayable(request.environ, still)
     etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
     if request.if_none_match and request.if_none_match.contains(etag):
         response = Response(status=304)
