@@ -67,16 +67,15 @@ def create_booking(session_id: int) -> ResponseReturnValue:
         if error.fields:  # e.g. health_consent for a health appointment
             return _invalid(error.fields)
         return shapes.refuse(error.code, error.message, 422, {"session": error.message})
-    db.session.commit()
     booking = result.booking
     booking_id = None if result.discreet else booking.id
     guests = request.guests if result.discreet else booking.guests  # as asked: tells nothing
-    return shapes.answer(
-        shapes.Booking(
-            id=booking_id, status=result.status, position=result.position, guests=guests
-        ),
-        201,
+    # Read before the commit: after it, each would be loaded again in a transaction of its own.
+    answer = shapes.Booking(
+        id=booking_id, status=result.status, position=result.position, guests=guests
     )
+    db.session.commit()
+    return shapes.answer(answer, 201)
 
 
 @describe(

@@ -49,6 +49,16 @@ def _capacity(holder: Holder) -> int | None:
     return holder.capacity if isinstance(holder, Activity) else holder.effective_capacity
 
 
+def seats_short(holder: Holder, seats: int) -> bool:
+    """Whether fewer than `seats` seats are free now, by the counter as last read (a hint
+    for answering early; `take_seat` is what decides)."""
+    capacity = _capacity(holder)
+    if capacity is None:
+        return False
+    taken = holder.places_taken if isinstance(holder, Activity) else holder.seats_taken
+    return taken + seats > capacity
+
+
 def take_seat(orm: OrmSession, holder: Holder, *, seats: int = 1, overbook: bool = False) -> bool:
     """Take `seats` seats of a session (or places in a course) if that many are free — all or
     none, in one conditional UPDATE — or regardless when staff overbook on purpose."""

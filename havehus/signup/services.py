@@ -44,6 +44,7 @@ from havehus.signup.seats import (
     promote_waitlist,
     queue_confirmation,
     release_seat,
+    seats_short,
     take_seat,
     waitlist_position,
 )
@@ -301,7 +302,7 @@ def book(
     elif activity.waitlist_enabled:
         booking.status, booking.waitlisted_at = BookingStatus.WAITLISTED, now
     else:
-        raise _full()
+        raise full()
     booking.wants_company = booking.wants_company or wants_company
     booking.updated_at = now
     participant.last_seen_at = now
@@ -323,7 +324,32 @@ def book(
     return BookingResult(booking, True, waitlist_position(orm, booking), texted)
 
 
-def _full() -> HavehusError:
+def certainly_full(
+    orm: OrmSession, session: Session, phone: str | None, *, seats: int, overbook: bool
+) -> bool:
+    """Whether booking someone who is not picked from the list (new, or known only by
+    `phone`) could only answer "full": no overbooking, no waiting list, fewer than `seats`
+    seats free, and nobody with that number holds a booking here that asking again would
+    give back. Only reads, so a burst on a full session is refused before anyone or
+    anything is written (what `book` would do, and then roll back)."""
+    activity = session.activity
+    if overbook or activity.waitlist_enabled:
+        return False
+    course = activity.mode == Mode.ENROLMENT
+    if not seats_short(activity if course else session, seats):
+        return False
+    person = holder_of(orm, phone) if phone else None
+    if person is None:
+        return True
+    same_key = Booking.activity_id == activity.id if course else Booking.session_id == session.id
+    status = orm.scalar(
+        select(Booking.status).where(Booking.participant_id == person.id, same_key).limit(1)
+    )
+    return status not in LIVE
+
+
+def full() -> HavehusError:
+    """The refusal of a full session without a waiting list."""
     return HavehusError(_("Sorry, it is full. There is no waiting list for this."), "full")
 
 
@@ -341,7 +367,7 @@ def answer_as_new(
     if overbook or left is None or left >= seats:
         return replace(result, told_status=BookingStatus.CONFIRMED, position=None)
     if not activity.waitlist_enabled:
-        raise _full()
+        raise full()
     same_list = (
         Booking.activity_id == activity.id
         if activity.mode == Mode.ENROLMENT

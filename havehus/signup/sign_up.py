@@ -77,6 +77,11 @@ def sign_up(
     services.check_bookable(session, now, staff=request.source == "staff", settings=settings)
     services.check_health_consent(session, request.health_consent)
     services.check_guests(request.guests)
+    who = request.person
+    if who.participant_id is None and services.certainly_full(
+        orm, session, who.phone, seats=1 + request.guests, overbook=request.overbook
+    ):
+        raise services.full()
     person = identify(orm, request.person, now, actor)
     record_consents(orm, person, now, actor, sms=request.sms_consent, health=request.health_consent)
     result = services.book(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from havehus.extensions import db
-from havehus.models import ApiToken, Booking, Consent
+from havehus.models import ApiToken, Booking, Consent, Participant
 from havehus.people.audit import CLI
 from havehus.people.credentials import create_api_token
 from tests.conftest import DEFAULT_NOW
+from tests.query_count import counted_statements
 
 
 @pytest.fixture
@@ -65,6 +66,35 @@ def test_waitlisted_with_position_and_full_is_409(client, bookable, bearer):
         f"/api/v1/sessions/{closed.id}/bookings", json={"name": "B"}, headers=headers
     )
     assert full.status_code == 409 and full.get_json()["code"] == "full"
+
+
+def test_a_full_session_refuses_newcomers_without_writing_and_gives_a_booking_back(
+    client, bookable, bearer
+):
+    headers = bearer()
+    closed = bookable(capacity=1, waitlist=False)
+    url = f"/api/v1/sessions/{closed.id}/bookings"
+    booked = client.post(url, json=PERSON, headers=headers)
+    elsewhere = bookable(capacity=3)
+    known = {"name": "Known", "phone": "20 77 88 99"}
+    # A person the house knows (booked on another session), with no booking on this one.
+    other = client.post(f"/api/v1/sessions/{elsewhere.id}/bookings", json=known, headers=headers)
+    assert other.status_code == 201
+    people = db.session.scalar(select(func.count()).select_from(Participant))
+
+    with counted_statements() as statements:
+        newcomer = client.post(url, json={"name": "Newcomer"}, headers=headers)
+        known_again = client.post(
+            url, json={"name": "Known", "phone": "20 77 88 99"}, headers=headers
+        )
+    assert newcomer.status_code == known_again.status_code == 409
+    assert newcomer.get_json()["code"] == known_again.get_json()["code"] == "full"
+    assert not [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    assert db.session.scalar(select(func.count()).select_from(Participant)) == people
+
+    # Asking again for someone who has the seat still gives it back, full or not.
+    again = client.post(url, json=PERSON, headers=headers)
+    assert again.status_code == 201 and again.get_json()["id"] == booked.get_json()["id"]
 
 
 def _vaccination(bookable):
