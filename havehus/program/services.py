@@ -29,7 +29,8 @@ def bump_program_version(orm: OrmSession, now: datetime) -> None:
         orm,
         update(ProgramVersion)
         .where(ProgramVersion.id == 1)
-        .values(version=ProgramVersion.version + 1, changed_at=now),
+        .values(version=ProgramVersion.version + 1, changed_at=now)
+        .execution_options(synchronize_session=False),  # only its columns are ever read
     )
     if not bumped:
         insert_ignoring_conflicts(orm, ProgramVersion, [{"id": 1, "version": 1, "changed_at": now}])
@@ -42,7 +43,8 @@ def bump_seats_version(orm: OrmSession, now: datetime) -> None:
         orm,
         update(ProgramVersion)
         .where(ProgramVersion.id == 1)
-        .values(seats_version=ProgramVersion.seats_version + 1, seats_changed_at=now),
+        .values(seats_version=ProgramVersion.seats_version + 1, seats_changed_at=now)
+        .execution_options(synchronize_session=False),  # only its columns are ever read
     )
     if not bumped:
         # The program itself has not changed: its version stays what reading it gave (0).

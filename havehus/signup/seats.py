@@ -42,7 +42,8 @@ def _seat_update(holder: Holder, *, delta: int, limit: int | None) -> Update:
         statement = statement.where(column + delta <= limit)
     if delta < 0:
         statement = statement.where(column + delta >= 0)
-    return statement.values({column: column + delta})
+    # The callers expire the counter they changed: nothing in the session needs matching.
+    return statement.values({column: column + delta}).execution_options(synchronize_session=False)
 
 
 def _capacity(holder: Holder) -> int | None:
