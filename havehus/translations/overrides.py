@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy import select
 
 from havehus.models import TranslationReview
 from havehus.orm import OrmSession
+from havehus.program.services import bump_program_version
 
 FILE_NAME = "translation-overrides.json"
 
@@ -47,6 +49,16 @@ def write(orm: OrmSession, instance_path: str) -> Path:
     partial = path.with_suffix(".json.partial")
     partial.write_text(json.dumps(accepted(orm), ensure_ascii=False, indent=1), "utf-8")
     os.replace(partial, path)
+    return path
+
+
+def put_in_force(orm: OrmSession, instance_path: str, now: datetime) -> Path:
+    """After an accepted correction is committed: write the texts in force, then move the
+    program version (the caller commits), so every process's cached pages and feeds are
+    made again with the new text — in that order, or a page made in between would keep the
+    old text under the new version."""
+    path = write(orm, instance_path)
+    bump_program_version(orm, now)
     return path
 
 

@@ -262,7 +262,7 @@ def decide(
 ) -> bool:
     """Accept or decline a suggestion; False if it was decided before.
 
-    Once committed, `overrides.write` puts an accepted text in force in every process.
+    Once committed, `overrides.put_in_force` puts an accepted text in force in every process.
     """
     if not may_decide(user):
         raise _refuse()

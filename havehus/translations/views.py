@@ -136,17 +136,14 @@ def decide(review_id: int, decision: str) -> ResponseReturnValue:
     suggestion = db.get_or_404(TranslationReview, review_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    now = utcnow()
     done = review.decide(
-        db.session,
-        current_user,
-        suggestion,
-        decision == "accept",
-        utcnow(),
-        current_actor(),
+        db.session, current_user, suggestion, decision == "accept", now, current_actor()
     )
     db.session.commit()
     if done and decision == "accept":
-        overrides.write(db.session, current_app.instance_path)
+        overrides.put_in_force(db.session, current_app.instance_path, now)
+        db.session.commit()
     if not done:
         flash(_("Someone decided on this suggestion already."), "info")
     elif decision == "accept":

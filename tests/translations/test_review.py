@@ -226,3 +226,34 @@ def test_a_suggestion_with_a_stray_percent_or_web_page_code_is_refused(app, cloc
         "لا شيء في هذا اليوم.", NOW, review_actor(),
     )  # fmt: skip
     assert kept.suggestion == "لا شيء في هذا اليوم."
+
+
+def test_an_accepted_correction_shows_at_once_on_the_cached_public_pages(
+    app, client, make_user, clock
+):
+    """The public pages are kept in memory and answered again by the version: accepting a
+    correction moves it, after the new text is in force (else a page made in between
+    would keep the old text)."""
+    clock.set(NOW)
+    visitor = app.test_client()
+    before = visitor.get("/?lang=ar").get_data(as_text=True)
+    assert visitor.get("/?lang=ar").get_data(as_text=True) == before  # kept
+    corrected = "الأسبوع التالي ←"
+    assert corrected not in before
+    suggested = review.review(
+        db.session, _translator("ar"), "ar", "Next week", "needs-change", corrected, NOW,
+        review_actor(),
+    )  # fmt: skip
+    db.session.commit()
+
+    manager = make_user("manager")
+    assert sign_in(client, manager.email).status_code == 302
+    response = post_form(
+        client,
+        "/staff/translations/suggestions",
+        f"/staff/translations/suggestions/{suggested.id}/accept",
+    )
+    assert response.status_code == 302
+
+    assert corrected in visitor.get("/?lang=ar").get_data(as_text=True)
+    assert corrected in app.test_client().get("/?lang=ar").get_data(as_text=True)
