@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request_started
+from sqlalchemy import event
 
 from havehus import REPLAY_KEY, maintenance
 from havehus.core.replay import Replay, replayable
@@ -19,6 +21,21 @@ from havehus.extensions import db
 from tests.conftest import DEFAULT_NOW, build_app
 
 RIGHT_TO_LEFT = re.compile(r'<html[^>]* dir="rtl"')
+
+
+@contextmanager
+def counted_control() -> Iterator[list[str]]:
+    """Every statement sent on the app's engine meanwhile, BEGIN included."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
 
 
 @contextmanager
@@ -152,6 +169,21 @@ def test_a_public_feed_is_replayed_and_a_planner_change_is_seen(app, client, pro
     assert handled == ["/calendar.ics"]
 
 
+def test_a_replayed_feed_reads_without_taking_the_write_lock(app, client, program):
+    """Outside any request (a worker's thread, whose transaction mode is the default), the
+    feed's check still only reads: it must not queue behind a booking for SQLite's lock."""
+    client.get("/calendar.ics")
+    answers: list[int] = []
+    with counted_control() as statements:
+        thread = threading.Thread(
+            target=lambda: answers.append(client.get("/calendar.ics").status_code)
+        )
+        thread.start()
+        thread.join(timeout=30)
+    assert answers == [200]
+    assert statements and not any("IMMEDIATE" in statement for statement in statements)
+
+
 # ---------------------------------------------------------------- the middleware alone
 
 
@@ -251,6 +283,18 @@ def test_requests_differing_in_what_the_app_reads_are_kept_apart():
     for environ in ({"REQUEST_METHOD": "POST"}, {"HTTP_COOKIE": "lang=da; session=x"}):
         _get(replay, **environ), _get(replay, **environ)
     assert app.calls == len(variants) + 4
+    # Who asks is not what is answered: one copy for every visitor behind the proxy.
+    for address in ("10.0.0.1", "10.0.0.2", "192.0.2.7"):
+        _get(replay, HTTP_X_FORWARDED_FOR=address)
+    assert app.calls == len(variants) + 4
+
+
+def test_a_request_with_huge_headers_is_answered_but_not_kept():
+    app = TinyApp([], Always())
+    replay = _replay(app)
+    huge = "da-DK," + ",".join(f"x-{n};q=0.1" for n in range(800))
+    _get(replay, HTTP_ACCEPT_LANGUAGE=huge), _get(replay, HTTP_ACCEPT_LANGUAGE=huge)
+    assert app.calls == 2 and len(replay) == 0
 
 
 def test_the_kept_answers_are_bounded_in_number_and_bytes():
@@ -262,7 +306,8 @@ def test_the_kept_answers_are_bounded_in_number_and_bytes():
     _get(replay, PATH_INFO="/9")
     assert app.calls == 10
 
-    small = _replay(TinyApp([], Always()), max_bytes=len(b"page 1") * 2)
+    # Each entry counts its key ("/N") and its body ("page N"): 8 bytes; room for two.
+    small = _replay(TinyApp([], Always()), max_bytes=16)
     for number in range(5):
         _get(small, PATH_INFO=f"/{number}")
     assert len(small) == 2

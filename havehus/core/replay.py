@@ -32,14 +32,15 @@ from typing import Any, Protocol
 
 #: Where a view leaves the condition its answer may be replayed under.
 ENVIRON_KEY = "havehus.replay"
-#: What else of a request the app reads for the answers kept here.
+#: What else of a request the app reads for the answers kept here: the language choice, the
+#: encoding, and what addresses are built from. Not the client's address (X-Forwarded-For:
+#: no kept answer depends on who asks, and behind a proxy it would keep one copy per visitor)
+#: nor Accept (only error and maintenance answers read it, and those are never kept).
 _KEYED_HEADERS = (
     "HTTP_COOKIE",
     "HTTP_ACCEPT_LANGUAGE",
     "HTTP_ACCEPT_ENCODING",
-    "HTTP_ACCEPT",
     "HTTP_HOST",
-    "HTTP_X_FORWARDED_FOR",
     "HTTP_X_FORWARDED_PROTO",
     "HTTP_X_FORWARDED_HOST",
     "HTTP_X_FORWARDED_PORT",
@@ -47,9 +48,13 @@ _KEYED_HEADERS = (
     "SCRIPT_NAME",
     "wsgi.url_scheme",
 )
+#: A request whose keyed parts are longer than this is answered by the app, never kept (the
+#: keys count towards `max_bytes` too).
+_MAX_KEY_BYTES = 4096
 #: A request with any of these is answered by the app.
 _UNREPLAYED_HEADERS = ("HTTP_AUTHORIZATION", "HTTP_IF_MODIFIED_SINCE", "HTTP_RANGE")
 _REQUEST_ID = "X-Request-ID"
+_REQUEST_ID_LOWER = _REQUEST_ID.lower()
 
 StartResponse = Callable[..., Any]
 Headers = list[tuple[str, str]]
@@ -69,6 +74,8 @@ class Kept:
     etag: str | None
     ok: tuple[Headers, bytes] | None = None
     not_modified: Headers | None = None
+    #: What this entry counts towards `max_bytes`: its key and its body.
+    size: int = 0
 
 
 @dataclass
@@ -143,11 +150,14 @@ class Replay:
         cookie = environ.get("HTTP_COOKIE")
         if cookie is not None and not self._only_allowed_cookies(cookie):
             return None
-        return (
+        key = (
             environ.get("PATH_INFO", ""),
             environ.get("QUERY_STRING", ""),
             *(environ.get(name) for name in _KEYED_HEADERS),
         )
+        if _key_bytes(key) > _MAX_KEY_BYTES:
+            return None
+        return key
 
     def _only_allowed_cookies(self, header: str) -> bool:
         for part in header.split(";"):
@@ -199,9 +209,7 @@ class Replay:
 
     def _drop(self, key: tuple[Any, ...]) -> None:
         """Remove one entry (the lock held)."""
-        kept = self._kept.pop(key)
-        if kept.ok is not None:
-            self._bytes -= len(kept.ok[1])
+        self._bytes -= self._kept.pop(key).size
 
     def _record(
         self, key: tuple[Any, ...], environ: dict[str, Any], start_response: StartResponse
@@ -223,7 +231,9 @@ class Replay:
             close = getattr(body, "close", None)
             if close is not None:
                 close()
-        headers = [(name, value) for name, value in answer.headers if name != _REQUEST_ID]
+        headers = [
+            (name, value) for name, value in answer.headers if name.lower() != _REQUEST_ID_LOWER
+        ]
         etag = next((value for name, value in headers if name.lower() == "etag"), None)
         with self._lock:
             kept = self._kept.get(key)
@@ -237,8 +247,9 @@ class Replay:
                 kept.ok = (headers, content)
             else:
                 kept.not_modified = headers
+            kept.size = _key_bytes(key) + (len(kept.ok[1]) if kept.ok is not None else 0)
             self._kept[key] = kept
-            self._bytes += len(kept.ok[1]) if kept.ok is not None else 0
+            self._bytes += kept.size
             while self._kept and (
                 len(self._kept) > self.max_entries or self._bytes > self.max_bytes
             ):
@@ -255,3 +266,7 @@ class Replay:
                 if cookie_name not in self.allowed_cookies:
                     return False
         return True
+
+
+def _key_bytes(key: tuple[Any, ...]) -> int:
+    return sum(len(part) for part in key if isinstance(part, str))

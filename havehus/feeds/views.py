@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from havehus.config import Settings, current_settings, settings_of
 from havehus.core.replay import replayable
+from havehus.database import read_only_transactions
 from havehus.extensions import db
 from havehus.feeds import services, tokens
 from havehus.feeds.links import webcal_address
@@ -100,7 +101,8 @@ class FeedStillCurrent:
                 return False
         stamp = _recent_program_version(self.app)
         if stamp is None:
-            with self.engine.connect() as connection:
+            # Outside any request: a read, never SQLite's write lock (behind a booking).
+            with read_only_transactions(), self.engine.connect() as connection:
                 stamp = _recent_program_version(self.app, connection)
         return stamp is not None and stamp.program == self.program
 

@@ -93,7 +93,7 @@ class OverlayDomain(Domain):
 
     def __init__(self) -> None:
         super().__init__(domain="messages")
-        self._overlaid: dict[tuple[str, int, int, str], Any] = {}
+        self._overlaid: dict[tuple[str, int, int, int, str], Any] = {}
 
     def get_translations(self) -> Any:
         base = super().get_translations()
@@ -116,7 +116,9 @@ class OverlayDomain(Domain):
             return base
         locale = get_locale()
         language = locale.language if locale else "da"
-        key = (str(path), stat.st_mtime_ns, stat.st_size, language)
+        # Each write replaces the file (a new inode): two writes of one size within a tick
+        # of the clock are still told apart.
+        key = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size, language)
         found = self._overlaid.get(key)
         if found is None:
             found = self._overlay(base, path, language)
