@@ -20,6 +20,7 @@ from havehus.config import (
     load_settings,
     settings_of,
 )
+from havehus.core.replay import Replay
 from havehus.paths import CONFIG_DIR
 
 STRONG_SECRET = "x" * 40
@@ -162,9 +163,12 @@ def test_the_app_keeps_its_settings_once_typed_and_frozen(sqlite_url: str):
 
 
 def test_trusted_proxies_put_the_proxy_fix_in_front(sqlite_url: str):
+    """In front of Flask, behind the kept answers (`Replay` keys on the raw forwarded
+    headers, which is all it reads of them)."""
     behind = create_app({"database_url": sqlite_url, "trusted_proxies": 1})
-    assert isinstance(behind.wsgi_app, ProxyFix)
-    assert not isinstance(create_app({"database_url": sqlite_url}).wsgi_app, ProxyFix)
+    assert isinstance(behind.wsgi_app, Replay) and isinstance(behind.wsgi_app.app, ProxyFix)
+    direct = create_app({"database_url": sqlite_url}).wsgi_app
+    assert isinstance(direct, Replay) and not isinstance(direct.app, ProxyFix)
 
 
 #: The modules that may ask the running app (`current_app`, `current_settings()`): the web
