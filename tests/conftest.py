@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from flask import Flask, has_app_context
@@ -29,6 +29,16 @@ pytest_plugins = ["tests.program_fixtures", "tests.staff_fixtures"]
 use_test_parameters()
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def unavailable(what: str, reason: str) -> NoReturn:
+    """Something a test needs is missing: skipped on a developer's machine, failed in CI
+    (`CI=true`), where a missing server or tool must never pass as a skip."""
+    if IN_CI:
+        pytest.fail(f"{what} must run in CI: {reason}")
+    pytest.skip(reason)
+
+
 _db_counter = itertools.count()
 
 #: The suite's "now" unless a test pins another: Wednesday 2 December 2026, 12:00 in Copenhagen.
@@ -82,9 +92,7 @@ def pg_server() -> Iterator[PostgresServer]:
     try:
         server.start()
     except PostgresUnavailable as exc:
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is required in CI but could not start: {exc}")
-        pytest.skip(f"PostgreSQL not available: {exc}")
+        unavailable("PostgreSQL", f"PostgreSQL could not start: {exc}")
     yield server
     server.stop()
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import pytest
@@ -29,7 +29,7 @@ from havehus.config import change_settings
 from havehus.database import reset_transaction_mode, set_transaction_mode
 from havehus.extensions import db
 from havehus.paths import CONFIG_DIR
-from tests.conftest import DEFAULT_NOW, IN_CI, PinnedClock
+from tests.conftest import DEFAULT_NOW, PinnedClock, unavailable
 
 HERE = Path(__file__).parent
 AXE_JS = HERE / "vendor" / "axe.min.js"
@@ -48,10 +48,8 @@ TABLET = {"viewport": {"width": 1280, "height": 800}, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
-def _unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"The browser tests must run in CI: {reason}")
-    pytest.skip(reason)
+def _unavailable(reason: str) -> NoReturn:
+    unavailable("The browser tests", reason)
 
 
 def chromium_path() -> str | None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,7 +20,7 @@ from icalendar import Calendar
 from havehus.extensions import db
 from havehus.models import Activity, Booking, Location, Participant, Room, Session
 from havehus.program.services import bump_program_version, expand_horizon
-from tests.conftest import IN_CI, PinnedClock
+from tests.conftest import PinnedClock, unavailable
 from tests.factories import add_booking, add_participant
 from tests.feeds import readers
 from tests.feeds.readers import Reading
@@ -232,10 +232,8 @@ def in_window(sessions: list[Session], now: datetime = NOW) -> list[Session]:
 FeedReader = Callable[[bytes], list[Reading]]
 
 
-def _unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"The ical.js feed tests must run in CI: {reason}")
-    pytest.skip(reason)
+def _unavailable(reason: str) -> NoReturn:
+    unavailable("The ical.js feed tests", reason)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import click
 import pytest
 from flask import Flask, request
 
-from tests.conftest import build_app
+from tests.conftest import build_app, unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 UNITS = ROOT / "config" / "systemd"
@@ -23,8 +23,14 @@ NGINX_SITE = ROOT / "config" / "nginx" / "havehus.conf"
 GUIDE = ROOT / "docs" / "deploy.md"
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
+def _needs(*tools: str) -> None:
+    for tool in tools:
+        if shutil.which(tool) is None:
+            unavailable("The deployment files' checks", f"no {tool} (`.ci/run` installs it)")
+
+
 def test_the_systemd_units_verify(tmp_path: Path) -> None:
+    _needs("systemd-analyze")
     venv_bin = str(Path(sys.executable).parent)
     for unit in UNITS.iterdir():
         # The same units, pointing at this checkout's programs (verify checks they exist).
@@ -47,9 +53,8 @@ def test_the_systemd_units_verify(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.skipif(shutil.which("nginx") is None, reason="no nginx (Debian package nginx)")
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl")
 def test_the_nginx_site_passes_nginx_t(tmp_path: Path) -> None:
+    _needs("nginx", "openssl")
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
          "-subj", "/CN=havehus.test", "-keyout", str(tmp_path / "key.pem"),
