@@ -21,7 +21,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
@@ -34,7 +33,7 @@ from havehus.extensions import db
 from havehus.models import Session
 from havehus.orm import OrmSession
 from havehus.program.services import read_version_numbers
-from havehus.timeutil import clock_of, house_tz, utcnow
+from havehus.timeutil import clock_of, utcnow
 
 #: Bump when a cached page's markup changes in a way its key does not show (never needed for
 #: a deploy: a new process starts with an empty cache; kept for ETags that browsers hold).
@@ -119,7 +118,6 @@ class PageStillCurrent:
     made_at: datetime
     moment: datetime | None
     day: date
-    tz: ZoneInfo
 
     def holds(self) -> bool:
         if settings_of(self.app) is not self.settings:
@@ -127,7 +125,7 @@ class PageStillCurrent:
         now = clock_of(self.app)()
         if now < self.made_at or (self.moment is not None and now >= self.moment):
             return False
-        if now.astimezone(self.tz).date() != self.day:
+        if now.astimezone(self.settings.tz).date() != self.day:
             return False
         return read_version_numbers(self.engine) == self.versions
 
@@ -209,11 +207,10 @@ def public_page(
     moment = cache.next_moment(
         (versions[0], all_leads), now, lambda: next_session_moment(db.session, now, all_leads)
     )
-    tz = house_tz()
-    day = now.astimezone(tz).date()
+    day = now.astimezone(settings.tz).date()
     key = page_key(versions, day, moment, variant)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    still = PageStillCurrent(app, settings, engine, versions, now, moment, day, tz)
+    still = PageStillCurrent(app, settings, engine, versions, now, moment, day)
     replayable(request.environ, still)
     etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
     if request.if_none_match and request.if_none_match.contains(etag):
