@@ -112,6 +112,6 @@ def init_app(app: Flask) -> None:
     def _in_maintenance() -> Any:
         if request.path.startswith(_OPEN_PATHS):
             return None
-        if not is_on(app.instance_path) or current(app.instance_path) is None:
+        if not is_on(app.instance_path):
             return None
         return _answer()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from havehus.config import Settings
@@ -253,7 +253,7 @@ def book(
         if course
         else {"session_id": session.id, "activity_id": None}
     )
-    same_key = Booking.activity_id == activity.id if course else Booking.session_id == session.id
+    same_key = _booked_on(session, course)
     existing = orm.scalar(select(Booking).where(Booking.participant_id == participant.id, same_key))
     if existing is not None and existing.status in LIVE:
         return BookingResult(existing, False, waitlist_position(orm, existing))
@@ -341,11 +341,19 @@ def certainly_full(
     person = holder_of(orm, phone) if phone else None
     if person is None:
         return True
-    same_key = Booking.activity_id == activity.id if course else Booking.session_id == session.id
     status = orm.scalar(
-        select(Booking.status).where(Booking.participant_id == person.id, same_key).limit(1)
+        select(Booking.status)
+        .where(Booking.participant_id == person.id, _booked_on(session, course))
+        .limit(1)
     )
     return status not in LIVE
+
+
+def _booked_on(session: Session, course: bool) -> ColumnElement[bool]:
+    """A booking of this session, or of its course (booked once for all its sessions)."""
+    if course:
+        return Booking.activity_id == session.activity_id
+    return Booking.session_id == session.id
 
 
 def full() -> HavehusError:
