@@ -147,8 +147,12 @@ def _install_replay(app: Flask) -> None:
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _choose_transaction_mode() -> None:
-        # Safe methods only read: let them run side by side on SQLite.
-        g.tx_mode_token = database.set_transaction_mode(request.method in ("GET", "HEAD"))
+        # Safe methods only read: let them run side by side on SQLite. So does the reading
+        # part of a view marked `reads_first`, until it begins writing.
+        view = app.view_functions.get(request.endpoint) if request.endpoint else None
+        g.tx_mode_token = database.set_transaction_mode(
+            request.method in ("GET", "HEAD"), reads_first=database.is_read_first(view)
+        )
 
     @app.teardown_request
     def _reset_transaction_mode(_exc: BaseException | None) -> None:

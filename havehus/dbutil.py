@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import OperationalError
 
-from havehus.database import in_read_only_mode
+from havehus.database import in_read_only_mode, in_reading_part, write_apart_from_reading
 from havehus.orm import OrmSession
 
 log = logging.getLogger("havehus.db")
@@ -74,10 +74,19 @@ def execute_rowcount(orm: OrmSession, statement: Update | Delete) -> int:
 def execute_apart(orm: OrmSession, statement: Any) -> bool:
     """Run a small bookkeeping write ("last used at"), best effort.
 
-    In a read-only request (never committed) it runs in its own short transaction; in a
-    writing request it joins the request's transaction, which already holds SQLite's write
-    lock (a second connection would only wait for it). Returns False if it failed.
+    In a read-only request (never committed) it runs in its own short transaction; in the
+    reading part of a `reads_first` request, in a short one of its own on the same
+    connection; in a writing request it joins the request's transaction, which already
+    holds SQLite's write lock (a second connection would only wait for it). Returns False
+    if it failed.
     """
+    if in_reading_part():
+        try:
+            write_apart_from_reading(orm, statement)
+        except OperationalError as exc:
+            log.warning("Bookkeeping write skipped: %s", exc)
+            return False
+        return True
     if not in_read_only_mode():
         orm.execute(statement)
         return True

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from havehus.api import shapes
 from havehus.api.fields import parse_body
 from havehus.api.openapi import describe
 from havehus.config import current_settings
+from havehus.database import reads_first
 from havehus.errors import HavehusError
 from havehus.extensions import db
 from havehus.i18n import default_language
@@ -41,10 +43,11 @@ def _invalid(fields: dict[str, str]) -> ResponseReturnValue:
         ),
     },
 )
+@reads_first
 @token_required(*HOSTS)
 def create_booking(session_id: int) -> ResponseReturnValue:
     """Sign a person up; the same person again gets the same booking (201 either way)."""
-    target = db.session.get(Session, session_id)
+    target = db.session.get(Session, session_id, options=[joinedload(Session.activity)])
     if target is None or target.activity.visibility == "staff":
         return shapes.refuse("not_found", _("There is no such session."), 404)
     try:

@@ -9,10 +9,10 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, Select, select, update
+from sqlalchemy import Connection, CursorResult, Engine, Select, Update, bindparam, select, update
 from sqlalchemy.orm import joinedload
 
-from havehus.dbutil import execute_rowcount, insert_ignoring_conflicts
+from havehus.dbutil import insert_ignoring_conflicts
 from havehus.errors import HavehusError
 from havehus.models import Activity, Mode, ProgramVersion, Session, SessionStatus, Visibility
 from havehus.orm import OrmSession
@@ -23,30 +23,40 @@ DEFAULT_PAGE_SIZE = 10
 log = logging.getLogger("havehus.program")
 
 
+# Built once, on the table (not the mapped class, whose bulk UPDATE costs more than the
+# statement): every booking and cancellation runs one of these inside its write lock.
+_VERSION_TABLE = ProgramVersion.__table__
+_BUMP_PROGRAM = (
+    update(_VERSION_TABLE)
+    .where(_VERSION_TABLE.c.id == 1)
+    .values(version=_VERSION_TABLE.c.version + 1, changed_at=bindparam("now"))
+)
+_BUMP_SEATS = (
+    update(_VERSION_TABLE)
+    .where(_VERSION_TABLE.c.id == 1)
+    .values(seats_version=_VERSION_TABLE.c.seats_version + 1, seats_changed_at=bindparam("now"))
+)
+
+
+def _bump(orm: OrmSession, statement: Update, now: datetime) -> int:
+    # What is pending is written first, as an ORM statement would (the same order as before
+    # for every transaction that also changes rows: PostgreSQL's row locks are taken alike).
+    orm.flush()
+    result = orm.execute(statement, {"now": now})
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
 def bump_program_version(orm: OrmSession, now: datetime) -> None:
     """Record that the program changed, so every process drops its cached pages and feeds."""
-    bumped = execute_rowcount(
-        orm,
-        update(ProgramVersion)
-        .where(ProgramVersion.id == 1)
-        .values(version=ProgramVersion.version + 1, changed_at=now)
-        .execution_options(synchronize_session=False),  # only its columns are ever read
-    )
-    if not bumped:
+    if not _bump(orm, _BUMP_PROGRAM, now):
         insert_ignoring_conflicts(orm, ProgramVersion, [{"id": 1, "version": 1, "changed_at": now}])
 
 
 def bump_seats_version(orm: OrmSession, now: datetime) -> None:
     """Record that seats left or a waiting list may have changed (a booking, a cancellation,
     a check-in): pages showing seats drop their copies, feeds without seats keep theirs."""
-    bumped = execute_rowcount(
-        orm,
-        update(ProgramVersion)
-        .where(ProgramVersion.id == 1)
-        .values(seats_version=ProgramVersion.seats_version + 1, seats_changed_at=now)
-        .execution_options(synchronize_session=False),  # only its columns are ever read
-    )
-    if not bumped:
+    if not _bump(orm, _BUMP_SEATS, now):
         # The program itself has not changed: its version stays what reading it gave (0).
         first = {"version": 0, "changed_at": now, "seats_version": 1, "seats_changed_at": now}
         insert_ignoring_conflicts(orm, ProgramVersion, [{"id": 1, **first}])

@@ -35,15 +35,16 @@ Holder = Session | Activity
 
 
 def _seat_update(holder: Holder, *, delta: int, limit: int | None) -> Update:
-    model = type(holder)
-    column = Activity.places_taken if model is Activity else Session.seats_taken
-    statement = update(model).where(model.id == holder.id)
+    # On the table, not the mapped class: the ORM's bulk UPDATE would cost more than the
+    # statement, and the callers expire the counter they changed themselves.
+    table = type(holder).__table__
+    column = table.c.places_taken if isinstance(holder, Activity) else table.c.seats_taken
+    statement = update(table).where(table.c.id == holder.id)
     if delta > 0 and limit is not None:
         statement = statement.where(column + delta <= limit)
     if delta < 0:
         statement = statement.where(column + delta >= 0)
-    # The callers expire the counter they changed: nothing in the session needs matching.
-    return statement.values({column: column + delta}).execution_options(synchronize_session=False)
+    return statement.values({column: column + delta})
 
 
 def _capacity(holder: Holder) -> int | None:

@@ -115,6 +115,8 @@ def find_or_create_participant(
         "channel": channel,
         "created_at": now,
         "created_by_id": created_by_id,
+        # Made by a sign-up: seen now (the booking that follows writes nothing more here).
+        "last_seen_at": now,
     }
     if phone:
         found = holder_of(orm, phone)
@@ -123,9 +125,9 @@ def find_or_create_participant(
             found = holder_of(orm, phone)
         assert found is not None  # inserted here, or by the request that won the race
         return found
+    # Written with their first booking (one flush for both): until then it has no id.
     person = Participant(**row)
     orm.add(person)
-    orm.flush()
     return person
 
 
@@ -235,6 +237,7 @@ def book(
     guests: int = 0,
     overbook: bool = False,
     notify: bool = True,
+    fresh: bool = False,
     settings: Settings,
 ) -> BookingResult:
     """Book a participant (and `guests` coming along): their seats if free, else the waiting
@@ -242,6 +245,9 @@ def book(
 
     The seat step of `sign_up.sign_up`, the one entry point every door calls (tests call this
     directly to set up bookings). Asking twice gives the same booking back. Commits nothing.
+
+    `fresh`: the participant was made in this transaction (a sign-up without a phone), so
+    holds no booking that could be given back, and no other request can book them.
     """
     check_bookable(session, now, staff=source == "staff", settings=settings)
     activity = session.activity
@@ -254,9 +260,14 @@ def book(
         else {"session_id": session.id, "activity_id": None}
     )
     same_key = _booked_on(session, course)
-    existing = orm.scalar(select(Booking).where(Booking.participant_id == participant.id, same_key))
+    existing = (
+        None
+        if fresh
+        else orm.scalar(select(Booking).where(Booking.participant_id == participant.id, same_key))
+    )
     if existing is not None and existing.status in LIVE:
         return BookingResult(existing, False, waitlist_position(orm, existing))
+    booking: Booking | None = None
     if existing is not None:
         booking = existing
         # Reopen the cancelled booking; the conditional update lets one request win.
@@ -271,19 +282,8 @@ def book(
         orm.refresh(booking)
         if won != 1:
             return BookingResult(booking, False, waitlist_position(orm, booking))
-    else:
-        booking = Booking(
-            participant_id=participant.id,
-            **key,
-            status=BookingStatus.WAITLISTED,  # until a seat is taken below
-            source=source,
-            created_by_id=actor.user_id if source == "staff" else None,
-            created_by_token_id=actor.token_id,
-            created_at=now,
-            updated_at=now,
-            wants_company=wants_company,
-            guests=guests,
-        )
+    elif not fresh:
+        booking = _new_booking(participant, key, now, actor, source, wants_company, guests)
         try:
             with orm.begin_nested():
                 orm.add(booking)
@@ -295,19 +295,28 @@ def book(
             if found is None:
                 raise
             return BookingResult(found, False, waitlist_position(orm, found))
-
-    booking.guests = guests  # a new booking, or a cancelled one opened again
-    if take_seat(orm, holder, seats=booking.seats, overbook=overbook):
-        booking.status, booking.waitlisted_at = BookingStatus.CONFIRMED, None
+    # A fresh person's booking is made only below, with its status: nobody else can be
+    # booking them, so the seat comes first and the person and booking are one flush.
+    with orm.no_autoflush:
+        seated = take_seat(orm, holder, seats=1 + guests, overbook=overbook)
+    if seated:
+        status, waitlisted_at = BookingStatus.CONFIRMED, None
     elif activity.waitlist_enabled:
-        booking.status, booking.waitlisted_at = BookingStatus.WAITLISTED, now
+        status, waitlisted_at = BookingStatus.WAITLISTED, now
     else:
         raise full()
+    if booking is None:
+        booking = _new_booking(participant, key, now, actor, source, wants_company, guests)
+        orm.add(booking)
+    booking.guests = guests  # a new booking, or a cancelled one opened again
+    booking.status, booking.waitlisted_at = status, waitlisted_at
     booking.wants_company = booking.wants_company or wants_company
     booking.updated_at = now
     participant.last_seen_at = now
-    orm.flush()
+    if booking.id is None:
+        orm.flush()  # its id is in its link's token
     token = booking_token(booking, settings)
+    orm.flush()
     if source == "staff" or overbook:
         audit.record(
             orm, "booking.create", now, actor, target=booking,
@@ -322,6 +331,29 @@ def book(
         personal_token(orm, participant, now, settings)
     texted = notify and queue_confirmation(orm, booking, token, now, session, settings)
     return BookingResult(booking, True, waitlist_position(orm, booking), texted)
+
+
+def _new_booking(
+    participant: Participant,
+    key: dict[str, int | None],
+    now: datetime,
+    actor: Actor,
+    source: str,
+    wants_company: bool,
+    guests: int,
+) -> Booking:
+    return Booking(
+        participant=participant,
+        **key,
+        status=BookingStatus.WAITLISTED,  # until a seat is taken
+        source=source,
+        created_by_id=actor.user_id if source == "staff" else None,
+        created_by_token_id=actor.token_id,
+        created_at=now,
+        updated_at=now,
+        wants_company=wants_company,
+        guests=guests,
+    )
 
 
 def certainly_full(

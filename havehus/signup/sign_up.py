@@ -13,8 +13,11 @@ from datetime import datetime
 from typing import Literal
 
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from havehus.config import Settings
+from havehus.database import begin_writing
 from havehus.errors import HavehusError
 from havehus.models import Participant, Session
 from havehus.models.people import MANAGERS
@@ -82,6 +85,16 @@ def sign_up(
         orm, session, who.phone, seats=1 + request.guests, overbook=request.overbook
     ):
         raise services.full()
+    # The checks above only read; the write lock is taken from here (see `reads_first`).
+    session_id = session.id  # (read before it is expired)
+    if begin_writing(orm):
+        # What the booking decides on, read again under the lock in one statement.
+        orm.execute(
+            select(Session)
+            .where(Session.id == session_id)
+            .options(joinedload(Session.activity))
+            .execution_options(populate_existing=True)
+        ).one()
     person = identify(orm, request.person, now, actor)
     record_consents(orm, person, now, actor, sms=request.sms_consent, health=request.health_consent)
     result = services.book(
@@ -94,6 +107,8 @@ def sign_up(
         wants_company=request.wants_company,
         guests=request.guests,
         overbook=request.overbook,
+        # Without a phone or a pick from the list, the person was made just now.
+        fresh=who.participant_id is None and not who.phone,
         settings=settings,
     )
     if request.companion_id:
@@ -116,6 +131,8 @@ def record_consents(
     orm: OrmSession, person: Participant, now: datetime, actor: Actor, *, sms: bool, health: bool
 ) -> None:
     """Record the consents given now: by the person, or on their behalf by a user or token."""
+    if person.id is None and (sms or health):
+        orm.flush()  # someone new: written with their booking otherwise
     for kind, given in (("sms", sms and bool(person.phone)), ("health", health)):
         if given:
             services.record_consent(
