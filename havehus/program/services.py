@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, CursorResult, Engine, Select, Update, bindparam, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from havehus.dbutil import insert_ignoring_conflicts
 from havehus.errors import HavehusError
@@ -160,8 +160,11 @@ def _public_sessions(visibilities: Sequence[str] = ("public",)) -> Select[Any]:
             Session.imported.is_(False),  # history brought in by an import is no program
         )
         .options(
-            joinedload(Session.activity).joinedload(Activity.location),
-            joinedload(Session.activity).joinedload(Activity.room),
+            # The activities in a statement of their own, each once: joined, their wide
+            # columns (titles and summaries in every language) came along with every session,
+            # and were sorted and decoded again for each.
+            selectinload(Session.activity).joinedload(Activity.location),
+            selectinload(Session.activity).joinedload(Activity.room),
             joinedload(Session.location),
             joinedload(Session.room),
         )
