@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Update, and_, func, or_, select, update
+from sqlalchemy import Column, CursorResult, Update, and_, bindparam, func, or_, select, update
 
 from havehus.config import Settings
 from havehus.dbutil import execute_rowcount
@@ -34,17 +34,37 @@ OFFER_MIN_LEAD = timedelta(days=1)
 Holder = Session | Activity
 
 
-def _seat_update(holder: Holder, *, delta: int, limit: int | None) -> Update:
-    # On the table, not the mapped class: the ORM's bulk UPDATE would cost more than the
-    # statement, and the callers expire the counter they changed themselves.
-    table = type(holder).__table__
-    column = table.c.places_taken if isinstance(holder, Activity) else table.c.seats_taken
-    statement = update(table).where(table.c.id == holder.id)
-    if delta > 0 and limit is not None:
-        statement = statement.where(column + delta <= limit)
-    if delta < 0:
-        statement = statement.where(column + delta >= 0)
-    return statement.values({column: column + delta})
+def _counter_updates(column: Column[int]) -> dict[str, Update]:
+    """The conditional UPDATEs of a seat counter, built once (made on each booking, the
+    statement cost more than running it): take seats if that many are free, take them
+    regardless (staff overbooking), give them back. On the table, not the mapped class,
+    whose bulk UPDATE costs more again; the callers expire the counter they changed."""
+    table = column.table
+    by_id = table.c.id == bindparam("holder_id")
+    wheres = {
+        "take": (by_id, column + bindparam("delta") <= bindparam("limit")),
+        "overbook": (by_id,),
+        "give back": (by_id, column + bindparam("delta") >= 0),
+    }
+    change = {column: column + bindparam("delta")}
+    return {kind: update(table).where(*where).values(change) for kind, where in wheres.items()}
+
+
+_SESSION_SEATS = _counter_updates(Session.__table__.c.seats_taken)
+_COURSE_PLACES = _counter_updates(Activity.__table__.c.places_taken)
+
+
+def _change_seats(orm: OrmSession, holder: Holder, delta: int, limit: int | None) -> bool:
+    """Add `delta` seats to the holder's counter (at most up to `limit`, at least down to 0);
+    whether it was changed. The counter is expired: read again when next used."""
+    course = isinstance(holder, Activity)
+    updates = _COURSE_PLACES if course else _SESSION_SEATS
+    kind = "give back" if delta < 0 else "overbook" if limit is None else "take"
+    params = {"holder_id": holder.id, "delta": delta, "limit": limit}
+    result = orm.execute(updates[kind], params)
+    assert isinstance(result, CursorResult)
+    orm.expire(holder, ["places_taken" if course else "seats_taken"])
+    return result.rowcount == 1
 
 
 def _capacity(holder: Holder) -> int | None:
@@ -65,14 +85,11 @@ def take_seat(orm: OrmSession, holder: Holder, *, seats: int = 1, overbook: bool
     """Take `seats` seats of a session (or places in a course) if that many are free — all or
     none, in one conditional UPDATE — or regardless when staff overbook on purpose."""
     capacity = None if overbook else _capacity(holder)
-    taken = execute_rowcount(orm, _seat_update(holder, delta=seats, limit=capacity)) == 1
-    orm.expire(holder, ["places_taken" if isinstance(holder, Activity) else "seats_taken"])
-    return taken
+    return _change_seats(orm, holder, seats, capacity)
 
 
 def release_seat(orm: OrmSession, holder: Holder, *, seats: int = 1) -> None:
-    orm.execute(_seat_update(holder, delta=-seats, limit=None))
-    orm.expire(holder, ["places_taken" if isinstance(holder, Activity) else "seats_taken"])
+    _change_seats(orm, holder, -seats, None)
 
 
 def booking_holder(booking: Booking) -> Holder | None:
