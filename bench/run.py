@@ -356,7 +356,7 @@ def prepare_house(workdir: Path, database_url: str, weeks: int, signup_rounds: i
     _havehus(env, "db", "upgrade")
     _havehus(env, "demo")
     token = _havehus(env, "create-token", "--name", "bench", "--role", "manager").strip()
-    sessions, paths = _signup_sessions(env, signup_rounds)
+    sessions, paths = _signup_sessions(env, signup_rounds + 1)  # the first warms the workers
     sqlite_path = (
         Path(database_url.removeprefix("sqlite:///")) if "sqlite" in database_url else None
     )
@@ -502,7 +502,8 @@ def cold_figure(app: Server, rows: Server, house: House, count: int, rounds: int
 
 def signup_figure(app: Server, house: House, healthz_rounds: int) -> Figure:
     """50 clients at once on each 20-seat session through the booking API; against /healthz
-    hit by 50 clients at once the same way."""
+    hit by 50 clients at once the same way. The first session's burst, and one of /healthz,
+    warm the workers (as each web figure's first requests do) and are not counted."""
     auth = {"Authorization": f"Bearer {house.token}"}
     rates, health = [], []
     for number, session_id in enumerate(house.signup_sessions):
@@ -516,9 +517,10 @@ def signup_figure(app: Server, house: House, healthz_rounds: int) -> Figure:
         if confirmed != 20 or statuses.count(409) != 30:
             raise SystemExit(f"sign-up burst: {confirmed} booked, statuses {sorted(statuses)}")
         rates.append(rate)
-    for _ in range(max(healthz_rounds, 1)):
+    for _ in range(max(healthz_rounds, 1) + 1):
         rate, statuses = burst(app.port, [lambda: get(app.port, "/healthz")[0] for _ in range(50)])
         health.append(rate)
+    rates, health = rates[1:], health[1:]  # the warm-up bursts
     counts = _confirmed_counts(house)
     wrong = {sid: n for sid, n in counts.items() if n != 20}
     if wrong:
