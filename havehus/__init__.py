@@ -145,7 +145,6 @@ def _install_replay(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
-    @app.before_request
     def _choose_transaction_mode() -> None:
         # Safe methods only read: let them run side by side on SQLite. So does the reading
         # part of a view marked `reads_first`, until it begins writing.
@@ -153,6 +152,10 @@ def _register_request_hooks(app: Flask) -> None:
         g.tx_mode_token = database.set_transaction_mode(
             request.method in ("GET", "HEAD"), reads_first=database.is_read_first(view)
         )
+
+    # First of all hooks: one that writes (ending a timed-out staff session) must do so in
+    # the mode of the request, not in whatever the process began with.
+    app.before_request_funcs.setdefault(None, []).insert(0, _choose_transaction_mode)
 
     @app.teardown_request
     def _reset_transaction_mode(_exc: BaseException | None) -> None:

@@ -66,7 +66,8 @@ def _begin_immediate(conn: Connection) -> None:
                 raw.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                busy = exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY  # (and BUSY_RECOVERY)
+                if not busy or time.monotonic() >= deadline:
                     break
             time.sleep(WRITE_LOCK_POLL_SECONDS)
         # Once more, so that the error (if it fails again) is SQLAlchemy's, as for any statement.
@@ -75,11 +76,24 @@ def _begin_immediate(conn: Connection) -> None:
         raw.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
 
 
+def _no_write_while_reading(
+    _conn: Connection, _cursor: Any, _statement: str, _params: Any, context: Any, _many: bool
+) -> None:
+    """In the reading part of a `reads_first` request, a write would be lost (`begin_writing`
+    rolls the reading back) or, on SQLite, take the lock it is there to avoid: refuse it."""
+    if _sqlite_begin.get() == READS_FIRST and (
+        context is not None and (context.isinsert or context.isupdate or context.isdelete)
+    ):
+        raise RuntimeError("a write in the reading part of a request: call begin_writing first")
+
+
 def install_sqlite_settings() -> None:
-    """Apply the SQLite settings that matter to every engine (other databases untouched)."""
+    """Apply the SQLite settings that matter to every engine (other databases untouched), and
+    the guard of the reading part of a request (every database)."""
     if not event.contains(Engine, "connect", _on_connect):
         event.listen(Engine, "connect", _on_connect)
         event.listen(Engine, "begin", _on_begin)
+        event.listen(Engine, "before_cursor_execute", _no_write_while_reading)
 
 
 @contextmanager
@@ -126,6 +140,7 @@ def in_reading_part() -> bool:
 
 
 def _end_reading(orm: Session | scoped_session[Any]) -> None:
+    # (A statement that writes is refused while reading: `_no_write_while_reading`.)
     if orm.new or orm.dirty or orm.deleted:
         raise RuntimeError("a write in the reading part of a request would be lost")
     orm.rollback()

@@ -67,6 +67,8 @@ def create_booking(session_id: int) -> ResponseReturnValue:
         db.session.rollback()
         if error.code == "full":
             return shapes.refuse(error.code, error.message, 409)
+        if error.code == "not_found":  # deleted while the request was on its way
+            return shapes.refuse(error.code, error.message, 404)
         if error.fields:  # e.g. health_consent for a health appointment
             return _invalid(error.fields)
         return shapes.refuse(error.code, error.message, 422, {"session": error.message})

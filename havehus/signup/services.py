@@ -101,6 +101,7 @@ def find_or_create_participant(
     channel: str,
     now: datetime,
     created_by_id: int | None = None,
+    write_now: bool = True,
 ) -> Participant:
     """The participant with this (E.164) phone, or a new one; no phone → always a new one.
 
@@ -125,9 +126,10 @@ def find_or_create_participant(
             found = holder_of(orm, phone)
         assert found is not None  # inserted here, or by the request that won the race
         return found
-    # Written with their first booking (one flush for both): until then it has no id.
     person = Participant(**row)
     orm.add(person)
+    if write_now:  # (a sign-up writes them with their booking, in one flush)
+        orm.flush()
     return person
 
 

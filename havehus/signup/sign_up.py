@@ -88,14 +88,21 @@ def sign_up(
     # The checks above only read; the write lock is taken from here (see `reads_first`).
     session_id = session.id  # (read before it is expired)
     if begin_writing(orm):
-        # What the booking decides on, read again under the lock in one statement.
-        orm.execute(
+        # What the booking decides on, read again under the lock in one statement, and
+        # checked again (`book` checks whether it can be booked).
+        found = orm.execute(
             select(Session)
             .where(Session.id == session_id)
             .options(joinedload(Session.activity))
             .execution_options(populate_existing=True)
-        ).one()
-    person = identify(orm, request.person, now, actor)
+        ).one_or_none()
+        if found is None:  # deleted meanwhile (its activity archived or moved)
+            raise HavehusError(_("There is no such session."), "not_found")
+        services.check_health_consent(session, request.health_consent)
+    # Without a phone or a pick from the list, the person is made now, and written with the
+    # booking.
+    fresh = who.participant_id is None and not who.phone
+    person = identify(orm, request.person, now, actor, write_now=not fresh)
     record_consents(orm, person, now, actor, sms=request.sms_consent, health=request.health_consent)
     result = services.book(
         orm,
@@ -107,8 +114,7 @@ def sign_up(
         wants_company=request.wants_company,
         guests=request.guests,
         overbook=request.overbook,
-        # Without a phone or a pick from the list, the person was made just now.
-        fresh=who.participant_id is None and not who.phone,
+        fresh=fresh,
         settings=settings,
     )
     if request.companion_id:
@@ -163,8 +169,12 @@ def _add_phone(
     audit.record(orm, "participant.phone_added", now, actor, target=person)
 
 
-def identify(orm: OrmSession, who: Person, now: datetime, actor: Actor) -> Participant:
-    """The participant a sign-up is for: the known one, or found or made by phone."""
+def identify(
+    orm: OrmSession, who: Person, now: datetime, actor: Actor, *, write_now: bool = True
+) -> Participant:
+    """The participant a sign-up is for: the known one, or found or made by phone.
+    `write_now=False`: someone new is written with what the caller adds next (no id till then).
+    """
     if who.participant_id is not None:
         person = orm.get(Participant, who.participant_id)
         if person is None or person.anonymised_at is not None:
@@ -180,6 +190,7 @@ def identify(orm: OrmSession, who: Person, now: datetime, actor: Actor) -> Parti
         channel=who.channel,
         now=now,
         created_by_id=actor.user_id,
+        write_now=write_now,
     )
     if who.phone_proved:
         # Typed back from the phone just now: the number is theirs, and so is the language.

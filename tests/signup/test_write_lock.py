@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from havehus import database
@@ -23,6 +23,8 @@ from havehus.extensions import db
 from havehus.models import Booking, Consent, Participant
 from havehus.people.audit import CLI
 from havehus.people.credentials import create_api_token
+from havehus.signup import services
+from havehus.signup import sign_up as sign_up_module
 from tests.conftest import DEFAULT_NOW
 from tests.query_count import counted_statements
 
@@ -70,6 +72,7 @@ def test_a_full_session_refuses_while_another_writer_holds_the_lock(
 def test_a_booking_waits_for_the_lock_and_then_books(client, bookable, headers):
     session = bookable(capacity=2)
     url = f"/api/v1/sessions/{session.id}/bookings"
+    client.post(url, json={"name": "First"}, headers=headers)  # the token's first use is noted
     db.session.commit()  # the test's own reading ends here
     answers: list[int] = []
     with write_lock_held(_path()):
@@ -85,7 +88,7 @@ def test_a_booking_waits_for_the_lock_and_then_books(client, bookable, headers):
 
     assert answers == [201]
     db.session.rollback()
-    assert db.session.scalar(select(func.count()).select_from(Booking)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 2
 
 
 def test_a_booking_sends_few_statements_and_decides_under_the_lock(client, bookable, headers):
@@ -151,3 +154,80 @@ def test_a_writer_asks_again_until_the_lock_is_free(tmp_path, monkeypatch):
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar() == 1
     engine.dispose()
+
+
+def test_a_session_deleted_before_the_lock_is_not_found(client, bookable, headers, monkeypatch):
+    session = bookable(capacity=3)
+    url = f"/api/v1/sessions/{session.id}/bookings"
+    session_id = session.id
+    real = sign_up_module.begin_writing
+
+    def deleted_meanwhile(orm):  # e.g. its activity archived by a manager just then
+        with sqlite3.connect(_path()) as other:
+            other.execute("DELETE FROM session WHERE id = ?", (session_id,))
+        return real(orm)
+
+    monkeypatch.setattr(sign_up_module, "begin_writing", deleted_meanwhile)
+    response = client.post(url, json={"name": "Asha"}, headers=headers)
+
+    assert response.status_code == 404 and response.get_json()["code"] == "not_found"
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Participant)) == 0
+
+
+def test_what_changed_before_the_lock_is_checked_again(client, bookable, headers, monkeypatch):
+    session = bookable(capacity=3)
+    url = f"/api/v1/sessions/{session.id}/bookings"
+    activity_id = session.activity_id
+    real = sign_up_module.begin_writing
+
+    def made_a_health_appointment_meanwhile(orm):
+        with sqlite3.connect(_path()) as other:
+            other.execute("UPDATE activity SET sensitive = 1 WHERE id = ?", (activity_id,))
+        return real(orm)
+
+    monkeypatch.setattr(sign_up_module, "begin_writing", made_a_health_appointment_meanwhile)
+    response = client.post(url, json={"name": "Asha"}, headers=headers)
+
+    assert response.status_code == 422 and set(response.get_json()["fields"]) == {"health_consent"}
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 0
+
+
+def test_the_seat_is_taken_under_the_lock(client, bookable, headers, monkeypatch):
+    session = bookable(capacity=3)
+    url = f"/api/v1/sessions/{session.id}/bookings"
+    client.post(url, json={"name": "First"}, headers=headers)  # the token's first use is noted
+    real = services.take_seat
+    others_could_write: list[bool] = []
+
+    def try_the_lock_meanwhile(*args, **kwargs):
+        other = sqlite3.connect(_path(), timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            others_could_write.append(True)
+        except sqlite3.OperationalError:
+            others_could_write.append(False)
+        finally:
+            other.close()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "take_seat", try_the_lock_meanwhile)
+    assert client.post(url, json={"name": "Asha"}, headers=headers).status_code == 201
+    assert others_could_write == [False]
+
+
+def test_a_write_in_the_reading_part_is_refused(app):
+    token = database.set_transaction_mode(False, reads_first=True)
+    try:
+        with pytest.raises(RuntimeError, match="begin_writing"):
+            db.session.execute(update(Participant).values(language="da"))
+        db.session.rollback()
+    finally:
+        database.reset_transaction_mode(token)
+
+
+def test_the_transaction_mode_is_chosen_before_any_other_hook(app):
+    first = app.before_request_funcs[None][0]
+    assert first.__name__ == "_choose_transaction_mode"
